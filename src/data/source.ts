@@ -1,0 +1,12 @@
+/**
+ * Where training activations come from. A batch is a pure function of its
+ * index, so a resumed run sees exactly the batches an uninterrupted run would.
+ */
+export interface ActivationSource {
+  /** input width */
+  readonly d: number;
+  /** one line for logs and cfg.json */
+  readonly description: string;
+  /** training batch number `index`: [size, d] raw activations */
+  trainBatch(index: number, size: number): Float32Array;
+}

@@ -1,0 +1,204 @@
+import { mkdir, readFile, rename, rm } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import { activations, alphaCount, decodings, hasGain, type SaeConfig, scoreKinds } from "../model/config.js";
+import { allocateParams, type Sae } from "../model/sae.js";
+import { writeJsonAtomic } from "./atomic-write.js";
+import { readSafetensors, type TensorEntry, toFloat32, writeSafetensors } from "./safetensors.js";
+
+/**
+ * An SAE on disk (DESIGN §6): a folder with `cfg.json` and
+ * `sae_weights.safetensors`, keys named as SAELens names them — `W_enc` [d, m],
+ * `W_dec` [m, d], `b_enc`, `b_dec`, `threshold` [m] — plus `gain` = exp(γ) [m]
+ * and `alpha` for the cosine family, and the scalars `scale_s`, `norm_nu`.
+ */
+export const weightsFile = "sae_weights.safetensors";
+export const configFile = "cfg.json";
+
+export interface SaeFileConfig {
+  architecture: "cosae";
+  d_in: number;
+  d_sae: number;
+  k: number;
+  score: SaeConfig["score"];
+  activation: SaeConfig["activation"];
+  decode: SaeConfig["decode"];
+  alpha_init: number;
+  eps: number;
+  /** x̃ = x / scale_s */
+  scale_s: number;
+  norm_nu: number;
+  /** τ in full float64 precision (the weights file holds it as float32) */
+  threshold_tau: number;
+  dtype: "float32";
+  /** how to compute the score, for readers outside cosae */
+  score_formula: string;
+  /** free-form provenance (data, training options) */
+  metadata?: Record<string, unknown>;
+}
+
+const formulas: Record<SaeConfig["score"], string> = {
+  inner: "p = W_enc^T (x/scale_s - b_dec) + b_enc",
+  cosine: "x_c = x/scale_s - b_dec; p_j = gain_j * (w_j . x_c)/(|w_j| |x_c| + eps) + b_enc_j",
+  blend: "x_c = x/scale_s - b_dec; r = |x_c|/norm_nu; p_j = gain_j * cos(w_j, x_c) * r^alpha + b_enc_j",
+  "blend-feature":
+    "x_c = x/scale_s - b_dec; r = |x_c|/norm_nu; p_j = gain_j * cos(w_j, x_c) * r^alpha_j + b_enc_j",
+};
+
+export function saeFileConfig(sae: Sae, metadata?: Record<string, unknown>): SaeFileConfig {
+  const c = sae.config;
+  return {
+    architecture: "cosae",
+    d_in: c.d,
+    d_sae: c.m,
+    k: c.k,
+    score: c.score,
+    activation: c.activation,
+    decode: c.decode,
+    alpha_init: c.alphaInit,
+    eps: c.eps,
+    scale_s: sae.constants.scale,
+    norm_nu: sae.constants.nu,
+    threshold_tau: sae.constants.threshold,
+    dtype: "float32",
+    score_formula:
+      formulas[c.score] +
+      (c.decode === "equivariant" ? "; decode: x_hat = sum_j z_j r^(1-alpha_j) W_dec_j + b_dec" : ""),
+    ...(metadata ? { metadata } : {}),
+  };
+}
+
+/** The weights as safetensors entries (encoder transposed to SAELens's [d, m]). */
+export function saeTensors(sae: Sae): Record<string, TensorEntry> {
+  const { d, m } = sae.config;
+  const p = sae.params;
+  const wEnc = new Float32Array(d * m);
+  for (let j = 0; j < m; j++) for (let c = 0; c < d; c++) wEnc[c * m + j] = p.encoder[j * d + c]!;
+  const f32 = (data: ArrayLike<number>, shape: number[]): TensorEntry => ({
+    dtype: "F32",
+    shape,
+    data: Float32Array.from(data),
+  });
+  const tensors: Record<string, TensorEntry> = {
+    W_enc: { dtype: "F32", shape: [d, m], data: wEnc },
+    W_dec: f32(p.decoder, [m, d]),
+    b_enc: f32(p.bEnc, [m]),
+    b_dec: f32(p.bDec, [d]),
+    threshold: f32(new Float32Array(m).fill(sae.constants.threshold), [m]),
+    scale_s: { dtype: "F64", shape: [], data: Float64Array.of(sae.constants.scale) },
+    norm_nu: { dtype: "F64", shape: [], data: Float64Array.of(sae.constants.nu) },
+  };
+  if (hasGain(sae.config.score)) tensors.gain = f32(p.logGain.map(Math.exp), [m]);
+  if (p.alpha.length > 0) tensors.alpha = f32(p.alpha, [p.alpha.length]);
+  return tensors;
+}
+
+/** Writes the folder's two files, each atomically. */
+export async function writeSaeFolder(
+  folder: string,
+  sae: Sae,
+  metadata?: Record<string, unknown>,
+): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  await writeSafetensors(join(folder, weightsFile), saeTensors(sae));
+  await writeJsonAtomic(join(folder, configFile), saeFileConfig(sae, metadata));
+}
+
+/** Writes a complete folder beside `folder`, then swaps it in, so `folder` is always whole. */
+export async function replaceFolder(folder: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  const tmp = join(dirname(folder), `.${folder.split("/").pop()}.${process.pid}.tmp`);
+  const old = `${tmp}.old`;
+  await rm(tmp, { recursive: true, force: true });
+  await write(tmp);
+  await rm(old, { recursive: true, force: true });
+  await rename(folder, old).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== "ENOENT") throw e;
+  });
+  await rename(tmp, folder);
+  await rm(old, { recursive: true, force: true });
+}
+
+/** Reads an SAE folder written by cosae, checking every shape and value against cfg.json. */
+export async function readSaeFolder(folder: string): Promise<{ sae: Sae; fileConfig: SaeFileConfig }> {
+  const cfgPath = join(folder, configFile);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(cfgPath, "utf8"));
+  } catch (e) {
+    throw new Error(`${cfgPath}: cannot read the SAE config: ${(e as Error).message}`);
+  }
+  const cfg = checkFileConfig(raw, cfgPath);
+  const config: SaeConfig = {
+    d: cfg.d_in,
+    m: cfg.d_sae,
+    k: cfg.k,
+    score: cfg.score,
+    activation: cfg.activation,
+    decode: cfg.decode,
+    alphaInit: cfg.alpha_init,
+    eps: cfg.eps,
+  };
+  const weightsPath = join(folder, weightsFile);
+  const { tensors } = await readSafetensors(weightsPath);
+  const { d, m } = config;
+  const take = (name: string, shape: number[]): Float32Array => {
+    const t = tensors[name];
+    if (!t) throw new Error(`${weightsPath}: missing tensor "${name}" (expected shape [${shape}])`);
+    if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
+      throw new Error(
+        `${weightsPath}: tensor "${name}" has shape [${t.shape}], expected [${shape}] from ${configFile}`,
+      );
+    }
+    const data = toFloat32(t);
+    for (let i = 0; i < data.length; i++) {
+      if (!Number.isFinite(data[i]!))
+        throw new Error(`${weightsPath}: tensor "${name}" holds ${data[i]} at index ${i}`);
+    }
+    return data;
+  };
+  const params = allocateParams(config);
+  const wEnc = take("W_enc", [d, m]);
+  for (let c = 0; c < d; c++) for (let j = 0; j < m; j++) params.encoder[j * d + c] = wEnc[c * m + j]!;
+  params.decoder.set(take("W_dec", [m, d]));
+  params.bEnc.set(take("b_enc", [m]));
+  params.bDec.set(take("b_dec", [d]));
+  if (hasGain(config.score)) params.logGain.set(take("gain", [m]).map(Math.log));
+  if (alphaCount(config) > 0) params.alpha.set(take("alpha", [alphaCount(config)]));
+  const sae: Sae = {
+    config,
+    params,
+    constants: { scale: cfg.scale_s, nu: cfg.norm_nu, threshold: cfg.threshold_tau },
+  };
+  return { sae, fileConfig: cfg };
+}
+
+function checkFileConfig(raw: unknown, where: string): SaeFileConfig {
+  if (typeof raw !== "object" || raw === null) throw new Error(`${where}: expected a JSON object`);
+  const c = raw as Record<string, unknown>;
+  const problems: string[] = [];
+  const positiveInt = (k: string) => {
+    if (!Number.isInteger(c[k]) || (c[k] as number) < 1) problems.push(`"${k}" must be a positive integer`);
+  };
+  const finite = (k: string, min = Number.NEGATIVE_INFINITY) => {
+    if (typeof c[k] !== "number" || !Number.isFinite(c[k]) || (c[k] as number) < min) {
+      problems.push(`"${k}" must be a finite number ≥ ${min}`);
+    }
+  };
+  const oneOf = (k: string, values: readonly string[]) => {
+    if (!values.includes(c[k] as string)) problems.push(`"${k}" must be one of ${values.join(", ")}`);
+  };
+  if (c.architecture !== "cosae")
+    problems.push(`"architecture" must be "cosae" (got ${JSON.stringify(c.architecture)})`);
+  positiveInt("d_in");
+  positiveInt("d_sae");
+  positiveInt("k");
+  oneOf("score", scoreKinds);
+  oneOf("activation", activations);
+  oneOf("decode", decodings);
+  finite("alpha_init", 0);
+  finite("eps", 0);
+  finite("scale_s", Number.MIN_VALUE);
+  finite("norm_nu", Number.MIN_VALUE);
+  finite("threshold_tau");
+  if (problems.length > 0) throw new Error(`${where}: ${problems.join("; ")}`);
+  return c as unknown as SaeFileConfig;
+}

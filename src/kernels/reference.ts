@@ -1,0 +1,40 @@
+import { type FloatArray, floatCtor } from "./arrays.js";
+import type { Kernels } from "./kernels.js";
+import { selectAboveThreshold, selectBatchTopK, selectTopK } from "./select.js";
+import { sparseAccumulate, sparseDecode } from "./sparse.js";
+
+/**
+ * Plain TypeScript kernels in the caller's precision. The dense product here is
+ * a scalar triple loop: it is the float64 reference the gradient checks run on,
+ * never the training hot path (see onnxruntime.ts).
+ */
+export function referenceDenseScores(
+  x: FloatArray,
+  w: FloatArray,
+  rows: number,
+  d: number,
+  m: number,
+): FloatArray {
+  const out = new (floatCtor(x))(rows * m);
+  for (let t = 0; t < rows; t++) {
+    const xr = t * d;
+    for (let j = 0; j < m; j++) {
+      const wr = j * d;
+      let s = 0;
+      for (let c = 0; c < d; c++) s += x[xr + c]! * w[wr + c]!;
+      out[t * m + j] = s;
+    }
+  }
+  return out;
+}
+
+export const referenceKernels: Kernels = {
+  name: "reference",
+  denseScores: async (x, w, rows, d, m) => referenceDenseScores(x, w, rows, d, m),
+  sparseDecode,
+  sparseAccumulate,
+  selectBatchTopK,
+  selectTopK,
+  selectAboveThreshold,
+  dispose: async () => {},
+};

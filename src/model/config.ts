@@ -1,0 +1,51 @@
+/** The SAE's architecture (DESIGN §2). Training options live in training/train-config.ts. */
+export const scoreKinds = ["inner", "cosine", "blend", "blend-feature"] as const;
+export const activations = ["batchtopk", "topk"] as const;
+export const decodings = ["plain", "equivariant"] as const;
+
+export type ScoreKind = (typeof scoreKinds)[number];
+export type Activation = (typeof activations)[number];
+export type Decoding = (typeof decodings)[number];
+
+export interface SaeConfig {
+  /** input width */
+  d: number;
+  /** number of latents */
+  m: number;
+  /** mean active latents per token */
+  k: number;
+  score: ScoreKind;
+  activation: Activation;
+  decode: Decoding;
+  /** initial α for blend / blend-feature */
+  alphaInit: number;
+  /** ε in the cosine's denominator ‖w‖‖x_c‖ + ε */
+  eps: number;
+}
+
+/** Does this score carry a gain γ (the cosine family)? */
+export function hasGain(score: ScoreKind): boolean {
+  return score !== "inner";
+}
+
+/** How many α this score learns: 0, one global, or one per latent. */
+export function alphaCount(config: Pick<SaeConfig, "score" | "m">): number {
+  return config.score === "blend" ? 1 : config.score === "blend-feature" ? config.m : 0;
+}
+
+/**
+ * The magnitude exponent of latent j: 1 for inner (the score grows like ‖x‖),
+ * 0 for cosine, the learned α otherwise.
+ */
+export function alphaOf(score: ScoreKind, alpha: ArrayLike<number>, j: number): number {
+  switch (score) {
+    case "inner":
+      return 1;
+    case "cosine":
+      return 0;
+    case "blend":
+      return alpha[0]!;
+    case "blend-feature":
+      return alpha[j]!;
+  }
+}

@@ -1,0 +1,170 @@
+import { type FloatArray, floatCtor, type SparseRows } from "../kernels/arrays.js";
+import type { Kernels } from "../kernels/kernels.js";
+import { alphaOf } from "./config.js";
+import type { Sae } from "./sae.js";
+
+/**
+ * The encoder's forward pass (DESIGN §2), in the notation there:
+ *   x̃ = x / s,  x_c = x̃ − b_dec,  n = ‖x_c‖,  r = n / ν,  a_j = w_j · x_c
+ *   inner:          p_j = a_j + b_j
+ *   cosine family:  p_j = g_j · c_j · r^α_j + b_j,  c_j = a_j / (‖w_j‖ n + ε)
+ * with α_j = 0 for cosine, the global α for blend, α_j for blend-feature.
+ */
+export interface Preactivations {
+  rows: number;
+  /** x̃ [rows, d] */
+  xs: FloatArray;
+  /** x_c [rows, d] */
+  xc: FloatArray;
+  /** n_t = ‖x_c,t‖ */
+  norm: Float64Array;
+  /** p [rows, m]; may be the kernel's reused buffer, valid until its next denseScores call */
+  pre: FloatArray;
+}
+
+/** Per-latent quantities shared by every token of a step. */
+export interface LatentTerms {
+  /** ‖w_j‖ */
+  encoderNorm: Float64Array;
+  /** g_j = exp(γ_j) (1 for inner) */
+  gain: Float64Array;
+  /** α_j (1 for inner, 0 for cosine) */
+  alpha: Float64Array;
+}
+
+export function latentTerms(sae: Sae): LatentTerms {
+  const { d, m, score } = sae.config;
+  const { encoder, logGain, alpha } = sae.params;
+  const encoderNorm = new Float64Array(m);
+  const gain = new Float64Array(m).fill(1);
+  const a = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
+    let s = 0;
+    for (let c = 0; c < d; c++) s += encoder[j * d + c]! ** 2;
+    encoderNorm[j] = Math.sqrt(s);
+    if (score !== "inner") gain[j] = Math.exp(logGain[j]!);
+    a[j] = alphaOf(score, alpha, j);
+  }
+  return { encoderNorm, gain, alpha: a };
+}
+
+/** Scales and centres the raw input: x̃ = x / s, x_c = x̃ − b_dec, n = ‖x_c‖. */
+export function centre(sae: Sae, x: FloatArray, rows: number): Omit<Preactivations, "pre"> {
+  const { d } = sae.config;
+  const { bDec } = sae.params;
+  const ctor = floatCtor(sae.params.encoder);
+  const xs = new ctor(rows * d);
+  const xc = new ctor(rows * d);
+  const norm = new Float64Array(rows);
+  const invScale = 1 / sae.constants.scale;
+  for (let t = 0; t < rows; t++) {
+    let s = 0;
+    for (let c = 0; c < d; c++) {
+      const i = t * d + c;
+      const v = x[i]! * invScale;
+      xs[i] = v;
+      const u = v - bDec[c]!;
+      xc[i] = u;
+      s += u * u;
+    }
+    norm[t] = Math.sqrt(s);
+  }
+  return { rows, xs, xc, norm };
+}
+
+/** Pre-activations p [rows, m] of a batch of raw inputs. */
+export async function preactivations(
+  sae: Sae,
+  x: FloatArray,
+  rows: number,
+  kernels: Kernels,
+  terms: LatentTerms = latentTerms(sae),
+): Promise<Preactivations> {
+  const { d, m, score, eps } = sae.config;
+  const centred = centre(sae, x, rows);
+  const pre = await kernels.denseScores(centred.xc, sae.params.encoder, rows, d, m);
+  const { bEnc } = sae.params;
+  if (score === "inner") {
+    for (let t = 0; t < rows; t++) for (let j = 0; j < m; j++) pre[t * m + j]! += bEnc[j]!;
+  } else {
+    const { encoderNorm, gain, alpha } = terms;
+    const nu = sae.constants.nu;
+    for (let t = 0; t < rows; t++) {
+      const n = centred.norm[t]!;
+      const logR = Math.log(Math.max(n, Number.MIN_VALUE) / nu);
+      const globalF = score === "blend" ? Math.exp(alpha[0]! * logR) : 1;
+      const base = t * m;
+      for (let j = 0; j < m; j++) {
+        const f = score === "blend-feature" ? Math.exp(alpha[j]! * logR) : globalF;
+        pre[base + j] = (gain[j]! * f * pre[base + j]!) / (encoderNorm[j]! * n + eps) + bEnc[j]!;
+      }
+    }
+  }
+  return { ...centred, pre };
+}
+
+/** Decoder scale q_tj: 1 for plain decoding, r_t^(1−α_j) for equivariant. */
+export function decodeScale(sae: Sae, terms: LatentTerms, norm: Float64Array, t: number, j: number): number {
+  if (sae.config.decode === "plain") return 1;
+  return Math.exp((1 - terms.alpha[j]!) * Math.log(Math.max(norm[t]!, Number.MIN_VALUE) / sae.constants.nu));
+}
+
+/** The codes' values multiplied by the decoder scale q (a copy sharing the sparsity pattern). */
+export function scaledCodes(sae: Sae, terms: LatentTerms, codes: SparseRows, norm: Float64Array): SparseRows {
+  if (sae.config.decode === "plain") return codes;
+  const value = codes.value.slice();
+  for (let t = 0; t < codes.rows; t++) {
+    for (let i = codes.rowStart[t]!; i < codes.rowStart[t + 1]!; i++) {
+      value[i]! *= decodeScale(sae, terms, norm, t, codes.index[i]!);
+    }
+  }
+  return { ...codes, value };
+}
+
+/** x̂ = Σ_j z_j q_j d_j (+ b_dec) in scaled units. */
+export function decode(
+  sae: Sae,
+  terms: LatentTerms,
+  codes: SparseRows,
+  norm: Float64Array,
+  kernels: Kernels,
+  withBias = true,
+): FloatArray {
+  const { d } = sae.config;
+  const out = new (floatCtor(sae.params.decoder))(codes.rows * d);
+  if (withBias) for (let t = 0; t < codes.rows; t++) out.set(sae.params.bDec, t * d);
+  kernels.sparseDecode(scaledCodes(sae, terms, codes, norm), sae.params.decoder, d, out);
+  return out;
+}
+
+/** Training-time sparsifier: BatchTopK keeps rows·k, TopK keeps k per row. */
+export function selectTraining(sae: Sae, pre: FloatArray, rows: number, kernels: Kernels): SparseRows {
+  const { m, k, activation } = sae.config;
+  return activation === "batchtopk"
+    ? kernels.selectBatchTopK(pre, rows, m, rows * k)
+    : kernels.selectTopK(pre, rows, m, k);
+}
+
+/** Inference sparsifier: BatchTopK becomes JumpReLU at τ, so each token is encoded on its own. */
+export function selectInference(sae: Sae, pre: FloatArray, rows: number, kernels: Kernels): SparseRows {
+  const { m, k, activation } = sae.config;
+  if (activation === "topk") return kernels.selectTopK(pre, rows, m, k);
+  const tau = new Float64Array(m).fill(sae.constants.threshold);
+  return kernels.selectAboveThreshold(pre, rows, m, tau);
+}
+
+/** Encode and reconstruct a batch at inference; the reconstruction is in raw units (s · x̂). */
+export async function reconstruct(
+  sae: Sae,
+  x: FloatArray,
+  rows: number,
+  kernels: Kernels,
+): Promise<{ codes: SparseRows; reconstruction: FloatArray; norm: Float64Array }> {
+  const terms = latentTerms(sae);
+  const pa = await preactivations(sae, x, rows, kernels, terms);
+  const codes = selectInference(sae, pa.pre, rows, kernels);
+  const reconstruction = decode(sae, terms, codes, pa.norm, kernels);
+  const s = sae.constants.scale;
+  for (let i = 0; i < reconstruction.length; i++) reconstruction[i]! *= s;
+  return { codes, reconstruction, norm: pa.norm };
+}

@@ -1,0 +1,130 @@
+import { type FieldTable, validateFields } from "../config/fields.js";
+import { activations, decodings, type SaeConfig, scoreKinds } from "../model/config.js";
+import type { DecoderBiasInit } from "../model/init.js";
+
+/** Every training option, its default and its meaning; the CLI flags and JSON configs both come from this table. */
+export const trainFields = {
+  score: { kind: "enum", values: scoreKinds, default: "cosine", help: "encoder score" },
+  activation: { kind: "enum", values: activations, default: "batchtopk", help: "sparsifier" },
+  decode: { kind: "enum", values: decodings, default: "plain", help: "decoding law" },
+  m: { kind: "int", default: 1024, min: 1, help: "number of latents" },
+  k: { kind: "int", default: 8, min: 1, help: "mean active latents per token" },
+  alphaInit: { kind: "number", default: 0.5, min: 0, max: 1, help: "initial α (blend, blend-feature)" },
+  eps: { kind: "number", default: 1e-6, min: 0, help: "ε in the cosine denominator" },
+  steps: { kind: "int", default: 1000, min: 1, help: "optimizer steps" },
+  batchSize: { kind: "int", default: 1024, min: 1, help: "tokens per step (B)" },
+  lr: {
+    kind: "number",
+    default: null,
+    min: 0,
+    exclusiveMin: true,
+    help: "peak learning rate (auto: 2e-4/√(m/16384))",
+  },
+  warmupSteps: {
+    kind: "int",
+    default: null,
+    min: 0,
+    help: "linear warm-up steps (auto: 5% of steps, ≤ 1000)",
+  },
+  decayFraction: {
+    kind: "number",
+    default: 0.2,
+    min: 0,
+    max: 1,
+    help: "final share of steps with linear decay to 0",
+  },
+  auxkCoef: { kind: "number", default: 1 / 32, min: 0, help: "λ_aux (0 turns AuxK off)" },
+  kAux: { kind: "int", default: null, min: 1, help: "AuxK latents per token (auto: d/2)" },
+  deadTokens: {
+    kind: "int",
+    default: null,
+    min: 1,
+    help: "tokens without firing before a latent counts as dead (auto: min(10M, tokens/10))",
+  },
+  reweight: {
+    kind: "enum",
+    values: ["none", "equalize"],
+    default: "none",
+    help: "token weights ω in the loss",
+  },
+  clipGradNorm: { kind: "number", default: 0, min: 0, help: "clip the global gradient norm (0: off)" },
+  thresholdRate: {
+    kind: "number",
+    default: 0.01,
+    min: 0,
+    max: 1,
+    help: "EMA rate of the inference threshold τ",
+  },
+  bDecInit: {
+    kind: "enum",
+    values: ["geometric-median", "mean"],
+    default: "geometric-median",
+    help: "b_dec initialisation",
+  },
+  initTokens: { kind: "int", default: 4096, min: 1, help: "tokens used to estimate s, b_dec and ν" },
+  seed: { kind: "int", default: 0, min: 0, max: 2 ** 32 - 1, help: "seed for initialisation and data" },
+  checkpointEvery: {
+    kind: "int",
+    default: 0,
+    min: 0,
+    help: "steps between checkpoints (0: only at the end)",
+  },
+  logEvery: { kind: "int", default: 10, min: 1, help: "steps between metric lines" },
+} as const satisfies FieldTable;
+
+export interface TrainConfig {
+  score: SaeConfig["score"];
+  activation: SaeConfig["activation"];
+  decode: SaeConfig["decode"];
+  m: number;
+  k: number;
+  alphaInit: number;
+  eps: number;
+  steps: number;
+  batchSize: number;
+  lr: number | null;
+  warmupSteps: number | null;
+  decayFraction: number;
+  auxkCoef: number;
+  kAux: number | null;
+  deadTokens: number | null;
+  reweight: "none" | "equalize";
+  clipGradNorm: number;
+  thresholdRate: number;
+  bDecInit: DecoderBiasInit;
+  initTokens: number;
+  seed: number;
+  checkpointEvery: number;
+  logEvery: number;
+}
+
+/** The config with every derived option filled in. */
+export type ResolvedTrainConfig = { [K in keyof TrainConfig]: Exclude<TrainConfig[K], null> };
+
+export function validateTrainConfig(input: unknown, where: string): TrainConfig {
+  const config = validateFields(trainFields, input, where) as unknown as TrainConfig;
+  if (config.activation === "topk" && config.k > config.m) {
+    throw new Error(`${where}: option "k" (${config.k}) must not exceed "m" (${config.m})`);
+  }
+  if (config.k > config.m)
+    throw new Error(`${where}: option "k" (${config.k}) must not exceed "m" (${config.m})`);
+  return config;
+}
+
+/** Fills the options whose defaults depend on others (DESIGN §3 defaults, scaled to the run). */
+export function resolveTrainConfig(config: TrainConfig, d: number): ResolvedTrainConfig {
+  const tokens = config.steps * config.batchSize;
+  return {
+    ...config,
+    lr: config.lr ?? 2e-4 / Math.sqrt(config.m / 16384),
+    warmupSteps: config.warmupSteps ?? Math.min(1000, Math.floor(config.steps / 20)),
+    kAux: config.kAux ?? Math.max(1, Math.floor(d / 2)),
+    deadTokens:
+      config.deadTokens ?? Math.max(config.batchSize, Math.min(10_000_000, Math.floor(tokens / 10))),
+  };
+}
+
+export function saeConfigOf(config: TrainConfig, d: number): SaeConfig {
+  const { m, k, score, activation, decode, alphaInit, eps } = config;
+  return { d, m, k, score, activation, decode, alphaInit, eps };
+}

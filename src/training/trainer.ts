@@ -1,0 +1,167 @@
+import { Rng } from "../data/rng.js";
+import type { ActivationSource } from "../data/source.js";
+import type { Kernels } from "../kernels/kernels.js";
+import { initSae } from "../model/init.js";
+import { backwardTraining, forwardTraining } from "../model/loss.js";
+import { allocateParams, type ParamName, paramNames, type Sae, type SaeParams } from "../model/sae.js";
+import { type AdamMoments, adamMoments, adamUpdate } from "./adam.js";
+import { DeadLatentTracker } from "./dead-latents.js";
+import { normaliseRows, projectToTangent } from "./decoder-constraint.js";
+import { learningRate } from "./schedule.js";
+import { type ResolvedTrainConfig, saeConfigOf } from "./train-config.js";
+
+/** Everything besides the SAE that a resumed run needs to continue exactly. */
+export interface TrainerState {
+  /** optimizer steps completed */
+  step: number;
+  moments: Record<ParamName, AdamMoments>;
+  tokensSinceFired: Float64Array;
+  /** how many batches have fed the threshold EMA */
+  thresholdUpdates: number;
+}
+
+export interface StepMetrics {
+  step: number;
+  tokens: number;
+  loss: number;
+  mse: number;
+  auxLoss: number;
+  /** batch FVU in scaled units */
+  fvu: number;
+  l0: number;
+  deadFraction: number;
+  lr: number;
+  threshold: number;
+  /** mean α (blend, blend-feature) */
+  alpha: number | null;
+  tokensPerSecond: number;
+}
+
+export interface TrainHooks {
+  onMetrics?(metrics: StepMetrics): void;
+  /** called every `checkpointEvery` steps and after the last step */
+  onCheckpoint?(sae: Sae, state: TrainerState): Promise<void>;
+}
+
+/** A new SAE initialised from the first training batches, and a fresh trainer state. */
+export function startTraining(
+  config: ResolvedTrainConfig,
+  source: ActivationSource,
+): { sae: Sae; state: TrainerState } {
+  const { d } = source;
+  const saeConfig = saeConfigOf(config, d);
+  const batches = Math.ceil(config.initTokens / config.batchSize);
+  const sample = new Float32Array(batches * config.batchSize * d);
+  for (let b = 0; b < batches; b++)
+    sample.set(source.trainBatch(b, config.batchSize), b * config.batchSize * d);
+  const rows = Math.min(config.initTokens, batches * config.batchSize);
+  const sae = initSae(saeConfig, sample, rows, new Rng(config.seed, 1), config.bDecInit);
+  const moments = {} as Record<ParamName, AdamMoments>;
+  for (const name of paramNames) moments[name] = adamMoments(sae.params[name].length);
+  return {
+    sae,
+    state: { step: 0, moments, tokensSinceFired: new Float64Array(config.m), thresholdUpdates: 0 },
+  };
+}
+
+/** Runs optimizer steps from `state.step` to `config.steps`, mutating `sae` and `state`. */
+export async function train(
+  sae: Sae,
+  state: TrainerState,
+  source: ActivationSource,
+  config: ResolvedTrainConfig,
+  kernels: Kernels,
+  hooks: TrainHooks = {},
+): Promise<void> {
+  const { d } = sae.config;
+  const B = config.batchSize;
+  const grads = allocateParams(sae.config, Float32Array);
+  const dead = new DeadLatentTracker(state.tokensSinceFired, config.deadTokens);
+  let windowStart = performance.now();
+  let windowTokens = 0;
+
+  while (state.step < config.steps) {
+    const step = state.step;
+    const x = source.trainBatch(step, B);
+    const deadCount = config.auxkCoef > 0 ? dead.deadCount() : 0;
+    const auxk = deadCount > 0 ? { dead: dead.deadMask(), kAux: config.kAux, coef: config.auxkCoef } : null;
+    const fwd = await forwardTraining(sae, x, B, kernels, { reweight: config.reweight, auxk });
+    if (!Number.isFinite(fwd.loss)) {
+      throw new Error(
+        `training diverged at step ${step}: loss is ${fwd.loss} (lower lr, or check the input for NaN/Inf)`,
+      );
+    }
+
+    for (const name of paramNames) grads[name].fill(0);
+    backwardTraining(sae, fwd, kernels, grads);
+    projectToTangent(sae.params.decoder, grads.decoder, d);
+    if (config.clipGradNorm > 0) clipGlobalNorm(grads, config.clipGradNorm);
+    const lr = learningRate(step, config.steps, config.lr, config.warmupSteps, config.decayFraction);
+    for (const name of paramNames) {
+      if (sae.params[name].length > 0)
+        adamUpdate(sae.params[name], grads[name], state.moments[name], step + 1, lr);
+    }
+    normaliseRows(sae.params.decoder, d);
+    // α = clamp(θ, 0, 1), kept exactly in range by projection after every step.
+    const alpha = sae.params.alpha;
+    for (let i = 0; i < alpha.length; i++) alpha[i] = Math.min(1, Math.max(0, alpha[i]!));
+
+    dead.update(fwd.codes);
+    // τ: EMA of the smallest kept positive pre-activation, started after warm-up, in float64.
+    if (sae.config.activation === "batchtopk" && step >= config.warmupSteps && Number.isFinite(fwd.minKept)) {
+      const c = sae.constants;
+      c.threshold =
+        state.thresholdUpdates === 0
+          ? fwd.minKept
+          : c.threshold + config.thresholdRate * (fwd.minKept - c.threshold);
+      state.thresholdUpdates++;
+    }
+    state.step++;
+    windowTokens += B;
+
+    const last = state.step === config.steps;
+    if (hooks.onMetrics && (state.step % config.logEvery === 0 || last)) {
+      const now = performance.now();
+      hooks.onMetrics({
+        step: state.step,
+        tokens: state.step * B,
+        loss: fwd.loss,
+        mse: fwd.mse,
+        auxLoss: fwd.aux?.loss ?? 0,
+        fvu: fwd.fvu,
+        l0: fwd.codes.rowStart[B]! / B,
+        deadFraction: dead.deadCount() / sae.config.m,
+        lr,
+        threshold: sae.constants.threshold,
+        alpha: alpha.length > 0 ? mean(alpha) : null,
+        tokensPerSecond: (windowTokens * 1000) / Math.max(now - windowStart, 1e-9),
+      });
+      windowStart = now;
+      windowTokens = 0;
+    }
+    if (
+      hooks.onCheckpoint &&
+      (last || (config.checkpointEvery > 0 && state.step % config.checkpointEvery === 0))
+    ) {
+      await hooks.onCheckpoint(sae, state);
+    }
+  }
+}
+
+function clipGlobalNorm(grads: SaeParams, maxNorm: number): void {
+  let sumSq = 0;
+  for (const name of paramNames) for (const g of grads[name]) sumSq += g * g;
+  const norm = Math.sqrt(sumSq);
+  if (norm <= maxNorm) return;
+  const factor = maxNorm / norm;
+  for (const name of paramNames) {
+    const g = grads[name];
+    for (let i = 0; i < g.length; i++) g[i]! *= factor;
+  }
+}
+
+function mean(a: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]!;
+  return s / a.length;
+}

@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const main = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
+let dir: string;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "cosae-cli-"));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function cosae(...args: string[]) {
+  const r = spawnSync(process.execPath, [main, ...args], { encoding: "utf8", timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+test("cosae train writes a run folder from a JSON config plus flags, and --resume of a finished run is a no-op", async () => {
+  const config = join(dir, "run.json");
+  await writeFile(
+    config,
+    JSON.stringify({ score: "cosine", m: 64, k: 4, data: { synthetic: { d: 16, features: 32 } } }),
+  );
+  const out = join(dir, "train");
+  const r = cosae(
+    "train",
+    "--config",
+    config,
+    "--out",
+    out,
+    "--steps",
+    "20",
+    "--batchSize",
+    "128",
+    "--logEvery",
+    "5",
+  );
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /wrote .*sae \(cosine, d=16, m=64/);
+  assert.match(r.stderr, /step 20\/20 .* tok\/s loss .* FVU .* L0 .* dead/);
+  const metrics = readFileSync(join(out, "metrics.jsonl"), "utf8").trim().split("\n");
+  assert.equal(metrics.length, 4);
+  assert.equal(JSON.parse(metrics[3]!).step, 20);
+  const cfg = JSON.parse(readFileSync(join(out, "sae", "cfg.json"), "utf8"));
+  assert.equal(cfg.score, "cosine");
+  assert.equal(cfg.d_sae, 64);
+  assert.ok(existsSync(join(out, "sae", "sae_weights.safetensors")));
+  const again = cosae("train", "--out", out, "--resume");
+  assert.equal(again.code, 0, again.stderr);
+  assert.equal(
+    cosae("train", "--config", config, "--out", out).code,
+    1,
+    "a second new run into the same folder is refused",
+  );
+});
+
+test("bad options fail with a message that names the option, the value and what was expected", () => {
+  const r = cosae("train", "--out", join(dir, "bad"), "--k", "0", "--score", "cosin", "--lr", "fast");
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /option "k" must be ≥ 1, got 0/);
+  assert.match(
+    r.stderr,
+    /option "score" must be one of "inner", "cosine", "blend", "blend-feature", got "cosin"/,
+  );
+  assert.match(r.stderr, /option "lr" must be a finite number, got "fast"/);
+  assert.ok(!existsSync(join(dir, "bad")), "nothing is written for a rejected config");
+  const unknown = cosae("train", "--nonsense", "1");
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /nonsense/);
+});
+
+test("cosae demo prints one row per score family and writes its figures", () => {
+  const out = join(dir, "demo");
+  const r = cosae("demo", "--out", out, "--steps", "15");
+  assert.equal(r.code, 0, r.stderr);
+  for (const family of ["inner", "cosine", "blend", "blend-feature"]) {
+    assert.match(r.stdout, new RegExp(`^${family}\\s+\\d\\.\\d{4}\\s`, "m"), `a row for ${family}`);
+  }
+  const results = JSON.parse(readFileSync(join(out, "demo-results.json"), "utf8"));
+  assert.equal(results.results.length, 4);
+  for (const { report } of results.results) {
+    assert.ok(Number.isFinite(report.fvu) && report.fvu > 0, `FVU ${report.fvu}`);
+    assert.ok(Math.abs(report.l0 - 8) < 8, `L0 ${report.l0}`);
+    assert.ok(report.decoderMatch.mmcs > 0 && report.decoderMatch.mmcs <= 1);
+  }
+});
