@@ -68,9 +68,9 @@ export async function demoCommand(argv: string[]): Promise<void> {
     process.stdout.write(
       `\nSynthetic default (d=${dataset.d}, ${dataset.config.features} true features), ${evalTokens} held-out tokens, ` +
         `${kernels.name}, ${seconds.toFixed(0)} s\n\n${reportTable(results)}\n\n` +
-        "recovered: true features with decoder cosine ≥ 0.9; aligned: alive latents with F1 ≥ 0.5 against a true feature;\n" +
-        "norm det.: latents with norm AUROC ≥ 0.9 that are not aligned; top-q% slots: share of active slots taken by the\n" +
-        "q% highest-norm tokens (a norm-blind SAE gives about q%).\n",
+        "recovered: true features with decoder cosine ≥ 0.9. aligned: alive latents with F1 ≥ 0.5 against a true feature.\n" +
+        "norm-corr.: latents whose firing has norm AUROC ≥ 0.9; norm det.: those not aligned, and their share of active slots.\n" +
+        "top-q% slots: share of active slots taken by the q% highest-norm tokens (a norm-blind SAE gives about q%).\n",
     );
     await writeJsonAtomic(join(out, "demo-results.json"), {
       data: dataset.config,

@@ -14,7 +14,7 @@ export function reportTable(rows: { name: string; report: EvalReport }[]): strin
     "recovered",
     "aligned",
     "norm-corr.",
-    "norm det.",
+    "norm det. (slots)",
     "top-1% slots",
     "top-10% slots",
   ];
@@ -32,7 +32,7 @@ export function reportTable(rows: { name: string; report: EvalReport }[]): strin
     r.decoderMatch ? String(r.decoderMatch.recovered) : "—",
     r.alignment ? pct(r.alignment.alignedShare) : "—",
     String(r.normCorrelated),
-    String(r.normDetectors),
+    `${r.normDetectors} (${pct(r.normDetectorSlotShare)})`,
     pct(r.slotShare.top1Share),
     pct(r.slotShare.top10Share),
   ]);

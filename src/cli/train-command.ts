@@ -50,14 +50,11 @@ export async function trainCommand(argv: string[]): Promise<void> {
     } else if (Object.values(flags).some((v) => v !== undefined) || config) {
       throw new Error("--resume continues the run as it was configured; drop the other options");
     }
-    let bar: ProgressBar | null = null;
+    const bar = new ProgressBar("train", spec ? spec.train.steps : storedSteps(out!));
     const sae = await trainRun(out!, spec, {
       resume: Boolean(resume),
       kernels,
-      onMetrics: (m) => {
-        bar ??= new ProgressBar("train", Math.round(m.tokens / m.step) > 0 ? totalSteps(out!, spec) : 1);
-        bar.update(m);
-      },
+      onMetrics: (m) => bar.update(m),
     });
     process.stdout.write(
       `wrote ${out}/sae (${sae.config.score}, d=${sae.config.d}, m=${sae.config.m}, τ=${sae.constants.threshold.toPrecision(5)})\n`,
@@ -67,7 +64,11 @@ export async function trainCommand(argv: string[]): Promise<void> {
   }
 }
 
-function totalSteps(out: string, spec: ReturnType<typeof validateRunSpec> | null): number {
-  if (spec) return spec.train.steps;
-  return (JSON.parse(readFileSync(`${out}/run.json`, "utf8")) as { steps: number }).steps;
+/** The step count of an existing run (0 if it has none: trainRun then reports what is missing). */
+function storedSteps(out: string): number {
+  try {
+    return (JSON.parse(readFileSync(`${out}/run.json`, "utf8")) as { steps: number }).steps;
+  } catch {
+    return 0;
+  }
 }

@@ -32,7 +32,7 @@ export function validateFields(table: FieldTable, input: unknown, where: string)
   const out: Record<string, unknown> = {};
   const record = input as Record<string, unknown>;
   for (const key of Object.keys(record)) {
-    if (!(key in table)) {
+    if (!Object.hasOwn(table, key)) {
       const near = closest(key, Object.keys(table));
       problems.push(`unknown option "${key}"${near ? ` (did you mean "${near}"?)` : ""}`);
     }

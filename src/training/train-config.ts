@@ -103,9 +103,6 @@ export type ResolvedTrainConfig = { [K in keyof TrainConfig]: Exclude<TrainConfi
 
 export function validateTrainConfig(input: unknown, where: string): TrainConfig {
   const config = validateFields(trainFields, input, where) as unknown as TrainConfig;
-  if (config.activation === "topk" && config.k > config.m) {
-    throw new Error(`${where}: option "k" (${config.k}) must not exceed "m" (${config.m})`);
-  }
   if (config.k > config.m)
     throw new Error(`${where}: option "k" (${config.k}) must not exceed "m" (${config.m})`);
   return config;
