@@ -91,3 +91,23 @@ test("cosae demo prints one row per score family and writes its figures", () => 
     assert.ok(report.decoderMatch.mmcs > 0 && report.decoderMatch.mmcs <= 1);
   }
 });
+
+test("the help the README points to lists every option with its default", () => {
+  const train = cosae("help", "train");
+  assert.equal(train.code, 0);
+  for (const option of [
+    "--score",
+    "--activation",
+    "--decode",
+    "--reweight",
+    "--auxkCoef",
+    "--checkpointEvery",
+  ]) {
+    assert.ok(train.stdout.includes(option), `help train mentions ${option}`);
+  }
+  assert.match(train.stdout, /--lr\s+.*\[default: auto\]/);
+  const demo = cosae("demo", "--help");
+  assert.equal(demo.code, 0);
+  assert.match(demo.stdout, /--decode plain\|equivariant/);
+  assert.match(demo.stdout, /--scores/);
+});
