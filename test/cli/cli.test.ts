@@ -1,21 +1,14 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 
 const main = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
-let dir: string;
-
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), "cosae-cli-"));
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = useTemporaryFolder("cosae-cli-");
 
 function cosae(...args: string[]) {
   const r = spawnSync(process.execPath, [main, ...args], { encoding: "utf8", timeout: 300_000 });
@@ -23,12 +16,12 @@ function cosae(...args: string[]) {
 }
 
 test("cosae train writes a run folder from a JSON config plus flags, and --resume of a finished run is a no-op", async () => {
-  const config = join(dir, "run.json");
+  const config = join(dir(), "run.json");
   await writeFile(
     config,
     JSON.stringify({ score: "cosine", m: 64, k: 4, data: { synthetic: { d: 16, features: 32 } } }),
   );
-  const out = join(dir, "train");
+  const out = join(dir(), "train");
   const r = cosae(
     "train",
     "--config",
@@ -62,7 +55,7 @@ test("cosae train writes a run folder from a JSON config plus flags, and --resum
 });
 
 test("bad options fail with a message that names the option, the value and what was expected", () => {
-  const r = cosae("train", "--out", join(dir, "bad"), "--k", "0", "--score", "cosin", "--lr", "fast");
+  const r = cosae("train", "--out", join(dir(), "bad"), "--k", "0", "--score", "cosin", "--lr", "fast");
   assert.equal(r.code, 1);
   assert.match(r.stderr, /option "k" must be ≥ 1, got 0/);
   assert.match(
@@ -70,14 +63,14 @@ test("bad options fail with a message that names the option, the value and what 
     /option "score" must be one of "inner", "cosine", "blend", "blend-feature", got "cosin"/,
   );
   assert.match(r.stderr, /option "lr" must be a finite number, got "fast"/);
-  assert.ok(!existsSync(join(dir, "bad")), "nothing is written for a rejected config");
+  assert.ok(!existsSync(join(dir(), "bad")), "nothing is written for a rejected config");
   const unknown = cosae("train", "--nonsense", "1");
   assert.equal(unknown.code, 1);
   assert.match(unknown.stderr, /nonsense/);
 });
 
 test("cosae demo prints one row per score family and writes its figures", () => {
-  const out = join(dir, "demo");
+  const out = join(dir(), "demo");
   const r = cosae("demo", "--out", out, "--steps", "15");
   assert.equal(r.code, 0, r.stderr);
   for (const family of ["inner", "cosine", "blend", "blend-feature"]) {

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
   AtomicWriteError,
   writeFileAtomic,
@@ -11,20 +10,14 @@ import {
   writeJsonAtomic,
   writeJsonAtomicSync,
 } from "../../src/io/atomic-write.js";
+import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 
-let root = "";
+const root = useTemporaryFolder("cosae-atomic-");
 let counter = 0;
-
-before(async () => {
-  root = await mkdtemp(join(tmpdir(), "cosae-atomic-"));
-});
-after(async () => {
-  await rm(root, { recursive: true, force: true });
-});
 
 /** A fresh empty folder per test, so leftover temp files are attributable. */
 function freshDir(): string {
-  const dir = join(root, `case-${counter++}`);
+  const dir = join(root(), `case-${counter++}`);
   mkdirSync(dir);
   return dir;
 }

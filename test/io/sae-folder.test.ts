@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
   configFile,
   readSaeFolder,
@@ -15,19 +14,13 @@ import { readSafetensors, type TensorEntry, writeSafetensors } from "../../src/i
 import { alphaCount, type Decoding, type ScoreKind, scoreKinds } from "../../src/model/config.js";
 import type { Sae } from "../../src/model/sae.js";
 import { randomSae } from "../helpers/random-sae.js";
+import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 
-let root = "";
+const root = useTemporaryFolder("cosae-sae-folder-");
 let counter = 0;
 
-before(async () => {
-  root = await mkdtemp(join(tmpdir(), "cosae-sae-folder-"));
-});
-after(async () => {
-  await rm(root, { recursive: true, force: true });
-});
-
 function freshFolder(): string {
-  return join(root, `sae-${counter++}`);
+  return join(root(), `sae-${counter++}`);
 }
 
 /** τ that float32 cannot hold, so "exact in cfg.json" is a real check. */
@@ -187,7 +180,7 @@ test("a folder without cfg.json is refused, naming the file", async () => {
     readSaeFolder(folder),
     new RegExp(`${escapeRe(join(folder, configFile))}.*cannot read`),
   );
-  await assert.rejects(readSaeFolder(join(root, "no-such-folder")), /cfg\.json/);
+  await assert.rejects(readSaeFolder(join(root(), "no-such-folder")), /cfg\.json/);
 });
 
 test("cfg.json that is not JSON is refused", async () => {

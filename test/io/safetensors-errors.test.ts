@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { mkdtemp, open, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { open, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -10,16 +9,11 @@ import {
   SafetensorsError,
   type TensorEntry,
 } from "../../src/io/safetensors.js";
+import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 
 const NAME = "bad.safetensors";
 
-let dir = "";
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), "cosae-st-bad-"));
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = useTemporaryFolder("cosae-st-bad-");
 
 /** A file from a raw header (bytes or text) and a data buffer of `dataBytes` bytes. */
 function fileWith(header: string | Uint8Array, dataBytes: number): Uint8Array {
@@ -46,7 +40,7 @@ async function assertRefused(bytes: Uint8Array, ...patterns: RegExp[]): Promise<
     () => decodeSafetensors(bytes, NAME),
     (err: unknown) => check(err, NAME),
   );
-  const path = join(dir, NAME);
+  const path = join(dir(), NAME);
   await writeFile(path, bytes);
   await assert.rejects(readSafetensors(path), (err: unknown) => check(err, path));
 }
@@ -68,7 +62,7 @@ test("header length beyond the end of the file", async () => {
 });
 
 test("header larger than the 100 MB limit is refused before it is read", async () => {
-  const path = join(dir, "huge.safetensors");
+  const path = join(dir(), "huge.safetensors");
   const fh = await open(path, "w");
   const prefix = new Uint8Array(8);
   new DataView(prefix.buffer).setBigUint64(0, 200_000_000n, true);

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
-import { mkdtemp, readdir, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import {
   DTYPE_SIZE,
   decodeSafetensors,
@@ -15,14 +14,9 @@ import {
   toFloat64,
   writeSafetensors,
 } from "../../src/io/safetensors.js";
+import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 
-let dir = "";
-before(async () => {
-  dir = await mkdtemp(join(tmpdir(), "cosae-st-"));
-});
-after(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
+const dir = useTemporaryFolder("cosae-st-");
 
 function concat(chunks: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
@@ -68,7 +62,7 @@ function assertSameTensors(got: Record<string, TensorEntry>, want: Record<string
 }
 
 test("every dtype and the metadata survive a file round trip bit for bit", async () => {
-  const path = join(dir, "all.safetensors");
+  const path = join(dir(), "all.safetensors");
   const tensors = everyDType();
   const metadata = { format: "pt", "note with spaces": "ünïcode ✓", empty: "" };
   await writeSafetensors(path, tensors, metadata);
@@ -78,7 +72,7 @@ test("every dtype and the metadata survive a file round trip bit for bit", async
   const inMemory = decodeSafetensors(readFileSync(path), path);
   assertSameTensors(inMemory.tensors, tensors);
   assert.deepEqual({ ...inMemory.metadata }, metadata);
-  assert.deepEqual(await readdir(dir), ["all.safetensors"]);
+  assert.deepEqual(await readdir(dir()), ["all.safetensors"]);
 });
 
 test("no metadata argument means no __metadata__ key, and reading gives an empty map", () => {
@@ -185,7 +179,7 @@ test("misaligned tensors (odd offsets, odd byteOffset of the input) are copied, 
     shifted.set(file, shift);
     check(decodeSafetensors(shifted.subarray(shift), "mem").tensors);
   }
-  const path = join(dir, "odd.safetensors");
+  const path = join(dir(), "odd.safetensors");
   writeFileSync(path, file);
   check((await readSafetensors(path)).tensors);
   await rm(path);
@@ -194,7 +188,7 @@ test("misaligned tensors (odd offsets, odd byteOffset of the input) are copied, 
 test("tensor names that are Object.prototype keys stay ordinary keys", async () => {
   const entry: TensorEntry = { dtype: "U8", shape: [1], data: Uint8Array.of(3) };
   const tensors: Record<string, TensorEntry> = { ["__proto__"]: entry, constructor: entry };
-  const path = join(dir, "proto.safetensors");
+  const path = join(dir(), "proto.safetensors");
   await writeSafetensors(path, tensors, { ["__proto__"]: "m" });
   const file = await readSafetensors(path);
   assert.deepEqual(Object.keys(file.tensors).sort(), ["__proto__", "constructor"]);
@@ -205,7 +199,7 @@ test("tensor names that are Object.prototype keys stay ordinary keys", async () 
 });
 
 test("readSafetensorsHeader reports positions without reading data", async () => {
-  const path = join(dir, "hdr.safetensors");
+  const path = join(dir(), "hdr.safetensors");
   await writeSafetensors(path, {
     w: { dtype: "F32", shape: [2, 2], data: Float32Array.of(1, 2, 3, 4) },
     b: { dtype: "F16", shape: [2], data: Uint16Array.of(1, 2) },

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { SyntheticDataset } from "../../src/data/synthetic.js";
@@ -16,19 +15,18 @@ import { allocateParams, paramNames, type Sae } from "../../src/model/sae.js";
 import { type RunSpec, trainRun, validateRunSpec } from "../../src/training/run-folder.js";
 import { resolveTrainConfig, validateTrainConfig } from "../../src/training/train-config.js";
 import { startTraining, train } from "../../src/training/trainer.js";
+import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 
 const synthetic = { d: 16, features: 48, meanActive: 3, seed: 3 };
 const small = { m: 64, k: 4, batchSize: 256, lr: 3e-3, logEvery: 5 };
 let kernels: Kernels;
-let dir: string;
+const dir = useTemporaryFolder("cosae-trainer-");
 
 before(async () => {
   kernels = await createOnnxruntimeKernels(2);
-  dir = await mkdtemp(join(tmpdir(), "cosae-trainer-"));
 });
 after(async () => {
   await kernels.dispose();
-  await rm(dir, { recursive: true, force: true });
 });
 
 function spec(overrides: Record<string, unknown>): RunSpec {
@@ -80,10 +78,10 @@ test("a run killed after a checkpoint resumes to exactly the uninterrupted resul
     auxkCoef: 1 / 32,
     deadTokens: 512,
   };
-  const straight = join(dir, "straight");
+  const straight = join(dir(), "straight");
   await trainRun(straight, spec(config), { resume: false, kernels });
 
-  const killed = join(dir, "killed");
+  const killed = join(dir(), "killed");
   await assert.rejects(
     trainRun(killed, spec(config), {
       resume: false,
@@ -120,10 +118,13 @@ test("a run killed after a checkpoint resumes to exactly the uninterrupted resul
 });
 
 test("a new run refuses a folder that already holds one; resume refuses an empty folder", async () => {
-  const run = join(dir, "twice");
+  const run = join(dir(), "twice");
   await trainRun(run, spec({ steps: 2 }), { resume: false, kernels });
   await assert.rejects(trainRun(run, spec({ steps: 2 }), { resume: false, kernels }), /already holds a run/);
-  await assert.rejects(trainRun(join(dir, "nothing"), null, { resume: true, kernels }), /nothing to resume/);
+  await assert.rejects(
+    trainRun(join(dir(), "nothing"), null, { resume: true, kernels }),
+    /nothing to resume/,
+  );
 });
 
 test("onnxruntime kernels agree with the reference path on loss and every gradient (float32, 1e-5 relative)", async () => {
