@@ -7,6 +7,6 @@ export interface ActivationSource {
   readonly d: number;
   /** one line for logs and cfg.json */
   readonly description: string;
-  /** training batch number `index`: [size, d] raw activations */
-  trainBatch(index: number, size: number): Float32Array;
+  /** training batch number `index`: [size, d] raw activations (file sources read asynchronously) */
+  trainBatch(index: number, size: number): Float32Array | Promise<Float32Array>;
 }

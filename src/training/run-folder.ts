@@ -70,7 +70,7 @@ export async function trainRun(runDir: string, requested: RunSpec | null, option
   const config = resolveTrainConfig(spec.train, source.d);
   const metadata = { data: source.description, train: config };
 
-  const { sae, state } = options.resume ? await loadCheckpoint(runDir) : startTraining(config, source);
+  const { sae, state } = options.resume ? await loadCheckpoint(runDir) : await startTraining(config, source);
   if (options.resume) await trimMetrics(metricsPath, state.step);
   else await writeFile(metricsPath, "");
 

@@ -44,16 +44,16 @@ export interface TrainHooks {
 }
 
 /** A new SAE initialised from the first training batches, and a fresh trainer state. */
-export function startTraining(
+export async function startTraining(
   config: ResolvedTrainConfig,
   source: ActivationSource,
-): { sae: Sae; state: TrainerState } {
+): Promise<{ sae: Sae; state: TrainerState }> {
   const { d } = source;
   const saeConfig = saeConfigOf(config, d);
   const batches = Math.ceil(config.initTokens / config.batchSize);
   const sample = new Float32Array(batches * config.batchSize * d);
   for (let b = 0; b < batches; b++)
-    sample.set(source.trainBatch(b, config.batchSize), b * config.batchSize * d);
+    sample.set(await source.trainBatch(b, config.batchSize), b * config.batchSize * d);
   const rows = Math.min(config.initTokens, batches * config.batchSize);
   const sae = initSae(saeConfig, sample, rows, new Rng(config.seed, 1), config.bDecInit);
   const moments = {} as Record<ParamName, AdamMoments>;
@@ -82,7 +82,7 @@ export async function train(
 
   while (state.step < config.steps) {
     const step = state.step;
-    const x = source.trainBatch(step, B);
+    const x = await source.trainBatch(step, B);
     const deadCount = config.auxkCoef > 0 ? dead.deadCount() : 0;
     const auxk = deadCount > 0 ? { dead: dead.deadMask(), kAux: config.kAux, coef: config.auxkCoef } : null;
     const fwd = await forwardTraining(sae, x, B, kernels, { reweight: config.reweight, auxk });

@@ -37,7 +37,7 @@ async function trainInMemory(overrides: Record<string, unknown>): Promise<Sae> {
   const dataset = new SyntheticDataset(synthetic);
   const source = syntheticSource(dataset);
   const config = resolveTrainConfig(validateTrainConfig({ ...small, ...overrides }, "test"), source.d);
-  const { sae, state } = startTraining(config, source);
+  const { sae, state } = await startTraining(config, source);
   await train(sae, state, source, config, kernels);
   return sae;
 }
@@ -132,8 +132,8 @@ test("onnxruntime kernels agree with the reference path on loss and every gradie
   const source = syntheticSource(dataset);
   for (const score of ["inner", "cosine", "blend", "blend-feature"] as const) {
     const config = resolveTrainConfig(validateTrainConfig({ ...small, score, steps: 10 }, "test"), source.d);
-    const { sae } = startTraining(config, source);
-    const x = source.trainBatch(3, 256);
+    const { sae } = await startTraining(config, source);
+    const x = await source.trainBatch(3, 256);
     const dead = new Uint8Array(sae.config.m);
     for (let j = 0; j < sae.config.m; j += 3) dead[j] = 1;
     const options = { reweight: "equalize" as const, auxk: { dead, kAux: 8, coef: 1 / 32 } };
