@@ -1,26 +1,54 @@
+import type { AdamMoments } from "../training/adam.js";
 import type { FloatArray, SparseRows } from "./arrays.js";
+import type { ScoreSpec } from "./score-transform.js";
 
 /**
  * The compute an SAE step needs, behind one small interface so a faster
  * implementation can replace one piece without touching the model. Only
- * `denseScores` is O(B·m·d); everything else is O(B·k·d) or O(B·m).
+ * `denseScores` is O(B·m·d); the score transform and selection are O(B·m),
+ * everything else O(B·k·d) or one pass over the parameters.
  *
  * Matrices are row-major. Encoder and decoder are both stored as rows [m, d]
  * (one row per latent), so the score matrix is X·Wᵀ.
+ *
+ * Every implementation must give the reference results (reference.ts) up to
+ * float32 rounding, deterministically: no result may depend on thread timing.
  */
 export interface Kernels {
   readonly name: string;
   /** Returns A[rows, m] = X[rows, d] · Wᵀ for W[m, d]. May reuse its output buffer between calls. */
   denseScores(x: FloatArray, w: FloatArray, rows: number, d: number, m: number): Promise<FloatArray>;
+  /** In place: the raw products a = x_c · w_j in A[rows, m] become the pre-activations p (DESIGN §2). */
+  applyScore(a: FloatArray, rows: number, m: number, spec: ScoreSpec): void;
+  /** applyScore, then selectBatchTopK of `count` — fused into one pass over A where the kernels can. */
+  applyScoreSelectBatchTopK(
+    a: FloatArray,
+    rows: number,
+    m: number,
+    spec: ScoreSpec,
+    count: number,
+  ): SparseRows;
   /** out[t, :] += Σ_i value_i · W[index_i, :] over the entries of row t (decode, and gradients into x). */
   sparseDecode(codes: SparseRows, w: FloatArray, d: number, out: FloatArray): void;
   /** out[index_i, :] += value_i · X[t, :] over the entries of row t (gradients into W). */
   sparseAccumulate(codes: SparseRows, x: FloatArray, d: number, out: FloatArray): void;
+  /** out_i = X[t, :] · W[index_i, :] for every entry i of row t, summed in float64. */
+  sparseRowDot(codes: SparseRows, x: FloatArray, w: FloatArray, d: number, out: Float64Array): void;
   /** The `count` largest positive entries of P[rows, m] over the whole batch (exactly `count` if that many are positive). */
   selectBatchTopK(p: FloatArray, rows: number, m: number, count: number): SparseRows;
   /** The `k` largest positive entries of each row of P[rows, m]. */
   selectTopK(p: FloatArray, rows: number, m: number, k: number): SparseRows;
+  /** The `k` largest positive entries of each row among the given columns (ascending); indices are columns of P. */
+  selectTopKAmong(p: FloatArray, rows: number, m: number, columns: Int32Array, k: number): SparseRows;
   /** Entries of each row with P > threshold[j] (JumpReLU inference). */
   selectAboveThreshold(p: FloatArray, rows: number, m: number, threshold: FloatArray): SparseRows;
+  /** ‖w_j‖ of each row of W[m, d], in float64. */
+  rowNorms(w: FloatArray, m: number, d: number): Float64Array;
+  /** One Adam update of `param` with `grad` at 1-based step `t` (src/training/adam.ts). */
+  adamUpdate(param: FloatArray, grad: FloatArray, moments: AdamMoments, t: number, lr: number): void;
+  /** Removes from each gradient row its component along the (unit) decoder row. */
+  projectToTangent(decoder: FloatArray, grad: FloatArray, d: number): void;
+  /** Rescales each decoder row to unit norm. */
+  normaliseRows(decoder: FloatArray, d: number): void;
   dispose(): Promise<void>;
 }

@@ -1,12 +1,15 @@
+import { adamUpdate } from "../training/adam.js";
+import { normaliseRows, projectToTangent } from "../training/decoder-constraint.js";
 import { type FloatArray, floatCtor } from "./arrays.js";
 import type { Kernels } from "./kernels.js";
-import { selectAboveThreshold, selectBatchTopK, selectTopK } from "./select.js";
-import { sparseAccumulate, sparseDecode } from "./sparse.js";
+import { applyScore } from "./score-transform.js";
+import { selectAboveThreshold, selectBatchTopK, selectTopK, selectTopKAmong } from "./select.js";
+import { rowNorms, sparseAccumulate, sparseDecode, sparseRowDot } from "./sparse.js";
 
 /**
  * Plain TypeScript kernels in the caller's precision. The dense product here is
  * a scalar triple loop: it is the float64 reference the gradient checks run on,
- * never the training hot path (see onnxruntime.ts).
+ * never the training hot path (see native.ts and onnxruntime.ts).
  */
 export function referenceDenseScores(
   x: FloatArray,
@@ -31,10 +34,21 @@ export function referenceDenseScores(
 export const referenceKernels: Kernels = {
   name: "reference",
   denseScores: async (x, w, rows, d, m) => referenceDenseScores(x, w, rows, d, m),
+  applyScore,
+  applyScoreSelectBatchTopK(a, rows, m, spec, count) {
+    applyScore(a, rows, m, spec);
+    return selectBatchTopK(a, rows, m, count);
+  },
   sparseDecode,
   sparseAccumulate,
+  sparseRowDot,
   selectBatchTopK,
   selectTopK,
+  selectTopKAmong,
   selectAboveThreshold,
+  rowNorms,
+  adamUpdate,
+  projectToTangent,
+  normaliseRows,
   dispose: async () => {},
 };

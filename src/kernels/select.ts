@@ -199,3 +199,18 @@ export class SparseBuilder {
     };
   }
 }
+
+/** TopK among the given columns of each row (AuxK over the dead latents); indices are columns of P, ascending. */
+export function selectTopKAmong(
+  p: FloatArray,
+  rows: number,
+  m: number,
+  columns: Int32Array,
+  k: number,
+): SparseRows {
+  const n = columns.length;
+  const gathered = new (floatCtor(p))(rows * n);
+  for (let t = 0; t < rows; t++) for (let i = 0; i < n; i++) gathered[t * n + i] = p[t * m + columns[i]!]!;
+  const picked = selectTopK(gathered, rows, n, k);
+  return { ...picked, index: picked.index.map((i) => columns[i]!) };
+}

@@ -1,5 +1,8 @@
 import { type FloatArray, floatCtor, type SparseRows } from "../kernels/arrays.js";
 import type { Kernels } from "../kernels/kernels.js";
+import type { PhaseClock } from "../kernels/phase-clock.js";
+import type { ScoreSpec } from "../kernels/score-transform.js";
+import { rowNorms } from "../kernels/sparse.js";
 import { alphaOf } from "./config.js";
 import type { Sae } from "./sae.js";
 
@@ -32,16 +35,14 @@ export interface LatentTerms {
   alpha: Float64Array;
 }
 
-export function latentTerms(sae: Sae): LatentTerms {
+/** The per-latent terms; `kernels` computes the O(m·d) encoder norms if given. */
+export function latentTerms(sae: Sae, kernels?: Kernels): LatentTerms {
   const { d, m, score } = sae.config;
   const { encoder, logGain, alpha } = sae.params;
-  const encoderNorm = new Float64Array(m);
+  const encoderNorm = kernels ? kernels.rowNorms(encoder, m, d) : rowNorms(encoder, m, d);
   const gain = new Float64Array(m).fill(1);
   const a = new Float64Array(m);
   for (let j = 0; j < m; j++) {
-    let s = 0;
-    for (let c = 0; c < d; c++) s += encoder[j * d + c]! ** 2;
-    encoderNorm[j] = Math.sqrt(s);
     if (score !== "inner") gain[j] = Math.exp(logGain[j]!);
     a[j] = alphaOf(score, alpha, j);
   }
@@ -72,35 +73,53 @@ export function centre(sae: Sae, x: FloatArray, rows: number): Omit<Preactivatio
   return { rows, xs, xc, norm };
 }
 
+/** What the kernels need to turn raw products into pre-activations. */
+export function scoreSpec(sae: Sae, terms: LatentTerms, norm: Float64Array): ScoreSpec {
+  const { score, eps } = sae.config;
+  return { score, bias: sae.params.bEnc, ...terms, norm, nu: sae.constants.nu, eps };
+}
+
 /** Pre-activations p [rows, m] of a batch of raw inputs. */
 export async function preactivations(
   sae: Sae,
   x: FloatArray,
   rows: number,
   kernels: Kernels,
-  terms: LatentTerms = latentTerms(sae),
+  terms: LatentTerms = latentTerms(sae, kernels),
 ): Promise<Preactivations> {
-  const { d, m, score, eps } = sae.config;
+  const { d, m } = sae.config;
   const centred = centre(sae, x, rows);
   const pre = await kernels.denseScores(centred.xc, sae.params.encoder, rows, d, m);
-  const { bEnc } = sae.params;
-  if (score === "inner") {
-    for (let t = 0; t < rows; t++) for (let j = 0; j < m; j++) pre[t * m + j]! += bEnc[j]!;
-  } else {
-    const { encoderNorm, gain, alpha } = terms;
-    const nu = sae.constants.nu;
-    for (let t = 0; t < rows; t++) {
-      const n = centred.norm[t]!;
-      const logR = Math.log(Math.max(n, Number.MIN_VALUE) / nu);
-      const globalF = score === "blend" ? Math.exp(alpha[0]! * logR) : 1;
-      const base = t * m;
-      for (let j = 0; j < m; j++) {
-        const f = score === "blend-feature" ? Math.exp(alpha[j]! * logR) : globalF;
-        pre[base + j] = (gain[j]! * f * pre[base + j]!) / (encoderNorm[j]! * n + eps) + bEnc[j]!;
-      }
-    }
-  }
+  kernels.applyScore(pre, rows, m, scoreSpec(sae, terms, centred.norm));
   return { ...centred, pre };
+}
+
+/**
+ * Training-time encoding: pre-activations and the selected codes. BatchTopK
+ * runs the score transform and the selection as one pass over the score matrix.
+ */
+export async function encodeTraining(
+  sae: Sae,
+  x: FloatArray,
+  rows: number,
+  kernels: Kernels,
+  terms: LatentTerms,
+  clock?: PhaseClock,
+): Promise<{ pa: Preactivations; codes: SparseRows }> {
+  const { d, m, k } = sae.config;
+  const centred = centre(sae, x, rows);
+  const pre = await kernels.denseScores(centred.xc, sae.params.encoder, rows, d, m);
+  clock?.lap("scores");
+  const spec = scoreSpec(sae, terms, centred.norm);
+  let codes: SparseRows;
+  if (sae.config.activation === "batchtopk") {
+    codes = kernels.applyScoreSelectBatchTopK(pre, rows, m, spec, rows * k);
+  } else {
+    kernels.applyScore(pre, rows, m, spec);
+    codes = selectTraining(sae, pre, rows, kernels);
+  }
+  clock?.lap("transform+select");
+  return { pa: { ...centred, pre }, codes };
 }
 
 /** Decoder scale q_tj: 1 for plain decoding, r_t^(1−α_j) for equivariant. */
@@ -160,7 +179,7 @@ export async function reconstruct(
   rows: number,
   kernels: Kernels,
 ): Promise<{ codes: SparseRows; reconstruction: FloatArray; norm: Float64Array }> {
-  const terms = latentTerms(sae);
+  const terms = latentTerms(sae, kernels);
   const pa = await preactivations(sae, x, rows, kernels, terms);
   const codes = selectInference(sae, pa.pre, rows, kernels);
   const reconstruction = decode(sae, terms, codes, pa.norm, kernels);

@@ -1,13 +1,13 @@
 import { type FloatArray, floatCtor, type SparseRows } from "../kernels/arrays.js";
 import type { Kernels } from "../kernels/kernels.js";
+import type { PhaseClock } from "../kernels/phase-clock.js";
 import {
   decode,
   decodeScale,
+  encodeTraining,
   type LatentTerms,
   latentTerms,
   type Preactivations,
-  preactivations,
-  selectTraining,
 } from "./forward.js";
 import type { Sae, SaeParams } from "./sae.js";
 
@@ -55,11 +55,11 @@ export async function forwardTraining(
   rows: number,
   kernels: Kernels,
   options: LossOptions,
+  clock?: PhaseClock,
 ): Promise<TrainingForward> {
   const { d } = sae.config;
-  const terms = latentTerms(sae);
-  const pa = await preactivations(sae, x, rows, kernels, terms);
-  const codes = selectTraining(sae, pa.pre, rows, kernels);
+  const terms = latentTerms(sae, kernels);
+  const { pa, codes } = await encodeTraining(sae, x, rows, kernels, terms, clock);
   const xhat = decode(sae, terms, codes, pa.norm, kernels);
   const residual = xhat; // reuse: e = x̃ − x̂ in place
   for (let i = 0; i < rows * d; i++) residual[i] = pa.xs[i]! - xhat[i]!;
@@ -79,8 +79,10 @@ export async function forwardTraining(
     mse += omega[t]! * s;
   }
   mse /= rows;
+  clock?.lap("decode");
 
   const aux = options.auxk ? auxkTerm(sae, terms, pa, residual, options.auxk, kernels) : null;
+  clock?.lap("auxk");
   let minKept = Number.POSITIVE_INFINITY;
   for (const v of codes.value) if (v < minKept) minKept = v;
   return {
@@ -133,22 +135,18 @@ export function auxkTerm(
 ): AuxkTerm | null {
   const { d, m } = sae.config;
   const rows = pa.rows;
-  const deadIds: number[] = [];
-  for (let j = 0; j < m; j++) if (auxk.dead[j]) deadIds.push(j);
+  let deadCount = 0;
+  for (let j = 0; j < m; j++) deadCount += auxk.dead[j] ? 1 : 0;
+  const deadIds = new Int32Array(deadCount);
+  for (let j = 0, i = 0; j < m; j++) if (auxk.dead[j]) deadIds[i++] = j;
   const kAux = Math.min(auxk.kAux, deadIds.length);
   if (kAux === 0) return null;
   const denominator = centredSumOfSquares(residual, rows, d);
   if (!(denominator > 0)) return null;
 
-  // Gather the dead columns, take each row's top kAux, map back to latent ids (kept in increasing order).
+  // Each row's top kAux among the dead columns, as latent ids in increasing order.
   const ctor = floatCtor(pa.pre);
-  const deadScores = new ctor(rows * deadIds.length);
-  for (let t = 0; t < rows; t++) {
-    for (let i = 0; i < deadIds.length; i++)
-      deadScores[t * deadIds.length + i] = pa.pre[t * m + deadIds[i]!]!;
-  }
-  const picked = kernels.selectTopK(deadScores, rows, deadIds.length, kAux);
-  const codes: SparseRows = { ...picked, index: picked.index.map((i) => deadIds[i]!) };
+  const codes = kernels.selectTopKAmong(pa.pre, rows, m, deadIds, kAux);
   const ehat = decode(sae, terms, codes, pa.norm, kernels, false);
   const upstream = new ctor(rows * d);
   let sse = 0;
@@ -161,10 +159,19 @@ export function auxkTerm(
 }
 
 /** Adds ∂L/∂θ of the main term and of AuxK into `grads` (which it does not zero). */
-export function backwardTraining(sae: Sae, fwd: TrainingForward, kernels: Kernels, grads: SaeParams): void {
+export function backwardTraining(
+  sae: Sae,
+  fwd: TrainingForward,
+  kernels: Kernels,
+  grads: SaeParams,
+  clock?: PhaseClock,
+): void {
   backwardThroughCodes(sae, fwd.terms, fwd.pa, fwd.codes, fwd.upstream, kernels, grads, true);
-  if (fwd.aux)
+  clock?.lap("backward");
+  if (fwd.aux) {
     backwardThroughCodes(sae, fwd.terms, fwd.pa, fwd.aux.codes, fwd.aux.upstream, kernels, grads, false);
+    clock?.lap("auxk");
+  }
 }
 
 /**
@@ -204,6 +211,11 @@ export function backwardThroughCodes(
   const dEncoderNorm = new Float64Array(encoder.length / d);
   const equivariant = sae.config.decode === "equivariant";
   const learnsAlpha = score === "blend" || score === "blend-feature";
+  // u_i = G_t · d_j and a_i = w_j · x_c,t for every selected (t, j): the O(B·k·d) part, in the kernels.
+  const upstreamDot = new Float64Array(count);
+  const encoderDot = new Float64Array(count);
+  kernels.sparseRowDot(codes, upstream, decoder, d, upstreamDot);
+  kernels.sparseRowDot(codes, xc, encoder, d, encoderDot);
 
   for (let t = 0; t < rows; t++) {
     const n = norm[t]!;
@@ -212,12 +224,8 @@ export function backwardThroughCodes(
     for (let i = codes.rowStart[t]!; i < codes.rowStart[t + 1]!; i++) {
       const j = codes.index[i]!;
       const z = codes.value[i]!;
-      let u = 0;
-      let a = 0;
-      for (let c = 0; c < d; c++) {
-        u += upstream[t * d + c]! * decoder[j * d + c]!;
-        a += encoder[j * d + c]! * xc[t * d + c]!;
-      }
+      const u = upstreamDot[i]!;
+      const a = encoderDot[i]!;
       const q = decodeScale(sae, terms, norm, t, j);
       const alphaJ = alpha[j]!;
       decoderCoef[i] = z * q;
@@ -247,22 +255,40 @@ export function backwardThroughCodes(
   kernels.sparseAccumulate(rowsOf(encoderCoef), xc, d, grads.encoder);
   const dxc = new ctor(rows * d);
   kernels.sparseDecode(rowsOf(encoderCoef), encoder, d, dxc);
-  for (let t = 0; t < rows; t++) {
-    if (dNorm[t] === 0) continue;
-    const scale = dNorm[t]! / Math.max(norm[t]!, Number.MIN_VALUE);
-    for (let c = 0; c < d; c++) dxc[t * d + c]! += scale * xc[t * d + c]!;
-  }
+  // ∂x_c,t += (∂n_t / n_t) x_c,t and ∂w_j += (∂‖w_j‖ / ‖w_j‖) w_j, as diagonal sparse scatters.
+  const dNormScale = new Float64Array(rows);
+  for (let t = 0; t < rows; t++) dNormScale[t] = dNorm[t]! / Math.max(norm[t]!, Number.MIN_VALUE);
+  kernels.sparseAccumulate(diagonal(dNormScale, ctor), xc, d, dxc);
+  const dEncoderNormScale = new Float64Array(dEncoderNorm.length);
   for (let j = 0; j < dEncoderNorm.length; j++) {
-    if (dEncoderNorm[j] === 0) continue;
-    const scale = dEncoderNorm[j]! / encoderNorm[j]!;
-    for (let c = 0; c < d; c++) grads.encoder[j * d + c]! += scale * encoder[j * d + c]!;
+    if (dEncoderNorm[j] !== 0) dEncoderNormScale[j] = dEncoderNorm[j]! / encoderNorm[j]!;
   }
+  kernels.sparseAccumulate(diagonal(dEncoderNormScale, ctor), encoder, d, grads.encoder);
   // x_c = x̃ − b_dec, so b_dec receives −Σ_t ∂L/∂x_c; x̂ = … + b_dec adds Σ_t G_t.
   for (let t = 0; t < rows; t++) {
     for (let c = 0; c < d; c++) {
       grads.bDec[c]! += (includeBias ? upstream[t * d + c]! : 0) - dxc[t * d + c]!;
     }
   }
+}
+
+/** The diagonal matrix of the nonzero `scale` entries as sparse rows: row i holds (i, scale_i). */
+function diagonal(scale: Float64Array, ctor: Float32ArrayConstructor | Float64ArrayConstructor): SparseRows {
+  const rows = scale.length;
+  const rowStart = new Int32Array(rows + 1);
+  let n = 0;
+  for (let i = 0; i < rows; i++) {
+    n += scale[i] !== 0 ? 1 : 0;
+    rowStart[i + 1] = n;
+  }
+  const index = new Int32Array(n);
+  const value = new ctor(n);
+  for (let i = 0, at = 0; i < rows; i++) {
+    if (scale[i] === 0) continue;
+    index[at] = i;
+    value[at++] = scale[i]!;
+  }
+  return { rows, rowStart, index, value };
 }
 
 /** Σ‖v_t − v̄‖² over rows, in float64. */

@@ -1,12 +1,12 @@
 import { Rng } from "../data/rng.js";
 import type { ActivationSource } from "../data/source.js";
 import type { Kernels } from "../kernels/kernels.js";
+import type { PhaseClock } from "../kernels/phase-clock.js";
 import { initSae } from "../model/init.js";
 import { backwardTraining, forwardTraining } from "../model/loss.js";
 import { allocateParams, type ParamName, paramNames, type Sae, type SaeParams } from "../model/sae.js";
-import { type AdamMoments, adamMoments, adamUpdate } from "./adam.js";
+import { type AdamMoments, adamMoments } from "./adam.js";
 import { DeadLatentTracker } from "./dead-latents.js";
-import { normaliseRows, projectToTangent } from "./decoder-constraint.js";
 import { learningRate } from "./schedule.js";
 import { type ResolvedTrainConfig, saeConfigOf } from "./train-config.js";
 
@@ -41,6 +41,8 @@ export interface TrainHooks {
   onMetrics?(metrics: StepMetrics): void;
   /** called every `checkpointEvery` steps and after the last step */
   onCheckpoint?(sae: Sae, state: TrainerState): Promise<void>;
+  /** charged with the time of each phase of every step (data, scores, transform+select, decode, auxk, backward, optimizer) */
+  clock?: PhaseClock;
 }
 
 /** A new SAE initialised from the first training batches, and a fresh trainer state. */
@@ -80,12 +82,15 @@ export async function train(
   let windowStart = performance.now();
   let windowTokens = 0;
 
+  const clock = hooks.clock;
   while (state.step < config.steps) {
     const step = state.step;
+    clock?.restart();
     const x = await source.trainBatch(step, B);
     const deadCount = config.auxkCoef > 0 ? dead.deadCount() : 0;
     const auxk = deadCount > 0 ? { dead: dead.deadMask(), kAux: config.kAux, coef: config.auxkCoef } : null;
-    const fwd = await forwardTraining(sae, x, B, kernels, { reweight: config.reweight, auxk });
+    clock?.lap("data");
+    const fwd = await forwardTraining(sae, x, B, kernels, { reweight: config.reweight, auxk }, clock);
     if (!Number.isFinite(fwd.loss)) {
       throw new Error(
         `training diverged at step ${step}: loss is ${fwd.loss} (lower lr, or check the input for NaN/Inf)`,
@@ -93,15 +98,15 @@ export async function train(
     }
 
     for (const name of paramNames) grads[name].fill(0);
-    backwardTraining(sae, fwd, kernels, grads);
-    projectToTangent(sae.params.decoder, grads.decoder, d);
+    backwardTraining(sae, fwd, kernels, grads, clock);
+    kernels.projectToTangent(sae.params.decoder, grads.decoder, d);
     if (config.clipGradNorm > 0) clipGlobalNorm(grads, config.clipGradNorm);
     const lr = learningRate(step, config.steps, config.lr, config.warmupSteps, config.decayFraction);
     for (const name of paramNames) {
       if (sae.params[name].length > 0)
-        adamUpdate(sae.params[name], grads[name], state.moments[name], step + 1, lr);
+        kernels.adamUpdate(sae.params[name], grads[name], state.moments[name], step + 1, lr);
     }
-    normaliseRows(sae.params.decoder, d);
+    kernels.normaliseRows(sae.params.decoder, d);
     // α = clamp(θ, 0, 1), kept exactly in range by projection after every step.
     const alpha = sae.params.alpha;
     for (let i = 0; i < alpha.length; i++) alpha[i] = Math.min(1, Math.max(0, alpha[i]!));
@@ -118,6 +123,7 @@ export async function train(
     }
     state.step++;
     windowTokens += B;
+    clock?.lap("optimizer");
 
     const last = state.step === config.steps;
     if (hooks.onMetrics && (state.step % config.logEvery === 0 || last)) {

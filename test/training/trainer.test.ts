@@ -7,6 +7,7 @@ import { syntheticSource } from "../../src/data/synthetic-source.js";
 import { meanL0 } from "../../src/evaluation/firing.js";
 import { readSaeFolder } from "../../src/io/sae-folder.js";
 import type { Kernels } from "../../src/kernels/kernels.js";
+import { createNativeKernels } from "../../src/kernels/native.js";
 import { createOnnxruntimeKernels } from "../../src/kernels/onnxruntime.js";
 import { referenceKernels } from "../../src/kernels/reference.js";
 import { reconstruct } from "../../src/model/forward.js";
@@ -19,14 +20,19 @@ import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 
 const synthetic = { d: 16, features: 48, meanActive: 3, seed: 3 };
 const small = { m: 64, k: 4, batchSize: 256, lr: 3e-3, logEvery: 5 };
+// Training runs on the kernels the CLI would choose: native when the addon is built, else onnxruntime.
+const native = createNativeKernels(2);
+let onnxruntime: Kernels;
 let kernels: Kernels;
 const dir = useTemporaryFolder("cosae-trainer-");
 
 before(async () => {
-  kernels = await createOnnxruntimeKernels(2);
+  onnxruntime = await createOnnxruntimeKernels(2);
+  kernels = native.kernels ?? onnxruntime;
 });
 after(async () => {
-  await kernels.dispose();
+  await onnxruntime.dispose();
+  await native.kernels?.dispose();
 });
 
 function spec(overrides: Record<string, unknown>): RunSpec {
@@ -127,7 +133,8 @@ test("a new run refuses a folder that already holds one; resume refuses an empty
   );
 });
 
-test("onnxruntime kernels agree with the reference path on loss and every gradient (float32, 1e-5 relative)", async () => {
+/** Loss and every gradient of `candidate` within 1e-5 relative of the reference kernels, for each score, with AuxK active. */
+async function assertAgreesWithReference(candidate: Kernels): Promise<void> {
   const dataset = new SyntheticDataset(synthetic);
   const source = syntheticSource(dataset);
   for (const score of ["inner", "cosine", "blend", "blend-feature"] as const) {
@@ -138,7 +145,7 @@ test("onnxruntime kernels agree with the reference path on loss and every gradie
     for (let j = 0; j < sae.config.m; j += 3) dead[j] = 1;
     const options = { reweight: "equalize" as const, auxk: { dead, kAux: 8, coef: 1 / 32 } };
     const results = [];
-    for (const k of [kernels, referenceKernels]) {
+    for (const k of [candidate, referenceKernels]) {
       const fwd = await forwardTraining(sae, x, 256, k, options);
       const grads = allocateParams(sae.config);
       backwardTraining(sae, fwd, k, grads);
@@ -162,4 +169,14 @@ test("onnxruntime kernels agree with the reference path on loss and every gradie
       );
     }
   }
+}
+
+test("onnxruntime kernels agree with the reference path on loss and every gradient (float32, 1e-5 relative)", async () => {
+  await assertAgreesWithReference(onnxruntime);
+});
+
+test("native kernels agree with the reference path on loss and every gradient (float32, 1e-5 relative)", {
+  skip: native.kernels ? false : `native addon unavailable: ${native.reason}`,
+}, async () => {
+  await assertAgreesWithReference(native.kernels!);
 });

@@ -1,0 +1,194 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { parseArgs } from "node:util";
+import { chooseKernels } from "../src/cli/kernels.js";
+import { PhaseClock } from "../src/kernels/phase-clock.js";
+import type { ScoreKind } from "../src/model/config.js";
+import { scoreKinds } from "../src/model/config.js";
+import { resolveTrainConfig, validateTrainConfig } from "../src/training/train-config.js";
+import { startTraining, train } from "../src/training/trainer.js";
+import { measurePeak } from "./peak.js";
+import { randomSource } from "./random-source.js";
+
+/**
+ * `npm run bench`: the machine's fp32 GEMM peak through the chosen kernels, then
+ * training tokens/s per score family and shape, split by phase, against the
+ * limit set by the one irreducible product (2·d·m FLOPs per token):
+ *   limit = peak / (2·d·m) tokens/s.
+ * AuxK is active: a quarter of the latents are marked dead before timing.
+ */
+const shapes = {
+  "768x16384": { d: 768, m: 16384, k: 32, B: 4096 },
+  "512x8192": { d: 512, m: 8192, k: 32, B: 4096 },
+  "2304x16384": { d: 2304, m: 16384, k: 64, B: 2048 },
+  small: { d: 128, m: 1024, k: 8, B: 1024 },
+} as const;
+const phases = ["data", "scores", "transform+select", "decode", "backward", "auxk", "optimizer"] as const;
+
+const { values } = parseArgs({
+  options: {
+    out: { type: "string", default: "runs/bench/bench.json" },
+    steps: { type: "string", default: "3" },
+    shapes: { type: "string", default: Object.keys(shapes).join(",") },
+    scores: { type: "string", default: scoreKinds.join(",") },
+    threads: { type: "string", default: "0" },
+  },
+});
+const timedSteps = Number(values.steps);
+const kernels = await chooseKernels(Number(values.threads));
+console.log(`kernels: ${kernels.name}`);
+// Other work on a shared machine only ever lowers a timing, so the peak is the best seen, before and after.
+const peak = await measurePeak(kernels);
+console.log(`fp32 GEMM peak: ${peak.gflops.toFixed(1)} GFLOP/s (${peak.shape})`);
+
+interface Row {
+  shape: string;
+  score: ScoreKind;
+  d: number;
+  m: number;
+  k: number;
+  B: number;
+  tokensPerSecond: number;
+  tokensPerSecondWithoutAuxk: number;
+  limit: number;
+  ratio: number;
+  ratioWithoutAuxk: number;
+  scoreGflops: number;
+  deadLatents: number;
+  msPerStep: Record<string, number>;
+  memory: { rssMiB: number; arrayBuffersMiB: number; boundMiB: number };
+}
+const rows: Row[] = [];
+for (const name of values.shapes.split(",") as (keyof typeof shapes)[]) {
+  const { d, m, k, B } = shapes[name];
+  const source = randomSource(d, B);
+  for (const score of values.scores.split(",") as ScoreKind[]) {
+    rows.push(await benchOne(name, score, d, m, k, B, source));
+    const r = rows.at(-1)!;
+    console.log(
+      `${name.padEnd(11)} ${score.padEnd(13)} ${r.tokensPerSecond.toFixed(0).padStart(6)} tok/s  ` +
+        `${(100 * r.ratio).toFixed(0)}% of limit (${(100 * r.ratioWithoutAuxk).toFixed(0)}% without AuxK)`,
+    );
+  }
+}
+const peakAfter = await measurePeak(kernels);
+if (peakAfter.gflops > peak.gflops) {
+  console.log(`fp32 GEMM peak, measured again: ${peakAfter.gflops.toFixed(1)} GFLOP/s; limits use this`);
+  peak.gflops = peakAfter.gflops;
+  for (const r of rows) {
+    r.limit = (peak.gflops * 1e9) / (2 * r.d * r.m);
+    r.ratio = r.tokensPerSecond / r.limit;
+    r.ratioWithoutAuxk = r.tokensPerSecondWithoutAuxk / r.limit;
+  }
+}
+await kernels.dispose();
+printTable(rows);
+await mkdir(dirname(values.out), { recursive: true });
+await writeFile(
+  values.out,
+  `${JSON.stringify({ kernels: kernels.name, peak, timedSteps, rows }, null, 2)}\n`,
+);
+console.log(`written ${values.out}`);
+
+async function benchOne(
+  shape: string,
+  score: ScoreKind,
+  d: number,
+  m: number,
+  k: number,
+  B: number,
+  source: ReturnType<typeof randomSource>,
+): Promise<Row> {
+  const options = {
+    score,
+    m,
+    k,
+    batchSize: B,
+    steps: 1 + timedSteps,
+    lr: 1e-4,
+    warmupSteps: 0,
+    initTokens: B,
+    bDecInit: "mean",
+    deadTokens: 10_000_000,
+    logEvery: 1,
+  };
+  const config = resolveTrainConfig(validateTrainConfig(options, "bench"), d);
+  const { sae, state } = await startTraining(config, source);
+  // A quarter of the latents dead (they stay dead unless they fire), so AuxK runs.
+  for (let j = 0; j < m; j += 4) state.tokensSinceFired[j] = 1e12;
+  let rss = 0;
+  let arrayBuffers = 0;
+  const onMetrics = () => {
+    const u = process.memoryUsage();
+    rss = Math.max(rss, u.rss);
+    arrayBuffers = Math.max(arrayBuffers, u.arrayBuffers);
+  };
+  await train(sae, state, source, { ...config, steps: 1 }, kernels, { onMetrics }); // warm-up
+  const clock = new PhaseClock();
+  const start = performance.now();
+  await train(sae, state, source, config, kernels, { clock, onMetrics });
+  const seconds = (performance.now() - start) / 1000;
+  const msPerStep: Record<string, number> = {};
+  for (const p of phases) msPerStep[p] = (clock.totals.get(p) ?? 0) / timedSteps;
+  const tokensPerSecond = (B * timedSteps) / seconds;
+  const stepMs = (1000 * seconds) / timedSteps;
+  const tokensPerSecondWithoutAuxk = (1000 * B) / (stepMs - msPerStep.auxk!);
+  const limit = (peak.gflops * 1e9) / (2 * d * m);
+  // Parameters, gradients and two Adam moments (float32, 4 × 4 bytes each), the score matrix, and O(B·d) buffers.
+  const paramsBytes = 4 * (2 * m * d + 3 * m + d);
+  const boundBytes = 4 * paramsBytes + 4 * B * m + 16 * 4 * B * d;
+  let dead = 0;
+  for (const v of state.tokensSinceFired) if (v >= config.deadTokens) dead++;
+  return {
+    shape,
+    score,
+    d,
+    m,
+    k,
+    B,
+    tokensPerSecond,
+    tokensPerSecondWithoutAuxk,
+    limit,
+    ratio: tokensPerSecond / limit,
+    ratioWithoutAuxk: tokensPerSecondWithoutAuxk / limit,
+    scoreGflops: (2 * B * d * m) / (msPerStep.scores! * 1e6),
+    deadLatents: dead,
+    msPerStep,
+    memory: {
+      rssMiB: rss / 2 ** 20,
+      arrayBuffersMiB: arrayBuffers / 2 ** 20,
+      boundMiB: boundBytes / 2 ** 20,
+    },
+  };
+}
+
+function printTable(rows: Row[]): void {
+  const head = [
+    "shape",
+    "score",
+    "tok/s",
+    "limit",
+    "ratio",
+    "w/o auxk",
+    "GEMM GF/s",
+    ...phases,
+    "rss MiB",
+    "bound MiB",
+  ];
+  const lines = rows.map((r) => [
+    r.shape,
+    r.score,
+    r.tokensPerSecond.toFixed(0),
+    r.limit.toFixed(0),
+    `${(100 * r.ratio).toFixed(0)}%`,
+    `${(100 * r.ratioWithoutAuxk).toFixed(0)}%`,
+    r.scoreGflops.toFixed(0),
+    ...phases.map((p) => r.msPerStep[p]!.toFixed(0)),
+    r.memory.rssMiB.toFixed(0),
+    r.memory.boundMiB.toFixed(0),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join("  ");
+  console.log(`\nper step, ms per phase; limit = peak / (2·d·m) tokens/s\n${fmt(head)}`);
+  for (const l of lines) console.log(fmt(l));
+}

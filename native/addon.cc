@@ -1,0 +1,299 @@
+// N-API bindings: typed arrays in, typed arrays out. Every function checks the
+// array types and lengths it relies on and throws a TypeError/RangeError rather
+// than reading out of bounds. The JS side is src/kernels/native.ts.
+#include <node_api.h>
+
+#include <cstring>
+#include <string>
+
+#include "kernels.h"
+#include "parallel.h"
+
+namespace cosae {
+namespace {
+
+struct Error {
+  std::string message;
+};
+
+void check(bool ok, const std::string &message) {
+  if (!ok) throw Error{message};
+}
+
+struct Args {
+  napi_env env;
+  napi_value argv[16];
+  size_t argc = 16;
+  Args(napi_env e, napi_callback_info info) : env(e) { napi_get_cb_info(e, info, &argc, argv, nullptr, nullptr); }
+
+  template <typename T>
+  T *array(size_t i, napi_typedarray_type want, int64_t min_length, const char *name) {
+    check(i < argc, std::string("missing argument ") + name);
+    bool is = false;
+    napi_is_typedarray(env, argv[i], &is);
+    check(is, std::string(name) + " must be a typed array");
+    napi_typedarray_type type;
+    size_t length;
+    void *data;
+    napi_get_typedarray_info(env, argv[i], &type, &length, &data, nullptr, nullptr);
+    check(type == want, std::string(name) + " has the wrong element type");
+    check(static_cast<int64_t>(length) >= min_length, std::string(name) + " is too short");
+    return static_cast<T *>(data);
+  }
+  float *f32(size_t i, int64_t n, const char *name) { return array<float>(i, napi_float32_array, n, name); }
+  double *f64(size_t i, int64_t n, const char *name) { return array<double>(i, napi_float64_array, n, name); }
+  int32_t *i32(size_t i, int64_t n, const char *name) { return array<int32_t>(i, napi_int32_array, n, name); }
+  size_t length(size_t i) {
+    size_t length = 0;
+    napi_get_typedarray_info(env, argv[i], nullptr, &length, nullptr, nullptr, nullptr);
+    return length;
+  }
+  double number(size_t i, const char *name) {
+    check(i < argc, std::string("missing argument ") + name);
+    double v;
+    check(napi_get_value_double(env, argv[i], &v) == napi_ok, std::string(name) + " must be a number");
+    return v;
+  }
+  int64_t count(size_t i, const char *name) {
+    const double v = number(i, name);
+    check(v >= 0 && v == static_cast<double>(static_cast<int64_t>(v)), std::string(name) + " must be a count");
+    return static_cast<int64_t>(v);
+  }
+};
+
+template <typename T>
+napi_value typed(napi_env env, const std::vector<T> &v, napi_typedarray_type type) {
+  void *data;
+  napi_value buffer, array;
+  napi_create_arraybuffer(env, v.size() * sizeof(T), &data, &buffer);
+  if (!v.empty()) std::memcpy(data, v.data(), v.size() * sizeof(T));
+  napi_create_typedarray(env, type, v.size(), buffer, 0, &array);
+  return array;
+}
+
+napi_value sparse_object(napi_env env, const Sparse &s) {
+  napi_value out;
+  napi_create_object(env, &out);
+  napi_set_named_property(env, out, "rowStart", typed(env, s.row_start, napi_int32_array));
+  napi_set_named_property(env, out, "index", typed(env, s.index, napi_int32_array));
+  napi_set_named_property(env, out, "value", typed(env, s.value, napi_float32_array));
+  return out;
+}
+
+// Runs a binding body, turning Error into a JS exception.
+template <typename Body>
+napi_value guarded(napi_env env, napi_callback_info info, Body body) {
+  try {
+    Args a(env, info);
+    return body(a);
+  } catch (const Error &e) {
+    napi_throw_range_error(env, nullptr, e.message.c_str());
+  } catch (const std::exception &e) {
+    napi_throw_error(env, nullptr, e.what());
+  }
+  return nullptr;
+}
+
+napi_value undefined(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+napi_value SetThreads(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    set_thread_count(static_cast<int>(a.count(0, "threads")));
+    napi_value n;
+    napi_create_int32(env, thread_count(), &n);
+    return n;
+  });
+}
+
+napi_value DenseScores(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t rows = a.count(2, "rows"), d = a.count(3, "d"), m = a.count(4, "m");
+    dense_scores(a.f32(0, rows * d, "x"), a.f32(1, m * d, "w"), rows, d, m, a.f32(5, rows * m, "out"));
+    return undefined(env);
+  });
+}
+
+// (a, rows, m, kind, bias, gain, encoderNorm, alpha, norm, nu, eps)
+ScoreSpec score_spec(Args &a, int64_t rows, int64_t m) {
+  ScoreSpec s;
+  const int64_t kind = a.count(3, "kind");
+  check(kind <= 3, "unknown score kind");
+  s.kind = static_cast<ScoreKind>(kind);
+  const bool cosine = s.kind != ScoreKind::inner;
+  s.bias = a.f32(4, m, "bias");
+  s.gain = a.f64(5, cosine ? m : 0, "gain");
+  s.encoder_norm = a.f64(6, cosine ? m : 0, "encoderNorm");
+  s.alpha = a.f64(7, s.kind == ScoreKind::blend_feature ? m : s.kind == ScoreKind::blend ? 1 : 0, "alpha");
+  s.norm = a.f64(8, cosine ? rows : 0, "norm");
+  s.nu = a.number(9, "nu");
+  s.eps = a.number(10, "eps");
+  return s;
+}
+
+napi_value ApplyScore(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t rows = a.count(1, "rows"), m = a.count(2, "m");
+    float *p = a.f32(0, rows * m, "a");
+    apply_score(p, rows, m, score_spec(a, rows, m));
+    return undefined(env);
+  });
+}
+
+napi_value ApplyScoreSelectBatchTopK(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t rows = a.count(1, "rows"), m = a.count(2, "m");
+    float *p = a.f32(0, rows * m, "a");
+    const ScoreSpec spec = score_spec(a, rows, m);
+    return sparse_object(env, apply_score_select_batch_topk(p, rows, m, spec, a.count(11, "count")));
+  });
+}
+
+napi_value SelectBatchTopK(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t rows = a.count(1, "rows"), m = a.count(2, "m");
+    return sparse_object(env, select_batch_topk(a.f32(0, rows * m, "p"), rows, m, a.count(3, "count")));
+  });
+}
+
+napi_value SelectTopK(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t rows = a.count(1, "rows"), m = a.count(2, "m");
+    return sparse_object(env, select_topk(a.f32(0, rows * m, "p"), rows, m, a.count(3, "k")));
+  });
+}
+
+napi_value SelectTopKAmong(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t rows = a.count(1, "rows"), m = a.count(2, "m");
+    const int64_t n = static_cast<int64_t>(a.length(3));
+    const int32_t *columns = a.i32(3, n, "columns");
+    for (int64_t i = 0; i < n; i++) check(columns[i] >= 0 && columns[i] < m, "column out of range");
+    return sparse_object(env, select_topk_among(a.f32(0, rows * m, "p"), rows, m, columns, n, a.count(4, "k")));
+  });
+}
+
+napi_value SelectAboveThreshold(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t rows = a.count(1, "rows"), m = a.count(2, "m");
+    return sparse_object(env, select_above_threshold(a.f32(0, rows * m, "p"), rows, m, a.f64(3, m, "threshold")));
+  });
+}
+
+// (rowStart, index, value?, rows, …): the codes, checked against `width` (the row count of W or out).
+SparseView sparse_view(Args &a, bool with_value, int64_t width) {
+  SparseView c;
+  c.rows = a.count(3, "rows");
+  c.row_start = a.i32(0, c.rows + 1, "rowStart");
+  const int64_t nnz = c.row_start[c.rows];
+  c.index = a.i32(1, nnz, "index");
+  c.value = with_value ? a.f32(2, nnz, "value") : nullptr;
+  for (int64_t t = 0; t < c.rows; t++) check(c.row_start[t] <= c.row_start[t + 1], "rowStart must not decrease");
+  check(c.row_start[0] == 0, "rowStart[0] must be 0");
+  for (int64_t i = 0; i < nnz; i++) check(c.index[i] >= 0 && c.index[i] < width, "index out of range");
+  return c;
+}
+
+// (rowStart, index, value, rows, w, d, out)
+napi_value SparseDecode(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t d = a.count(5, "d");
+    check(d > 0, "d must be positive");
+    const SparseView c = sparse_view(a, true, static_cast<int64_t>(a.length(4)) / d);
+    sparse_decode(c, a.f32(4, 0, "w"), d, a.f32(6, c.rows * d, "out"));
+    return undefined(env);
+  });
+}
+
+// (rowStart, index, value, rows, x, d, out)
+napi_value SparseAccumulate(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t d = a.count(5, "d");
+    check(d > 0, "d must be positive");
+    const SparseView c = sparse_view(a, true, static_cast<int64_t>(a.length(6)) / d);
+    sparse_accumulate(c, a.f32(4, c.rows * d, "x"), d, a.f32(6, 0, "out"));
+    return undefined(env);
+  });
+}
+
+// (rowStart, index, unused, rows, x, w, d, out)
+napi_value SparseRowDot(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t d = a.count(6, "d");
+    check(d > 0, "d must be positive");
+    const SparseView c = sparse_view(a, false, static_cast<int64_t>(a.length(5)) / d);
+    sparse_row_dot(c, a.f32(4, c.rows * d, "x"), a.f32(5, 0, "w"), d, a.f64(7, c.row_start[c.rows], "out"));
+    return undefined(env);
+  });
+}
+
+// (param, grad, first, second, beta1, beta2, oneMinusBeta1, oneMinusBeta2, step, correction2, epsilon)
+napi_value AdamUpdate(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t n = static_cast<int64_t>(a.length(0));
+    AdamStep s{a.number(4, "beta1"), a.number(5, "beta2"), a.number(6, "oneMinusBeta1"),
+               a.number(7, "oneMinusBeta2"), a.number(8, "step"), a.number(9, "correction2"),
+               a.number(10, "epsilon")};
+    adam_update(a.f32(0, n, "param"), a.f32(1, n, "grad"), a.f32(2, n, "first"), a.f32(3, n, "second"), n, s);
+    return undefined(env);
+  });
+}
+
+napi_value RowNorms(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t m = a.count(1, "m"), d = a.count(2, "d");
+    row_norms(a.f32(0, m * d, "w"), m, d, a.f64(3, m, "out"));
+    return undefined(env);
+  });
+}
+
+napi_value ProjectToTangent(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t d = a.count(2, "d");
+    check(d > 0, "d must be positive");
+    const int64_t m = static_cast<int64_t>(a.length(0)) / d;
+    project_to_tangent(a.f32(0, m * d, "decoder"), a.f32(1, m * d, "grad"), m, d);
+    return undefined(env);
+  });
+}
+
+napi_value NormaliseRows(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t d = a.count(1, "d");
+    check(d > 0, "d must be positive");
+    const int64_t m = static_cast<int64_t>(a.length(0)) / d;
+    normalise_rows(a.f32(0, m * d, "decoder"), m, d);
+    return undefined(env);
+  });
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+  set_thread_count(0);
+  const napi_property_descriptor methods[] = {
+      {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"denseScores", nullptr, DenseScores, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"applyScore", nullptr, ApplyScore, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"applyScoreSelectBatchTopK", nullptr, ApplyScoreSelectBatchTopK, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"selectBatchTopK", nullptr, SelectBatchTopK, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"selectTopK", nullptr, SelectTopK, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"selectTopKAmong", nullptr, SelectTopKAmong, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"selectAboveThreshold", nullptr, SelectAboveThreshold, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sparseDecode", nullptr, SparseDecode, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sparseAccumulate", nullptr, SparseAccumulate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"sparseRowDot", nullptr, SparseRowDot, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rowNorms", nullptr, RowNorms, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"projectToTangent", nullptr, ProjectToTangent, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"normaliseRows", nullptr, NormaliseRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
+  return exports;
+}
+
+}  // namespace
+}  // namespace cosae
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, cosae::Init)

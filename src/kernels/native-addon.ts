@@ -1,0 +1,103 @@
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+
+/**
+ * The compiled addon (native/*.cc, built by scripts/build-native.mjs into
+ * native/build/Release). Loading never throws: `loadNativeAddon` says why it is
+ * unavailable instead, so callers can fall back to onnxruntime.
+ */
+export interface NativeAddon {
+  setThreads(threads: number): number;
+  denseScores(x: Float32Array, w: Float32Array, rows: number, d: number, m: number, out: Float32Array): void;
+  applyScore(...args: ScoreArgs): void;
+  applyScoreSelectBatchTopK(...args: [...ScoreArgs, count: number]): NativeSparse;
+  selectBatchTopK(p: Float32Array, rows: number, m: number, count: number): NativeSparse;
+  selectTopK(p: Float32Array, rows: number, m: number, k: number): NativeSparse;
+  selectTopKAmong(p: Float32Array, rows: number, m: number, columns: Int32Array, k: number): NativeSparse;
+  selectAboveThreshold(p: Float32Array, rows: number, m: number, threshold: Float64Array): NativeSparse;
+  sparseDecode(...args: [...CodesArgs, w: Float32Array, d: number, out: Float32Array]): void;
+  sparseAccumulate(...args: [...CodesArgs, x: Float32Array, d: number, out: Float32Array]): void;
+  sparseRowDot(...args: [...CodesArgs, x: Float32Array, w: Float32Array, d: number, out: Float64Array]): void;
+  adamUpdate(
+    param: Float32Array,
+    grad: Float32Array,
+    first: Float32Array,
+    second: Float32Array,
+    beta1: number,
+    beta2: number,
+    oneMinusBeta1: number,
+    oneMinusBeta2: number,
+    step: number,
+    correction2: number,
+    epsilon: number,
+  ): void;
+  rowNorms(w: Float32Array, m: number, d: number, out: Float64Array): void;
+  projectToTangent(decoder: Float32Array, grad: Float32Array, d: number): void;
+  normaliseRows(decoder: Float32Array, d: number): void;
+}
+
+/** a, rows, m, score kind (0 inner … 3 blend-feature), bias, gain, encoderNorm, alpha, norm, nu, eps */
+export type ScoreArgs = [
+  a: Float32Array,
+  rows: number,
+  m: number,
+  kind: number,
+  bias: Float32Array,
+  gain: Float64Array,
+  encoderNorm: Float64Array,
+  alpha: Float64Array,
+  norm: Float64Array,
+  nu: number,
+  eps: number,
+];
+/** rowStart, index, value, rows */
+export type CodesArgs = [rowStart: Int32Array, index: Int32Array, value: Float32Array, rows: number];
+
+export interface NativeSparse {
+  rowStart: Int32Array;
+  index: Int32Array;
+  value: Float32Array;
+}
+
+export const nativeAddonPath = fileURLToPath(
+  new URL("../../../native/build/Release/cosae_native.node", import.meta.url),
+);
+
+let cached: { addon: NativeAddon | null; reason: string } | null = null;
+
+/** The addon, or null and the reason it is unavailable (not built, or COSAE_KERNELS=onnxruntime). */
+export function loadNativeAddon(): { addon: NativeAddon | null; reason: string } {
+  if (cached) return cached;
+  if (process.env.COSAE_KERNELS === "onnxruntime") {
+    cached = { addon: null, reason: "COSAE_KERNELS=onnxruntime" };
+  } else if (!existsSync(nativeAddonPath)) {
+    cached = { addon: null, reason: `not built (${nativeAddonPath} is missing; see npm run build)` };
+  } else {
+    try {
+      preferOpenblasCore();
+      cached = { addon: createRequire(import.meta.url)(nativeAddonPath) as NativeAddon, reason: "" };
+    } catch (error) {
+      cached = { addon: null, reason: `failed to load: ${(error as Error).message}` };
+    }
+  }
+  return cached;
+}
+
+/**
+ * OpenBLAS picks its kernels when it loads, from the CPU model. Some virtual
+ * CPUs are not recognised and fall back to SSE3 ("Prescott": 5× slower sgemm
+ * here), so unless OPENBLAS_CORETYPE is set, name the family by the CPU's flags.
+ */
+function preferOpenblasCore(): void {
+  if (process.env.OPENBLAS_CORETYPE) return;
+  let flags = "";
+  try {
+    flags = readFileSync("/proc/cpuinfo", "utf8").match(/^flags\s*:(.*)$/m)?.[1] ?? "";
+  } catch {
+    return;
+  }
+  const has = (flag: string) => new RegExp(`\\b${flag}\\b`).test(flags);
+  const core = has("avx512f") && has("avx512bw") ? "SkylakeX" : has("avx2") && has("fma") ? "Haswell" : null;
+  if (core) process.env.OPENBLAS_CORETYPE = core;
+}

@@ -1,0 +1,141 @@
+import { adamDefaults } from "../training/adam.js";
+import type { SparseRows } from "./arrays.js";
+import type { Kernels } from "./kernels.js";
+import { loadNativeAddon, type NativeAddon, type NativeSparse } from "./native-addon.js";
+import { referenceKernels } from "./reference.js";
+import type { ScoreSpec } from "./score-transform.js";
+
+/**
+ * Kernels in the native addon: OpenBLAS sgemm for the score product, and
+ * multi-threaded C++ for the transform fused with selection, the sparse
+ * decode / scatter / dot products, Adam and the decoder constraint. float64
+ * arrays (the gradient-check path) go to the reference kernels. Returns null
+ * (with the reason) when the addon is not available.
+ */
+export function createNativeKernels(threads = 0): { kernels: Kernels | null; reason: string } {
+  const { addon, reason } = loadNativeAddon();
+  if (!addon) return { kernels: null, reason };
+  const used = addon.setThreads(threads);
+  return { kernels: nativeKernels(addon, used), reason: "" };
+}
+
+const scoreKind = { inner: 0, cosine: 1, blend: 2, "blend-feature": 3 } as const;
+
+function sparse(rows: number, s: NativeSparse): SparseRows {
+  return { rows, rowStart: s.rowStart, index: s.index, value: s.value };
+}
+
+function f32Values(codes: SparseRows): Float32Array | null {
+  return codes.value instanceof Float32Array ? codes.value : null;
+}
+
+function nativeKernels(addon: NativeAddon, threads: number): Kernels {
+  const ref = referenceKernels;
+  // One score buffer, reused while the shape stays the same: a 4096 × 16384 matrix is 256 MiB.
+  let out = new Float32Array(0);
+  const scoreArgs = (a: Float32Array, rows: number, m: number, s: ScoreSpec) =>
+    [
+      a,
+      rows,
+      m,
+      scoreKind[s.score],
+      s.bias as Float32Array,
+      s.gain,
+      s.encoderNorm,
+      s.alpha,
+      s.norm,
+      s.nu,
+      s.eps,
+    ] as const;
+  return {
+    name: `native-openblas(${threads} threads)`,
+    async denseScores(x, w, rows, d, m) {
+      if (!(x instanceof Float32Array && w instanceof Float32Array)) return ref.denseScores(x, w, rows, d, m);
+      if (out.length !== rows * m) out = new Float32Array(rows * m);
+      addon.denseScores(x, w, rows, d, m, out);
+      return out;
+    },
+    applyScore(a, rows, m, spec) {
+      if (!(a instanceof Float32Array && spec.bias instanceof Float32Array))
+        return ref.applyScore(a, rows, m, spec);
+      addon.applyScore(...scoreArgs(a, rows, m, spec));
+    },
+    applyScoreSelectBatchTopK(a, rows, m, spec, count) {
+      if (!(a instanceof Float32Array && spec.bias instanceof Float32Array))
+        return ref.applyScoreSelectBatchTopK(a, rows, m, spec, count);
+      return sparse(rows, addon.applyScoreSelectBatchTopK(...scoreArgs(a, rows, m, spec), count));
+    },
+    sparseDecode(codes, w, d, o) {
+      const value = f32Values(codes);
+      if (!value || !(w instanceof Float32Array && o instanceof Float32Array))
+        return ref.sparseDecode(codes, w, d, o);
+      addon.sparseDecode(codes.rowStart, codes.index, value, codes.rows, w, d, o);
+    },
+    sparseAccumulate(codes, x, d, o) {
+      const value = f32Values(codes);
+      if (!value || !(x instanceof Float32Array && o instanceof Float32Array))
+        return ref.sparseAccumulate(codes, x, d, o);
+      addon.sparseAccumulate(codes.rowStart, codes.index, value, codes.rows, x, d, o);
+    },
+    sparseRowDot(codes, x, w, d, o) {
+      if (!(x instanceof Float32Array && w instanceof Float32Array))
+        return ref.sparseRowDot(codes, x, w, d, o);
+      addon.sparseRowDot(codes.rowStart, codes.index, new Float32Array(0), codes.rows, x, w, d, o);
+    },
+    selectBatchTopK(p, rows, m, count) {
+      if (!(p instanceof Float32Array)) return ref.selectBatchTopK(p, rows, m, count);
+      return sparse(rows, addon.selectBatchTopK(p, rows, m, count));
+    },
+    selectTopK(p, rows, m, k) {
+      if (!(p instanceof Float32Array)) return ref.selectTopK(p, rows, m, k);
+      return sparse(rows, addon.selectTopK(p, rows, m, k));
+    },
+    selectTopKAmong(p, rows, m, columns, k) {
+      if (!(p instanceof Float32Array)) return ref.selectTopKAmong(p, rows, m, columns, k);
+      return sparse(rows, addon.selectTopKAmong(p, rows, m, columns, k));
+    },
+    selectAboveThreshold(p, rows, m, threshold) {
+      if (!(p instanceof Float32Array)) return ref.selectAboveThreshold(p, rows, m, threshold);
+      return sparse(rows, addon.selectAboveThreshold(p, rows, m, Float64Array.from(threshold)));
+    },
+    rowNorms(w, m, d) {
+      if (!(w instanceof Float32Array)) return ref.rowNorms(w, m, d);
+      const norms = new Float64Array(m);
+      addon.rowNorms(w, m, d, norms);
+      return norms;
+    },
+    adamUpdate(param, grad, moments, t, lr) {
+      if (!(param instanceof Float32Array && grad instanceof Float32Array))
+        return ref.adamUpdate(param, grad, moments, t, lr);
+      // The same float64 expressions as adam.ts, so both give identical parameters.
+      const { beta1, beta2, epsilon } = adamDefaults;
+      const step = lr / (1 - beta1 ** t);
+      const correction2 = 1 / (1 - beta2 ** t);
+      addon.adamUpdate(
+        param,
+        grad,
+        moments.first,
+        moments.second,
+        beta1,
+        beta2,
+        1 - beta1,
+        1 - beta2,
+        step,
+        correction2,
+        epsilon,
+      );
+    },
+    projectToTangent(decoder, grad, d) {
+      if (!(decoder instanceof Float32Array && grad instanceof Float32Array))
+        return ref.projectToTangent(decoder, grad, d);
+      addon.projectToTangent(decoder, grad, d);
+    },
+    normaliseRows(decoder, d) {
+      if (!(decoder instanceof Float32Array)) return ref.normaliseRows(decoder, d);
+      addon.normaliseRows(decoder, d);
+    },
+    async dispose() {
+      out = new Float32Array(0);
+    },
+  };
+}

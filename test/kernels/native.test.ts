@@ -1,0 +1,157 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { Rng } from "../../src/data/rng.js";
+import type { SparseRows } from "../../src/kernels/arrays.js";
+import type { Kernels } from "../../src/kernels/kernels.js";
+import { createNativeKernels } from "../../src/kernels/native.js";
+import { referenceKernels as ref } from "../../src/kernels/reference.js";
+import type { ScoreSpec } from "../../src/kernels/score-transform.js";
+import { adamMoments } from "../../src/training/adam.js";
+
+/** Each native kernel against the reference kernel it replaces. Skips only when the addon is not built. */
+const { kernels: native, reason } = createNativeKernels(2);
+const skip = native ? false : `native addon unavailable: ${reason}`;
+function nat(): Kernels {
+  assert.ok(native);
+  return native;
+}
+
+function random(n: number, seed: number, shift = 0): Float32Array {
+  const rng = new Rng(seed, 7);
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.normal() + shift;
+  return a;
+}
+
+function assertClose(got: ArrayLike<number>, want: ArrayLike<number>, rel: number, what: string): void {
+  assert.equal(got.length, want.length, `${what}: length`);
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) scale = Math.max(scale, Math.abs(want[i]!));
+  for (let i = 0; i < want.length; i++) {
+    assert.ok(
+      Math.abs(got[i]! - want[i]!) <= rel * Math.max(scale, 1e-30),
+      `${what}[${i}]: ${got[i]} vs ${want[i]}`,
+    );
+  }
+}
+
+function assertSameCodes(got: SparseRows, want: SparseRows, what: string): void {
+  assert.deepEqual(Array.from(got.rowStart), Array.from(want.rowStart), `${what}: rowStart`);
+  assert.deepEqual(Array.from(got.index), Array.from(want.index), `${what}: index`);
+  assert.deepEqual(Array.from(got.value), Array.from(want.value), `${what}: value`);
+}
+
+test("native dense scores match the float64 product", { skip }, async () => {
+  const [rows, d, m] = [37, 50, 129];
+  const x = random(rows * d, 1);
+  const w = random(m * d, 2);
+  const got = await nat().denseScores(x, w, rows, d, m);
+  const want = ref.denseScores(Float64Array.from(x), Float64Array.from(w), rows, d, m);
+  assertClose(got, await want, 1e-5, "scores");
+});
+
+test("native score transform matches the reference for every score (1e-5 relative)", { skip }, () => {
+  const [rows, m] = [40, 300];
+  const rng = new Rng(5, 1);
+  for (const score of ["inner", "cosine", "blend", "blend-feature"] as const) {
+    const spec: ScoreSpec = {
+      score,
+      bias: random(m, 3),
+      gain: Float64Array.from({ length: m }, () => Math.exp(rng.normal())),
+      encoderNorm: Float64Array.from({ length: m }, () => 0.5 + rng.uniform()),
+      alpha: Float64Array.from({ length: m }, () => (score === "blend" ? 0.3 : rng.uniform())),
+      norm: Float64Array.from({ length: rows }, () => 0.1 + 3 * rng.uniform()),
+      nu: 1.3,
+      eps: 1e-6,
+    };
+    const a = random(rows * m, 4);
+    const want = Float64Array.from(a);
+    ref.applyScore(want, rows, m, spec);
+    const got = a.slice();
+    nat().applyScore(got, rows, m, spec);
+    assertClose(got, want, 1e-5, score);
+    // Fused transform + BatchTopK selects what the reference selects from the same values.
+    const fused = a.slice();
+    const codes = nat().applyScoreSelectBatchTopK(fused, rows, m, spec, rows * 5);
+    assert.deepEqual(fused, got, `${score}: the fused pass leaves the same pre-activations`);
+    assertSameCodes(codes, ref.selectBatchTopK(got, rows, m, rows * 5), `${score} fused selection`);
+  }
+});
+
+test("native selections equal the reference exactly, ties included", { skip }, () => {
+  const [rows, m] = [64, 500];
+  const p = random(rows * m, 9, -1);
+  // Ties at the cut: quantise so many values are equal.
+  const tied = p.map((v) => Math.round(v * 4) / 4);
+  for (const values of [p, tied]) {
+    for (const count of [1, rows, rows * 8, rows * m]) {
+      assertSameCodes(
+        nat().selectBatchTopK(values, rows, m, count),
+        ref.selectBatchTopK(values, rows, m, count),
+        `batchtopk ${count}`,
+      );
+    }
+    for (const k of [1, 7, 600]) {
+      assertSameCodes(nat().selectTopK(values, rows, m, k), ref.selectTopK(values, rows, m, k), `topk ${k}`);
+    }
+    const columns = Int32Array.from({ length: 120 }, (_, i) => i * 4 + 1);
+    assertSameCodes(
+      nat().selectTopKAmong(values, rows, m, columns, 9),
+      ref.selectTopKAmong(values, rows, m, columns, 9),
+      "topk among",
+    );
+    const threshold = Float64Array.from({ length: m }, (_, j) => 0.5 + (j % 7) * 0.1);
+    assertSameCodes(
+      nat().selectAboveThreshold(values, rows, m, threshold),
+      ref.selectAboveThreshold(values, rows, m, threshold),
+      "above threshold",
+    );
+  }
+});
+
+test("native sparse decode, accumulate and row dots match the reference", { skip }, () => {
+  const [rows, m, d] = [50, 80, 33];
+  const p = random(rows * m, 11);
+  const codes = ref.selectBatchTopK(p, rows, m, rows * 6);
+  const w = random(m * d, 12);
+  const x = random(rows * d, 13);
+  const out = [random(rows * d, 14), random(rows * d, 14)] as const;
+  nat().sparseDecode(codes, w, d, out[0]);
+  ref.sparseDecode(codes, w, d, out[1]);
+  assertClose(out[0], out[1], 1e-6, "decode");
+  const acc = [random(m * d, 15), random(m * d, 15)] as const;
+  nat().sparseAccumulate(codes, x, d, acc[0]);
+  ref.sparseAccumulate(codes, x, d, acc[1]);
+  assertClose(acc[0], acc[1], 1e-6, "accumulate");
+  const n = codes.rowStart[rows]!;
+  const dots = [new Float64Array(n), new Float64Array(n)] as const;
+  nat().sparseRowDot(codes, x, w, d, dots[0]);
+  ref.sparseRowDot(codes, x, w, d, dots[1]);
+  assertClose(dots[0], dots[1], 1e-12, "row dot");
+});
+
+test("native Adam is bit-identical to adam.ts; norms and the decoder constraint match", { skip }, () => {
+  const [m, d] = [70, 40];
+  const param = [random(m * d, 20), random(m * d, 20)] as const;
+  const moments = [adamMoments(m * d), adamMoments(m * d)] as const;
+  for (let t = 1; t <= 3; t++) {
+    const grad = random(m * d, 20 + t);
+    nat().adamUpdate(param[0], grad, moments[0], t, 1e-3);
+    ref.adamUpdate(param[1], grad, moments[1], t, 1e-3);
+  }
+  assert.deepEqual(param[0], param[1]);
+  assert.deepEqual(moments[0], moments[1]);
+  assertClose(nat().rowNorms(param[0], m, d), ref.rowNorms(param[0], m, d), 1e-12, "row norms");
+  const decoder = [param[0].slice(), param[0].slice()] as const;
+  nat().normaliseRows(decoder[0], d);
+  ref.normaliseRows(decoder[1], d);
+  assertClose(decoder[0], decoder[1], 1e-6, "normalise");
+  const grad = [random(m * d, 30), random(m * d, 30)] as const;
+  nat().projectToTangent(decoder[1], grad[0], d);
+  ref.projectToTangent(decoder[1], grad[1], d);
+  assertClose(grad[0], grad[1], 1e-6, "tangent");
+});
+
+test("native kernels reject arrays that are too short instead of reading past them", { skip }, () => {
+  assert.throws(() => nat().selectTopK(new Float32Array(10), 4, 4, 1), /too short/);
+});
