@@ -1,27 +1,51 @@
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { fieldHelp, flagOptions, parseFlagValues } from "../config/fields.js";
+import { type FieldTable, fieldHelp, flagOptions, parseFlagValues } from "../config/fields.js";
+import { activationDataFields } from "../data/activation-data-config.js";
+import { ActivationStreamSource } from "../data/activation-source.js";
 import { trainRun, validateRunSpec } from "../training/run-folder.js";
 import { trainFields } from "../training/train-config.js";
 import { chooseKernels } from "./kernels.js";
 import { ProgressBar } from "./progress.js";
 
-export const trainHelp = `cosae train [--config FILE.json] [--out DIR] [--resume] [--threads N] [options]
+/** The data flags: `--data PATH` plus the streaming options of data.activations. */
+const { path: dataPath, bufferMiB, chunkRows, nonFinite, epochs } = activationDataFields;
+const dataFlags = {
+  // The default shown in help only: without --data the run uses the synthetic set.
+  data: {
+    ...dataPath,
+    default: "synthetic",
+    help: "train on an activation dataset (.npy, .safetensors, or a shard folder)",
+  },
+  bufferMiB,
+  chunkRows,
+  nonFinite,
+  epochs,
+} as const satisfies FieldTable;
 
-Trains one SAE on the built-in synthetic data (DESIGN §5) into DIR (default runs/train):
-run.json, metrics.jsonl, checkpoints/, and the final SAE in sae/. Options come from
---config (a JSON object with the options below and "data": {"synthetic": {...}}),
-overridden by flags. --resume continues the run in DIR from its latest checkpoint
-to the same result as an uninterrupted run.
+export const trainHelp = `cosae train [--config FILE.json] [--out DIR] [--resume] [--threads N] [--data PATH] [options]
+
+Trains one SAE into DIR (default runs/train): run.json, metrics.jsonl, checkpoints/,
+and the final SAE in sae/. The data is the built-in synthetic set (DESIGN §5) unless
+--data names an activation dataset on disk, streamed through a seeded block shuffle
+with bounded memory (--bufferMiB). Options come from --config (a JSON object with
+the options below and "data": {"synthetic": {...}} or "data": {"activations":
+{"path": ..., "bufferMiB": ...}}), overridden by flags. --resume continues the run
+in DIR from its latest checkpoint (reopening the same data) to the same result as an
+uninterrupted run.
 
 Options:
-${fieldHelp(trainFields)}`;
+${fieldHelp(trainFields)}
+
+Data options:
+${fieldHelp(dataFlags)}`;
 
 export async function trainCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
     options: {
       ...flagOptions(trainFields),
+      ...flagOptions(dataFlags),
       config: { type: "string" },
       out: { type: "string", default: "runs/train" },
       resume: { type: "boolean", default: false },
@@ -29,7 +53,12 @@ export async function trainCommand(argv: string[]): Promise<void> {
     },
     strict: true,
   });
-  const { config, out, resume, threads, ...flags } = values;
+  const { config, out, resume, threads, ...rest } = values;
+  const { data, bufferMiB, chunkRows, nonFinite, epochs, ...flags } = rest as Record<
+    string,
+    string | undefined
+  >;
+  const dataFlagValues = { data, bufferMiB, chunkRows, nonFinite, epochs };
   const kernels = await chooseKernels(Number(threads));
   try {
     let spec = null;
@@ -44,17 +73,25 @@ export async function trainCommand(argv: string[]): Promise<void> {
       }
       const fromFlags = parseFlagValues(trainFields, flags as Record<string, string | boolean | undefined>);
       spec = validateRunSpec(
-        { ...fromFile, ...fromFlags },
+        { ...fromFile, ...fromFlags, ...withDataFlags(fromFile.data, dataFlagValues) },
         config ? `${config} + command line` : "command line",
       );
-    } else if (Object.values(flags).some((v) => v !== undefined) || config) {
+    } else if (
+      [...Object.values(flags), ...Object.values(dataFlagValues)].some((v) => v !== undefined) ||
+      config
+    ) {
       throw new Error("--resume continues the run as it was configured; drop the other options");
     }
-    const bar = new ProgressBar("train", spec ? spec.train.steps : storedSteps(out!));
+    let bar: ProgressBar | undefined;
     const sae = await trainRun(out!, spec, {
       resume: Boolean(resume),
       kernels,
-      onMetrics: (m) => bar.update(m),
+      onStart: (resolved, source) => {
+        // The step count is known once the data is open (--epochs derives it from the rows).
+        if (source instanceof ActivationStreamSource) process.stderr.write(`data: ${source.description}\n`);
+        bar = new ProgressBar("train", resolved.steps);
+      },
+      onMetrics: (m) => bar?.update(m),
     });
     process.stdout.write(
       `wrote ${out}/sae (${sae.config.score}, d=${sae.config.d}, m=${sae.config.m}, τ=${sae.constants.threshold.toPrecision(5)})\n`,
@@ -64,11 +101,26 @@ export async function trainCommand(argv: string[]): Promise<void> {
   }
 }
 
-/** The step count of an existing run (0 if it has none: trainRun then reports what is missing). */
-function storedSteps(out: string): number {
-  try {
-    return (JSON.parse(readFileSync(`${out}/run.json`, "utf8")) as { steps: number }).steps;
-  } catch {
-    return 0;
+/**
+ * The `data` record after the data flags: `--data PATH` selects an activation
+ * dataset (replacing a synthetic one from --config); the streaming flags
+ * adjust data.activations and need a dataset to apply to.
+ */
+function withDataFlags(
+  fromFile: unknown,
+  flags: Record<string, string | boolean | undefined>,
+): { data?: Record<string, unknown> } {
+  const { data: path, ...streaming } = parseFlagValues(dataFlags, flags);
+  const given = Object.keys(streaming);
+  if (path === undefined && given.length === 0) return {};
+  const fileData = (typeof fromFile === "object" && fromFile !== null ? fromFile : {}) as Record<
+    string,
+    unknown
+  >;
+  const fileActivations = fileData.activations as Record<string, unknown> | undefined;
+  if (path === undefined && fileActivations === undefined) {
+    throw new Error(`--${given[0]} applies to an activation dataset; add --data PATH`);
   }
+  const activations = { ...(fileActivations ?? {}), ...streaming, ...(path === undefined ? {} : { path }) };
+  return { data: { activations } };
 }

@@ -1,6 +1,8 @@
 /**
  * Where training activations come from. A batch is a pure function of its
  * index, so a resumed run sees exactly the batches an uninterrupted run would.
+ * Implementations: syntheticSource (synthetic-source.ts) and, for datasets on
+ * disk, ActivationStreamSource (activation-source.ts).
  */
 export interface ActivationSource {
   /** input width */

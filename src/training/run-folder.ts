@@ -1,6 +1,12 @@
 import { appendFileSync, existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import {
+  type ActivationDataConfig,
+  openActivationData,
+  validateActivationDataConfig,
+} from "../data/activation-data-config.js";
+import type { ActivationSource } from "../data/source.js";
 import { type SyntheticConfig, SyntheticDataset, validateSyntheticConfig } from "../data/synthetic.js";
 import { syntheticSource } from "../data/synthetic-source.js";
 import { writeJsonAtomic } from "../io/atomic-write.js";
@@ -8,7 +14,12 @@ import { replaceFolder, writeSaeFolder } from "../io/sae-folder.js";
 import type { Kernels } from "../kernels/kernels.js";
 import type { Sae } from "../model/sae.js";
 import { loadCheckpoint, saveCheckpoint } from "./checkpoint.js";
-import { resolveTrainConfig, type TrainConfig, validateTrainConfig } from "./train-config.js";
+import {
+  type ResolvedTrainConfig,
+  resolveTrainConfig,
+  type TrainConfig,
+  validateTrainConfig,
+} from "./train-config.js";
 import { type StepMetrics, startTraining, train } from "./trainer.js";
 
 /**
@@ -22,16 +33,34 @@ import { type StepMetrics, startTraining, train } from "./trainer.js";
  */
 export interface RunSpec {
   train: TrainConfig;
-  data: { synthetic: SyntheticConfig };
+  /** the built-in synthetic data (the default), or an activation dataset on disk */
+  data:
+    | { synthetic: SyntheticConfig; activations?: never }
+    | { activations: ActivationDataConfig; synthetic?: never };
 }
+
+const dataSources = ["synthetic", "activations"];
 
 export function validateRunSpec(raw: unknown, where: string): RunSpec {
   if (typeof raw !== "object" || raw === null) throw new Error(`${where}: expected a JSON object`);
   const { data, ...train } = raw as Record<string, unknown>;
   const dataObj = (data ?? {}) as Record<string, unknown>;
-  const unknownData = Object.keys(dataObj).filter((k) => k !== "synthetic");
-  if (unknownData.length > 0)
-    throw new Error(`${where}: unknown data source "${unknownData[0]}" (expected "synthetic")`);
+  const unknownData = Object.keys(dataObj).filter((k) => !dataSources.includes(k));
+  if (unknownData.length > 0) {
+    throw new Error(
+      `${where}: unknown data source "${unknownData[0]}" (expected "synthetic" or "activations")`,
+    );
+  }
+  if (dataObj.activations !== undefined) {
+    if (dataObj.synthetic !== undefined) {
+      throw new Error(`${where}: data has both "synthetic" and "activations"; give one data source`);
+    }
+    const activations = validateActivationDataConfig(dataObj.activations, `${where}: data.activations`);
+    if (activations.epochs !== null && train.steps !== undefined) {
+      throw new Error(`${where}: give "steps" or data.activations.epochs, not both`);
+    }
+    return { train: validateTrainConfig(train, where), data: { activations } };
+  }
   let synthetic: SyntheticConfig;
   try {
     synthetic = validateSyntheticConfig(dataObj.synthetic ?? {});
@@ -41,10 +70,34 @@ export function validateRunSpec(raw: unknown, where: string): RunSpec {
   return { train: validateTrainConfig(train, where), data: { synthetic } };
 }
 
+/**
+ * The run's training source, its training options with steps fixed (an
+ * `epochs` request becomes a step count), and what run.json records: for an
+ * activation dataset its absolute path and observed rows and d (steps are
+ * left out when epochs set them, so resume derives them the same way).
+ */
+async function openRunData(
+  spec: RunSpec,
+): Promise<{ source: ActivationSource; train: TrainConfig; record: Record<string, unknown> }> {
+  if (!spec.data.activations) {
+    const source = syntheticSource(new SyntheticDataset(spec.data.synthetic));
+    return { source, train: spec.train, record: { ...spec.train, data: spec.data } };
+  }
+  const { source, recorded } = await openActivationData(spec.data.activations, spec.train.seed);
+  const { epochs } = recorded;
+  if (epochs === null)
+    return { source, train: spec.train, record: { ...spec.train, data: { activations: recorded } } };
+  const steps = Math.max(1, Math.ceil((epochs * source.dataset.rows) / spec.train.batchSize));
+  const { steps: _derived, ...asked } = spec.train;
+  return { source, train: { ...spec.train, steps }, record: { ...asked, data: { activations: recorded } } };
+}
+
 export interface RunOptions {
   resume: boolean;
   kernels: Kernels;
   onMetrics?: (m: StepMetrics) => void;
+  /** called once the data is open, before the first step: the resolved options and the data source */
+  onStart?: (config: ResolvedTrainConfig, source: ActivationSource) => void;
 }
 
 export async function trainRun(runDir: string, requested: RunSpec | null, options: RunOptions): Promise<Sae> {
@@ -62,13 +115,16 @@ export async function trainRun(runDir: string, requested: RunSpec | null, option
       );
     }
     spec = requested;
-    await mkdir(runDir, { recursive: true });
-    await writeJsonAtomic(specPath, { ...spec.train, data: spec.data });
   }
-  const dataset = new SyntheticDataset(spec.data.synthetic);
-  const source = syntheticSource(dataset);
-  const config = resolveTrainConfig(spec.train, source.d);
+  // The data is opened (and checked) before anything is written.
+  const { source, train: trainConfig, record } = await openRunData(spec);
+  if (!options.resume) {
+    await mkdir(runDir, { recursive: true });
+    await writeJsonAtomic(specPath, record);
+  }
+  const config = resolveTrainConfig(trainConfig, source.d);
   const metadata = { data: source.description, train: config };
+  options.onStart?.(config, source);
 
   const { sae, state } = options.resume ? await loadCheckpoint(runDir) : await startTraining(config, source);
   if (options.resume) await trimMetrics(metricsPath, state.step);

@@ -195,9 +195,9 @@ test("validateRunSpec splits training options from data and checks both", () => 
   const spec = validateRunSpec({ m: 32, k: 2, data: { synthetic: { d: 16, features: 40 } } }, "run.json");
   assert.equal(spec.train.m, 32);
   assert.equal(spec.train.k, 2);
-  assert.equal(spec.data.synthetic.d, 16);
-  assert.equal(spec.data.synthetic.features, 40);
-  assert.equal(spec.data.synthetic.noise, defaultSyntheticConfig.noise);
+  assert.equal(spec.data.synthetic?.d, 16);
+  assert.equal(spec.data.synthetic?.features, 40);
+  assert.equal(spec.data.synthetic?.noise, defaultSyntheticConfig.noise);
   // No data: the default synthetic set.
   assert.deepEqual(validateRunSpec({}, "run.json").data.synthetic, { ...defaultSyntheticConfig });
 });
@@ -205,7 +205,7 @@ test("validateRunSpec splits training options from data and checks both", () => 
 test("validateRunSpec rejects an unknown data source with the path", () => {
   const where = "/tmp/runs/x/run.json";
   const msg = messageOf(() => validateRunSpec({ data: { npy: "acts.npy" } }, where));
-  assert.match(msg, /unknown data source "npy" \(expected "synthetic"\)/);
+  assert.match(msg, /unknown data source "npy" \(expected "synthetic" or "activations"\)/);
   assert.ok(msg.startsWith(`${where}: `), msg);
   assert.match(
     messageOf(() => validateRunSpec({ data: { synthetic: {}, folder: "x" } }, where)),
@@ -236,6 +236,44 @@ test("validateRunSpec rejects bad synthetic options with the path", () => {
   assert.match(
     messageOf(() => validateRunSpec(null, where)),
     /\/tmp\/runs\/y\/run\.json: expected a JSON object/,
+  );
+});
+
+test("validateRunSpec reads data.activations with defaults, and names bad options with the path", () => {
+  const where = "/tmp/runs/z/run.json";
+  const spec = validateRunSpec(
+    { m: 32, k: 2, data: { activations: { path: "acts/", bufferMiB: 64 } } },
+    where,
+  );
+  assert.equal(spec.data.synthetic, undefined);
+  assert.deepEqual(spec.data.activations, {
+    path: "acts/",
+    bufferMiB: 64,
+    chunkRows: 8192,
+    nonFinite: "error",
+    epochs: null,
+    rows: null,
+    d: null,
+  });
+  const cases: Array<[Record<string, unknown>, RegExp]> = [
+    [{ activations: {} }, /data\.activations: option "path" is required/],
+    [{ activations: { path: "" } }, /data\.activations: option "path" must be a non-empty string, got ""/],
+    [{ activations: { path: "a", bufferMB: 3 } }, /unknown option "bufferMB" \(did you mean "bufferMiB"\?\)/],
+    [{ activations: { path: "a", bufferMiB: 0 } }, /option "bufferMiB" must be > 0, got 0/],
+    [
+      { activations: { path: "a", nonFinite: "drop" } },
+      /option "nonFinite" must be one of "error", "skip", got "drop"/,
+    ],
+    [{ activations: { path: "a" }, synthetic: {} }, /data has both "synthetic" and "activations"; give one/],
+  ];
+  for (const [data, pattern] of cases) {
+    const msg = messageOf(() => validateRunSpec({ data }, where));
+    assert.match(msg, pattern, JSON.stringify(data));
+    assert.ok(msg.startsWith(`${where}: `), msg);
+  }
+  assert.match(
+    messageOf(() => validateRunSpec({ steps: 10, data: { activations: { path: "a", epochs: 2 } } }, where)),
+    /give "steps" or data\.activations\.epochs, not both/,
   );
 });
 
