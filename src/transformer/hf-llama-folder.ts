@@ -1,0 +1,211 @@
+/**
+ * Reader of a Hugging Face Llama folder: config.json (LlamaForCausalLM),
+ * weights in model.safetensors or in shards listed by
+ * model.safetensors.index.json, F32/F16/BF16, with HF tensor names.
+ * HF stores q/k rows for rotate_half RoPE, so the config says "half-split".
+ */
+import { readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { readSafetensors, type TensorEntry, toFloat32 } from "../io/safetensors.js";
+import { kvDim, type LlamaConfig, validateLlamaConfig } from "./llama-config.js";
+import type { LlamaLayerWeights, LlamaWeights } from "./llama-weights.js";
+import { ModelFormatError } from "./model-format-error.js";
+
+export interface HfLlamaFolder {
+  readonly config: LlamaConfig;
+  readonly weights: LlamaWeights;
+  /** folder/tokenizer.json (whether or not it exists). */
+  readonly tokenizerPath: string;
+  readonly bosId: number | undefined;
+  readonly eosId: number | undefined;
+}
+
+const FIELD_NAMES = {
+  dim: "hidden_size",
+  hiddenDim: "intermediate_size",
+  layers: "num_hidden_layers",
+  heads: "num_attention_heads",
+  kvHeads: "num_key_value_heads",
+  vocabSize: "vocab_size",
+  maxSeqLen: "max_position_embeddings",
+  normEps: "rms_norm_eps",
+  ropeTheta: "rope_theta",
+} as const;
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function readJson(path: string): Promise<unknown> {
+  const text = await readFile(path, "utf8");
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new ModelFormatError(
+      `${path}: not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
+    );
+  }
+}
+
+function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === "object" && x !== null && !Array.isArray(x);
+}
+
+/** Parse config.json into a LlamaConfig, refusing what the forward pass does not implement. */
+export function parseHfLlamaConfig(json: unknown, source: string): LlamaConfig {
+  if (!isRecord(json)) throw new ModelFormatError(`${source}: expected a JSON object`);
+  const modelType = json["model_type"];
+  const architectures = json["architectures"];
+  if (modelType !== undefined && modelType !== "llama") {
+    throw new ModelFormatError(
+      `${source}: model_type ${JSON.stringify(modelType)} is not supported; expected "llama"`,
+    );
+  }
+  if (Array.isArray(architectures) && !architectures.includes("LlamaForCausalLM")) {
+    throw new ModelFormatError(
+      `${source}: architectures ${JSON.stringify(architectures)}; expected ["LlamaForCausalLM"]`,
+    );
+  }
+  const num = (field: string, fallback?: number): number => {
+    const v = json[field];
+    if (v === undefined && fallback !== undefined) return fallback;
+    if (typeof v !== "number") {
+      throw new ModelFormatError(`${source}: field ${field} is ${JSON.stringify(v)}; expected a number`);
+    }
+    return v;
+  };
+  const refuse = (field: string, ok: (v: unknown) => boolean, expected: string): void => {
+    if (json[field] !== undefined && !ok(json[field])) {
+      throw new ModelFormatError(
+        `${source}: ${field} ${JSON.stringify(json[field])} is not supported; expected ${expected}`,
+      );
+    }
+  };
+  refuse("hidden_act", (v) => v === "silu", '"silu"');
+  refuse("rope_scaling", (v) => v === null, "null (no RoPE scaling)");
+  refuse("attention_bias", (v) => v === false, "false");
+  refuse("mlp_bias", (v) => v === false, "false");
+  refuse("pretraining_tp", (v) => v === 1, "1");
+  const heads = num("num_attention_heads");
+  const config = validateLlamaConfig(
+    {
+      dim: num("hidden_size"),
+      hiddenDim: num("intermediate_size"),
+      layers: num("num_hidden_layers"),
+      heads,
+      kvHeads: num("num_key_value_heads", heads),
+      vocabSize: num("vocab_size"),
+      maxSeqLen: num("max_position_embeddings", 2048),
+      normEps: num("rms_norm_eps", 1e-6),
+      ropeTheta: num("rope_theta", 10000),
+      ropeStyle: "half-split",
+      sharedClassifier: json["tie_word_embeddings"] === true,
+    },
+    source,
+    FIELD_NAMES,
+  );
+  refuse(
+    "head_dim",
+    (v) => v === config.dim / config.heads,
+    `hidden_size / num_attention_heads = ${config.dim / config.heads}`,
+  );
+  return config;
+}
+
+/** Tensors of all weight files by name, each with the file it came from. */
+async function readWeightFiles(folder: string): Promise<Map<string, { entry: TensorEntry; file: string }>> {
+  const indexPath = join(folder, "model.safetensors.index.json");
+  let files: string[];
+  if (await exists(indexPath)) {
+    const index = await readJson(indexPath);
+    const weightMap = isRecord(index) ? index["weight_map"] : undefined;
+    if (!isRecord(weightMap)) {
+      throw new ModelFormatError(
+        `${indexPath}: expected an object with "weight_map": {tensor name: file name}`,
+      );
+    }
+    files = [...new Set(Object.values(weightMap).map(String))].sort();
+  } else if (await exists(join(folder, "model.safetensors"))) {
+    files = ["model.safetensors"];
+  } else {
+    throw new ModelFormatError(
+      `${folder}: no model.safetensors or model.safetensors.index.json; expected safetensors weights ` +
+        "(pytorch_model.bin is not read)",
+    );
+  }
+  const tensors = new Map<string, { entry: TensorEntry; file: string }>();
+  for (const f of files) {
+    const path = join(folder, f);
+    const file = await readSafetensors(path);
+    for (const [name, entry] of Object.entries(file.tensors)) tensors.set(name, { entry, file: path });
+  }
+  return tensors;
+}
+
+export async function readHfLlamaFolder(folder: string): Promise<HfLlamaFolder> {
+  const configPath = join(folder, "config.json");
+  const json = await readJson(configPath);
+  const config = parseHfLlamaConfig(json, configPath);
+  const tensors = await readWeightFiles(folder);
+  const { dim, hiddenDim, vocabSize } = config;
+  const kv = kvDim(config);
+  const take = (name: string, shape: number[]): Float32Array => {
+    const found = tensors.get(name);
+    if (found === undefined) {
+      throw new ModelFormatError(
+        `${folder}: tensor "${name}" is missing; expected shape [${shape.join(", ")}] in the weight files`,
+      );
+    }
+    const { entry, file } = found;
+    if (entry.shape.length !== shape.length || entry.shape.some((d, i) => d !== shape[i])) {
+      throw new ModelFormatError(
+        `${file}: tensor "${name}" has shape [${entry.shape.join(", ")}]; expected [${shape.join(", ")}] ` +
+          `from ${configPath}`,
+      );
+    }
+    if (entry.dtype !== "F32" && entry.dtype !== "F16" && entry.dtype !== "BF16") {
+      throw new ModelFormatError(
+        `${file}: tensor "${name}" has dtype ${entry.dtype}; expected F32, F16 or BF16`,
+      );
+    }
+    return toFloat32(entry);
+  };
+  const layers: LlamaLayerWeights[] = [];
+  for (let l = 0; l < config.layers; l++) {
+    const p = `model.layers.${l}.`;
+    layers.push({
+      attnNorm: take(`${p}input_layernorm.weight`, [dim]),
+      wq: take(`${p}self_attn.q_proj.weight`, [dim, dim]),
+      wk: take(`${p}self_attn.k_proj.weight`, [kv, dim]),
+      wv: take(`${p}self_attn.v_proj.weight`, [kv, dim]),
+      wo: take(`${p}self_attn.o_proj.weight`, [dim, dim]),
+      mlpNorm: take(`${p}post_attention_layernorm.weight`, [dim]),
+      wGate: take(`${p}mlp.gate_proj.weight`, [hiddenDim, dim]),
+      wUp: take(`${p}mlp.up_proj.weight`, [hiddenDim, dim]),
+      wDown: take(`${p}mlp.down_proj.weight`, [dim, hiddenDim]),
+    });
+  }
+  const tokenEmbedding = take("model.embed_tokens.weight", [vocabSize, dim]);
+  const weights: LlamaWeights = {
+    tokenEmbedding,
+    layers,
+    finalNorm: take("model.norm.weight", [dim]),
+    classifier: config.sharedClassifier ? tokenEmbedding : take("lm_head.weight", [vocabSize, dim]),
+  };
+  const id = (field: string): number | undefined => {
+    const v = isRecord(json) ? json[field] : undefined;
+    return typeof v === "number" ? v : undefined;
+  };
+  return {
+    config,
+    weights,
+    tokenizerPath: join(folder, "tokenizer.json"),
+    bosId: id("bos_token_id"),
+    eosId: id("eos_token_id"),
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * Hook points of the Llama forward pass, named as TransformerLens names them
+ * (so SAELens users recognise them). In forward order, for each layer l:
+ *
+ *   blocks.{l}.hook_resid_pre       residual stream entering block l           [dim]
+ *   blocks.{l}.ln1.hook_normalized  x / rms(x) before attention (gain not yet applied,
+ *                                   as TransformerLens shows it with fold_ln)   [dim]
+ *   blocks.{l}.hook_attn_out        attention output, after W_O                  [dim]
+ *   blocks.{l}.hook_resid_mid       resid_pre + attn_out                        [dim]
+ *   blocks.{l}.ln2.hook_normalized  x / rms(x) before the MLP                   [dim]
+ *   blocks.{l}.mlp.hook_post        SwiGLU hidden silu(gate) · up               [hidden]
+ *   blocks.{l}.hook_mlp_out         MLP output, after W_down                    [dim]
+ *   blocks.{l}.hook_resid_post      resid_mid + mlp_out                         [dim]
+ *
+ * then `blocks.{L}.hook_resid_pre` (L = number of layers): the residual after
+ * the last block, before the final norm — the same value as
+ * `blocks.{L-1}.hook_resid_post`, offered because reference dumps index the
+ * residual stream 0..L — and `ln_final.hook_normalized`.
+ *
+ * `blocks.{l}.hook_resid_pre` for 0 < l < L fires right after
+ * `blocks.{l-1}.hook_resid_post` with its (possibly replaced) value.
+ */
+import type { LlamaConfig } from "./llama-config.js";
+import { ModelFormatError } from "./model-format-error.js";
+
+export interface HookInfo {
+  readonly name: string;
+  /** The block index, L for `blocks.{L}.hook_resid_pre`, -1 for `ln_final.*`. */
+  readonly layer: number;
+  /** Σ sequence lengths: value is [rows, width] row-major, sequences packed in order. */
+  readonly rows: number;
+  readonly width: number;
+  readonly sequenceLengths: readonly number[];
+}
+
+/**
+ * Called with the activation at a hook point. The array is the model's own
+ * and is never modified afterwards, so it may be kept without copying, but
+ * must not be modified. Returning an array of the same length replaces the
+ * value for everything downstream; returning nothing leaves it as it is.
+ */
+export type HookFunction = (
+  value: Float32Array,
+  info: HookInfo,
+  // biome-ignore lint/suspicious/noConfusingVoidType: a hook, or an async hook, may return nothing
+) => Float32Array | undefined | void | Promise<Float32Array | undefined | void>;
+
+export type Hooks = Readonly<Record<string, HookFunction>>;
+
+export interface HookDescription {
+  readonly name: string;
+  readonly layer: number;
+  readonly width: number;
+  readonly description: string;
+}
+
+/** Every hook point of a model with this config, in the order the forward pass reaches them. */
+export function listHooks(config: LlamaConfig): HookDescription[] {
+  const { dim, hiddenDim, layers } = config;
+  const out: HookDescription[] = [];
+  for (let l = 0; l < layers; l++) {
+    const b = `blocks.${l}.`;
+    const add = (suffix: string, width: number, description: string): void => {
+      out.push({ name: b + suffix, layer: l, width, description });
+    };
+    add("hook_resid_pre", dim, `residual stream entering block ${l}`);
+    add("ln1.hook_normalized", dim, "attention input x/rms(x), before the RMSNorm gain");
+    add("hook_attn_out", dim, "attention output (after W_O), added to the residual");
+    add("hook_resid_mid", dim, "residual stream between attention and MLP");
+    add("ln2.hook_normalized", dim, "MLP input x/rms(x), before the RMSNorm gain");
+    add("mlp.hook_post", hiddenDim, "SwiGLU hidden activation silu(gate)·up");
+    add("hook_mlp_out", dim, "MLP output (after W_down), added to the residual");
+    add("hook_resid_post", dim, `residual stream leaving block ${l}`);
+  }
+  out.push({
+    name: `blocks.${layers}.hook_resid_pre`,
+    layer: layers,
+    width: dim,
+    description: "residual stream after the last block, before the final norm (= last hook_resid_post)",
+  });
+  out.push({
+    name: "ln_final.hook_normalized",
+    layer: -1,
+    width: dim,
+    description: "final norm x/rms(x) before its gain, read by the unembedding",
+  });
+  return out;
+}
+
+/** Throws on any name that is not a hook of this model, listing a few that are. */
+export function checkHookNames(names: Iterable<string>, known: ReadonlySet<string>, source: string): void {
+  for (const name of names) {
+    if (!known.has(name)) {
+      const examples = ["blocks.0.hook_resid_pre", "blocks.0.mlp.hook_post", "ln_final.hook_normalized"];
+      throw new ModelFormatError(
+        `${source}: unknown hook "${name}"; expected one of the model's ${known.size} hooks, e.g. ` +
+          `${examples.join(", ")} (model.hooks lists them)`,
+      );
+    }
+  }
+}

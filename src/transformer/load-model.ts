@@ -1,0 +1,131 @@
+/**
+ * `loadTransformer(path)`: one entry point for every model format cosae reads.
+ * - a llama2.c checkpoint file (`stories15M.bin`), with its tokenizer found
+ *   beside it (`tokenizer.bin` or `tok*.bin` with the model's vocabulary size)
+ *   or given as `options.tokenizer`;
+ * - a Hugging Face Llama folder (config.json, model.safetensors or shards with
+ *   model.safetensors.index.json, tokenizer.json).
+ */
+import { readdir, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { readHfLlamaFolder } from "./hf-llama-folder.js";
+import { HfTokenizer } from "./hf-tokenizer.js";
+import { LlamaModel } from "./llama.js";
+import { readLlama2cCheckpoint } from "./llama2c-checkpoint.js";
+import { ModelFormatError } from "./model-format-error.js";
+import { SentencePieceTokenizer } from "./sentencepiece-tokenizer.js";
+import type { Tokenizer } from "./tokenizer.js";
+
+export interface LoadOptions {
+  /**
+   * The tokenizer file: a llama2.c `tokenizer.bin` or an HF `tokenizer.json`.
+   * Default: found beside the model. `false` loads the model without one.
+   */
+  readonly tokenizer?: string | false;
+}
+
+async function statOrUndefined(path: string) {
+  try {
+    return await stat(path);
+  } catch {
+    return undefined;
+  }
+}
+
+export async function loadTransformer(path: string, options: LoadOptions = {}): Promise<LlamaModel> {
+  const info = await statOrUndefined(path);
+  if (info === undefined) throw new ModelFormatError(`${path}: no such file or folder`);
+  if (info.isDirectory()) {
+    if ((await statOrUndefined(join(path, "config.json"))) === undefined) {
+      throw new ModelFormatError(
+        `${path}: folder has no config.json; expected a Hugging Face Llama folder (config.json, ` +
+          "model.safetensors or model.safetensors.index.json, tokenizer.json) or a llama2.c .bin file",
+      );
+    }
+    const folder = await readHfLlamaFolder(path);
+    let tokenizer: Tokenizer | undefined;
+    if (options.tokenizer !== false) {
+      tokenizer = await readTokenizerFile(options.tokenizer ?? folder.tokenizerPath, {
+        bosId: folder.bosId,
+        eosId: folder.eosId,
+      });
+      checkVocab(tokenizer, folder.config.vocabSize, path);
+    }
+    return new LlamaModel(folder.config, folder.weights, {
+      source: path,
+      format: "hf-llama",
+      ...(tokenizer === undefined ? {} : { tokenizer }),
+    });
+  }
+  const name = basename(path);
+  if (name.endsWith(".safetensors") || name === "config.json") {
+    throw new ModelFormatError(
+      `${path}: a lone ${name} is not a model; pass the Hugging Face folder that holds it (${dirname(path)})`,
+    );
+  }
+  const checkpoint = await readLlama2cCheckpoint(path);
+  let tokenizer: Tokenizer | undefined;
+  if (options.tokenizer !== false) {
+    const tokenizerPath =
+      options.tokenizer ?? (await findLlama2cTokenizer(path, checkpoint.config.vocabSize));
+    tokenizer = await readTokenizerFile(tokenizerPath, {});
+    checkVocab(tokenizer, checkpoint.config.vocabSize, path);
+  }
+  return new LlamaModel(checkpoint.config, checkpoint.weights, {
+    source: path,
+    format: checkpoint.format,
+    ...(tokenizer === undefined ? {} : { tokenizer }),
+  });
+}
+
+function checkVocab(tokenizer: Tokenizer, vocabSize: number, modelPath: string): void {
+  if (tokenizer.vocabSize !== vocabSize) {
+    throw new ModelFormatError(
+      `${tokenizer.description}: ${tokenizer.vocabSize} tokens, but the model ${modelPath} has vocab_size ` +
+        `${vocabSize}; expected the tokenizer the model was trained with`,
+    );
+  }
+}
+
+/** A tokenizer file by its kind: `.json` is HF tokenizer.json, anything else a llama2.c tokenizer. */
+export async function readTokenizerFile(
+  path: string,
+  ids: { bosId?: number | undefined; eosId?: number | undefined },
+): Promise<Tokenizer> {
+  if (path.endsWith(".json")) return HfTokenizer.read(path, ids);
+  if (path.endsWith(".model")) {
+    throw new ModelFormatError(
+      `${path}: unsupported tokenizer: SentencePiece .model (protobuf) files are not read; expected a ` +
+        "Hugging Face tokenizer.json or a llama2.c tokenizer.bin (export it with llama2.c's tokenizer.py)",
+    );
+  }
+  return SentencePieceTokenizer.read(path);
+}
+
+/**
+ * The llama2.c tokenizer beside a checkpoint: `tokenizer.bin` or `tok*.bin`
+ * whose token count matches the model's vocabulary (the files do not record
+ * it, so each candidate is read).
+ */
+async function findLlama2cTokenizer(modelPath: string, vocabSize: number): Promise<string> {
+  const folder = dirname(modelPath);
+  const candidates = (await readdir(folder))
+    .filter((f) => f.endsWith(".bin") && (f === "tokenizer.bin" || f.startsWith("tok")))
+    .filter((f) => join(folder, f) !== modelPath)
+    .sort();
+  const sizes: string[] = [];
+  for (const f of candidates) {
+    try {
+      const t = await SentencePieceTokenizer.read(join(folder, f));
+      if (t.vocabSize === vocabSize) return join(folder, f);
+      sizes.push(`${f} has ${t.vocabSize} tokens`);
+    } catch (err) {
+      sizes.push(`${f}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  throw new ModelFormatError(
+    `${modelPath}: no tokenizer with ${vocabSize} tokens beside it in ${folder}` +
+      (sizes.length > 0 ? ` (${sizes.join("; ")})` : "") +
+      "; expected tokenizer.bin or tok*.bin there, or pass options.tokenizer",
+  );
+}

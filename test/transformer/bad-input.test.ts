@@ -1,0 +1,92 @@
+import assert from "node:assert/strict";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { test } from "node:test";
+import { Rng } from "../../src/data/rng.js";
+import { loadTransformer } from "../../src/transformer/load-model.js";
+import { ModelFormatError } from "../../src/transformer/model-format-error.js";
+import { SentencePieceTokenizer } from "../../src/transformer/sentencepiece-tokenizer.js";
+import { stories260kBin, tok512Bin } from "../helpers/stories260k.js";
+import { useTemporaryFolder } from "../helpers/temporary-folder.js";
+
+const root = useTemporaryFolder("cosae-badmodel-");
+
+/** A copy of stories260K.bin (with tok512.bin beside it) after `edit`. */
+async function editedCheckpoint(name: string, edit: (bytes: Buffer) => Buffer): Promise<string> {
+  const folder = join(root(), name);
+  await mkdir(folder, { recursive: true });
+  await writeFile(join(folder, "tok512.bin"), await readFile(tok512Bin));
+  const path = join(folder, "model.bin");
+  await writeFile(path, edit(await readFile(stories260kBin)));
+  return path;
+}
+
+function withHeader(index: number, value: number): (b: Buffer) => Buffer {
+  return (b) => {
+    b.writeInt32LE(value, 4 * index);
+    return b;
+  };
+}
+
+test("a truncated checkpoint names the file and the expected and actual sizes", async () => {
+  const path = await editedCheckpoint("truncated", (b) => b.subarray(0, b.length - 1000));
+  await assert.rejects(loadTransformer(path), (err: Error) => {
+    assert.ok(err instanceof ModelFormatError);
+    assert.match(err.message, /model\.bin: file is 1055540 bytes \(truncated\); expected 1056540 bytes/);
+    return true;
+  });
+});
+
+test("a wrong classifier sign is explained", async () => {
+  const path = await editedCheckpoint("sign", withHeader(5, -512));
+  await assert.rejects(
+    loadTransformer(path),
+    /size fits a shared classifier, which the legacy header marks with a positive vocab_size/,
+  );
+});
+
+test("wrong header values name the field and its offset", async () => {
+  const cases: [number, number, RegExp][] = [
+    [0, 0, /header field dim \(bytes 0\.\.4\) is 0; expected a positive integer/],
+    [3, -8, /header field n_heads \(bytes 12\.\.16\) is -8/],
+    [3, 7, /n_heads 7 does not divide dim 64/],
+    [4, 3, /n_kv_heads 3 does not divide n_heads 8/],
+    [2, 6, /file is 1056540 bytes \(truncated\); expected 1238300 bytes/],
+  ];
+  for (const [i, value, message] of cases) {
+    const path = await editedCheckpoint(`header-${i}-${value}`, withHeader(i, value));
+    await assert.rejects(loadTransformer(path), message);
+  }
+});
+
+test("random bytes are refused as a llama2.c checkpoint", async () => {
+  const rng = new Rng(7, 1);
+  const path = await editedCheckpoint("random", () =>
+    Buffer.from(Uint8Array.from({ length: 5000 }, () => Math.floor(rng.uniform() * 256))),
+  );
+  await assert.rejects(loadTransformer(path), (err: Error) => {
+    assert.ok(err instanceof ModelFormatError, String(err));
+    assert.match(err.message, /model\.bin/);
+    return true;
+  });
+});
+
+test("a folder without config.json, a missing path and a tokenizer of the wrong size are refused", async () => {
+  await assert.rejects(
+    loadTransformer(root()),
+    /folder has no config\.json; expected a Hugging Face Llama folder/,
+  );
+  await assert.rejects(loadTransformer(join(root(), "nope.bin")), /no such file or folder/);
+  const folder = join(root(), "lonely");
+  await mkdir(folder, { recursive: true });
+  await writeFile(join(folder, "model.bin"), await readFile(stories260kBin));
+  await assert.rejects(loadTransformer(join(folder, "model.bin")), /no tokenizer with 512 tokens beside it/);
+  const small = join(folder, "tok3.bin");
+  const bytes = await readFile(tok512Bin);
+  await writeFile(small, bytes.subarray(0, 4 + 3 * 8 + 5 + 5 + 6)); // max_len, <unk>, BOS, EOS
+  await assert.rejects(
+    loadTransformer(join(folder, "model.bin"), { tokenizer: small }),
+    /tok3\.bin: 3 tokens; expected at least 259/,
+  );
+  await assert.rejects(SentencePieceTokenizer.read(join(folder, "model.bin")), ModelFormatError);
+});

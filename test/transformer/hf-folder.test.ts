@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import { readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { readSafetensors, writeSafetensors } from "../../src/io/safetensors.js";
+import type { Kernels } from "../../src/kernels/kernels.js";
+import { createOnnxruntimeKernels } from "../../src/kernels/onnxruntime.js";
+import { writeHfLlamaFolder } from "../../src/transformer/hf-llama-export.js";
+import type { LlamaModel } from "../../src/transformer/llama.js";
+import { loadTransformer } from "../../src/transformer/load-model.js";
+import { ModelFormatError } from "../../src/transformer/model-format-error.js";
+import { corpusStories, maxRelativeError, referenceCases, stories260kBin } from "../helpers/stories260k.js";
+import { useTemporaryFolder } from "../helpers/temporary-folder.js";
+
+const root = useTemporaryFolder("cosae-hf-");
+let kernels: Kernels;
+let llama2c: LlamaModel;
+before(async () => {
+  kernels = await createOnnxruntimeKernels(2);
+  llama2c = await loadTransformer(stories260kBin);
+});
+after(async () => {
+  await kernels.dispose();
+});
+
+async function logitsOf(model: LlamaModel, seqs: Int32Array[]): Promise<Float32Array> {
+  return (await model.forward(seqs, { kernels })).logits!;
+}
+
+test("the converted HF folder (single F32 file) gives the llama2.c logits and token ids", async () => {
+  const folder = join(root(), "single");
+  await writeHfLlamaFolder(llama2c, folder);
+  const config = JSON.parse(await readFile(join(folder, "config.json"), "utf8"));
+  assert.deepEqual(config.architectures, ["LlamaForCausalLM"]);
+  assert.equal(config.tie_word_embeddings, true);
+  const names = Object.keys((await readSafetensors(join(folder, "model.safetensors"))).tensors);
+  assert.ok(names.includes("model.layers.4.self_attn.q_proj.weight"));
+  assert.ok(!names.includes("lm_head.weight"));
+
+  const hf = await loadTransformer(folder);
+  assert.equal(hf.format, "hf-llama");
+  assert.equal(hf.config.ropeStyle, "half-split");
+  const seqs: Int32Array[] = [];
+  for (const c of referenceCases()) {
+    const ids = hf.tokenizer!.encode(c.text);
+    assert.deepEqual(Array.from(ids), c.ids, c.text);
+    seqs.push(ids);
+  }
+  const a = await logitsOf(llama2c, seqs);
+  const b = await logitsOf(hf, seqs);
+  const rel = maxRelativeError(b, a);
+  console.log(`# HF folder vs llama2.c: max relative logit error ${rel.toExponential(2)}`);
+  assert.ok(rel < 1e-6);
+});
+
+test("the HF tokenizer encodes the corpus exactly as the llama2.c tokenizer", async () => {
+  const hf = await loadTransformer(join(root(), "single"));
+  const stories = corpusStories().slice(0, 300);
+  for (const s of stories) {
+    assert.deepEqual(Array.from(hf.tokenizer!.encode(s)), Array.from(llama2c.tokenizer!.encode(s)));
+  }
+  const ids = hf.tokenizer!.encode("Hi é ☃ 😀\n", { bos: false });
+  assert.equal(hf.tokenizer!.decode(ids), " Hi é ☃ 😀\n");
+  assert.deepEqual(Array.from(ids), Array.from(llama2c.tokenizer!.encode("Hi é ☃ 😀\n", { bos: false })));
+  assert.equal(hf.tokenizer!.tokenString(hf.tokenizer!.bosId), "<s>");
+});
+
+test("sharded BF16 and F16 folders load through the index and stay close", async () => {
+  const seqs = referenceCases().map((c) => Int32Array.from(c.ids));
+  const reference = await logitsOf(llama2c, seqs);
+  for (const dtype of ["BF16", "F16"] as const) {
+    const folder = join(root(), `sharded-${dtype}`);
+    await writeHfLlamaFolder(llama2c, folder, { dtype, shards: 3 });
+    const index = JSON.parse(await readFile(join(folder, "model.safetensors.index.json"), "utf8"));
+    assert.equal(new Set(Object.values(index.weight_map)).size, 3);
+    const hf = await loadTransformer(folder);
+    const rel = maxRelativeError(await logitsOf(hf, seqs), reference);
+    assert.ok(rel < (dtype === "BF16" ? 0.05 : 0.005), `${dtype}: ${rel}`);
+  }
+});
+
+test("an HF folder with a missing tensor or a wrong shape names the tensor", async () => {
+  const folder = join(root(), "broken");
+  await writeHfLlamaFolder(llama2c, folder);
+  const file = join(folder, "model.safetensors");
+  const { tensors } = await readSafetensors(file);
+  const { ["model.layers.3.mlp.up_proj.weight"]: _dropped, ...rest } = tensors;
+  await writeSafetensors(file, rest);
+  await assert.rejects(
+    loadTransformer(folder),
+    /tensor "model\.layers\.3\.mlp\.up_proj\.weight" is missing; expected shape \[172, 64\]/,
+  );
+  const k = tensors["model.layers.1.self_attn.k_proj.weight"]!;
+  await writeSafetensors(file, {
+    ...tensors,
+    "model.layers.1.self_attn.k_proj.weight": { ...k, shape: [64, 32] },
+  });
+  await assert.rejects(
+    loadTransformer(folder),
+    /tensor "model\.layers\.1\.self_attn\.k_proj\.weight" has shape \[64, 32\]; expected \[32, 64\]/,
+  );
+});
+
+test("unsupported configs and tokenizers are refused clearly", async () => {
+  const folder = join(root(), "unsupported");
+  await writeHfLlamaFolder(llama2c, folder);
+  const configPath = join(folder, "config.json");
+  const config = JSON.parse(await readFile(configPath, "utf8"));
+  await writeFile(
+    configPath,
+    JSON.stringify({ ...config, rope_scaling: { rope_type: "llama3", factor: 8 } }),
+  );
+  await assert.rejects(loadTransformer(folder), /rope_scaling .* is not supported; expected null/);
+  await writeFile(configPath, JSON.stringify({ ...config, num_key_value_heads: 3 }));
+  await assert.rejects(
+    loadTransformer(folder),
+    /num_key_value_heads 3 does not divide num_attention_heads 8/,
+  );
+  await writeFile(configPath, JSON.stringify(config));
+
+  const tokenizerPath = join(folder, "tokenizer.json");
+  const tokenizer = JSON.parse(await readFile(tokenizerPath, "utf8"));
+  await writeFile(
+    tokenizerPath,
+    JSON.stringify({ ...tokenizer, model: { ...tokenizer.model, type: "Unigram" } }),
+  );
+  await assert.rejects(loadTransformer(folder), (err: Error) => {
+    assert.ok(err instanceof ModelFormatError);
+    assert.match(
+      err.message,
+      /tokenizer\.json: unsupported tokenizer: model\.type "Unigram"; expected "BPE"/,
+    );
+    return true;
+  });
+  await writeFile(
+    tokenizerPath,
+    JSON.stringify({
+      ...tokenizer,
+      normalizer: null,
+      pre_tokenizer: { type: "ByteLevel", add_prefix_space: false },
+    }),
+  );
+  await assert.rejects(loadTransformer(folder), /unsupported tokenizer: byte-level BPE/);
+  await rm(tokenizerPath);
+  await assert.rejects(loadTransformer(folder), /tokenizer\.json: no such file/);
+  const model = await loadTransformer(folder, { tokenizer: false });
+  assert.equal(model.tokenizer, undefined);
+});
