@@ -121,7 +121,7 @@ export class ActivationShardWriter {
 
   /**
    * Start a dataset in `folder`, or with `resume` continue the one there (its
-   * d, dtype and fileFormat must match the options). A folder without a
+   * d, dtype, fileFormat and any provenance given must match the options). A folder without a
    * manifest starts fresh either way.
    */
   static async open(folder: string, options: ShardWriterOptions): Promise<ActivationShardWriter> {
@@ -148,10 +148,15 @@ export class ActivationShardWriter {
         );
       }
       const manifest = await readActivationManifest(folder);
+      // The continuation must be the same recipe: shape and storage, and the provenance the producer gives.
+      const provenance = (["model", "hook", "source", "contextLength", "createdBy"] as const)
+        .filter((field) => options[field] !== undefined)
+        .map((field) => [field, options[field]] as const);
       for (const [field, want] of [
         ["d", options.d],
         ["dtype", dtype],
         ["fileFormat", fileFormat],
+        ...provenance,
       ] as const) {
         if (manifest[field] !== want) {
           throw new ShardWriterError(

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { readDocuments } from "../../src/data/text-corpus.js";
 
 /** The shared real-data folder (../shared from the repository root; dist/test/helpers is three levels down). */
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -25,15 +26,9 @@ export function referenceCases(): ReferenceCase[] {
   return JSON.parse(readFileSync(join(stories260kFolder, "reference.json"), "utf8")).cases;
 }
 
-/** The corpus's stories (split on `<|endoftext|>` lines, trimmed, the cut last one dropped). */
+/** The corpus's stories, without the last one (the corpus cuts it short). */
 export function corpusStories(): string[] {
-  const text = readFileSync(corpusPath, "utf8");
-  const stories = text
-    .split(/\n?<\|endoftext\|>\n?/)
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-  stories.pop();
-  return stories;
+  return readDocuments(corpusPath).slice(0, -1);
 }
 
 /** max_i |a_i − b_i| / max_i |b_i|: the error relative to the reference's largest magnitude. */

@@ -1,0 +1,135 @@
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import {
+  type FieldTable,
+  fieldHelp,
+  flagOptions,
+  parseFlagValues,
+  validateFields,
+} from "../config/fields.js";
+import type { ActivationDType, ActivationFileFormat } from "../data/activation-manifest.js";
+import { harvest } from "../data/harvest.js";
+import { loadTransformer } from "../transformer/load-model.js";
+import { chooseKernels } from "./kernels.js";
+import { formatRate, ProgressBar } from "./progress.js";
+
+const harvestFields = {
+  model: {
+    kind: "string",
+    default: null,
+    help: "llama2.c .bin (tokenizer beside it) or Hugging Face Llama folder",
+  },
+  tokenizer: { kind: "string", default: null, help: "tokenizer file, when not beside the model" },
+  text: { kind: "string", default: null, help: "UTF-8 corpus, documents separated by <|endoftext|> lines" },
+  hook: {
+    kind: "string",
+    default: null,
+    help: "hook name, or several separated by commas (cosae inspect MODEL lists them)",
+  },
+  out: {
+    kind: "string",
+    default: null,
+    help: "output folder (one subfolder per hook when there are several)",
+  },
+  contextLength: {
+    kind: "int",
+    default: 256,
+    min: 2,
+    help: "tokens per sequence; longer documents are cut, each piece led by BOS",
+  },
+  batchTokens: { kind: "int", default: 8192, min: 1, help: "tokens per forward batch" },
+  maxTokens: {
+    kind: "int",
+    default: null,
+    min: 1,
+    help: "stop after this many rows (whole sequences) [default: whole corpus]",
+  },
+  bos: {
+    kind: "enum",
+    default: "exclude",
+    values: ["exclude", "include"],
+    help: "keep the BOS position's row",
+  },
+  shardRows: { kind: "int", default: 65536, min: 1, help: "rows per shard (cut at a sequence boundary)" },
+  dtype: { kind: "enum", default: "f32", values: ["f32", "f16", "bf16"], help: "stored dtype" },
+  fileFormat: {
+    kind: "enum",
+    default: "safetensors",
+    values: ["safetensors", "npy"],
+    help: "shard file format",
+  },
+  resume: {
+    kind: "bool",
+    default: false,
+    help: "continue a killed harvest in --out after its last complete shard",
+  },
+  threads: { kind: "int", default: 0, min: 0, help: "compute threads (0: every core)" },
+} satisfies FieldTable;
+
+export const harvestHelp = `cosae harvest --model PATH --text FILE --hook NAME --out DIR [options]
+
+Runs the model over the corpus and writes the hook's activations as a shard folder
+with token ids, sequence numbers and positions (manifest.json, vocab.json), ready
+for "cosae train --data DIR". Shards are written whole and listed in the manifest
+only then, so a killed harvest keeps what it wrote; --resume continues it.
+
+Options:
+${fieldHelp(harvestFields)}`;
+
+export async function harvestCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: flagOptions(harvestFields), strict: true });
+  const o = validateFields(
+    harvestFields,
+    parseFlagValues(harvestFields, values as Record<string, string | boolean | undefined>),
+    "command line",
+  );
+  const missing = (["model", "text", "hook", "out"] as const).filter((name) => o[name] === null);
+  if (missing.length > 0)
+    throw new Error(`harvest needs ${missing.map((n) => `--${n}`).join(", ")}; see "cosae help harvest"`);
+  const hooks = String(o.hook)
+    .split(",")
+    .map((h) => h.trim())
+    .filter((h) => h.length > 0);
+  if (new Set(hooks).size !== hooks.length) throw new Error(`--hook names "${o.hook}" repeat a hook`);
+  const out = String(o.out);
+  const outputs = hooks.map((hook) => ({ hook, folder: hooks.length === 1 ? out : join(out, hook) }));
+
+  const model = await loadTransformer(
+    String(o.model),
+    o.tokenizer === null ? {} : { tokenizer: String(o.tokenizer) },
+  );
+  const kernels = await chooseKernels(Number(o.threads));
+  try {
+    const bar = new ProgressBar("harvest", 1);
+    const result = await harvest({
+      model,
+      modelPath: String(o.model),
+      text: String(o.text),
+      outputs,
+      contextLength: Number(o.contextLength),
+      batchTokens: Number(o.batchTokens),
+      maxRows: o.maxTokens === null ? null : Number(o.maxTokens),
+      skipBos: o.bos === "exclude",
+      shardRows: Number(o.shardRows),
+      dtype: o.dtype as ActivationDType,
+      fileFormat: o.fileFormat as ActivationFileFormat,
+      resume: Boolean(o.resume),
+      kernels,
+      onProgress: (p) =>
+        bar.show(
+          o.maxTokens === null ? p.documentsDone / p.documents : p.totalRows / Number(o.maxTokens),
+          `${p.totalRows} rows, ${p.documentsDone}/${p.documents} documents, ${formatRate(p.tokensPerSecond)} tok/s`,
+        ),
+    });
+    for (const [i, { hook, folder }] of outputs.entries()) {
+      process.stdout.write(
+        `wrote ${folder}: ${hook}, ${result.rows[i]} rows in ${result.shards[i]} shards\n`,
+      );
+    }
+    process.stdout.write(
+      `${result.tokens} tokens in ${result.seconds.toFixed(1)} s: ${result.tokensPerSecond.toFixed(0)} tokens/s (${kernels.name})\n`,
+    );
+  } finally {
+    await kernels.dispose();
+  }
+}

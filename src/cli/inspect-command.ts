@@ -1,0 +1,113 @@
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { ActivationDataset } from "../data/activation-dataset.js";
+import { MANIFEST_FILE } from "../data/activation-manifest.js";
+import { configFile, readSaeFolder, weightsFile } from "../io/sae-folder.js";
+import { loadTransformer } from "../transformer/load-model.js";
+
+export const inspectHelp = `cosae inspect PATH [--rows N]
+
+Describes what PATH holds:
+  a model (llama2.c .bin, Hugging Face Llama folder): its shape, tokenizer and every hook with its width;
+  an activation dataset (shard folder, .npy, .safetensors): rows, d, dtype, shards, provenance,
+    norm statistics over the first N rows (default 4096) and the first sequence with its tokens;
+  an SAE folder (cfg.json + ${weightsFile}): its configuration.`;
+
+export async function inspectCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    options: { rows: { type: "string", default: "4096" } },
+    allowPositionals: true,
+    strict: true,
+  });
+  const sampleRows = Number(values.rows);
+  if (!Number.isInteger(sampleRows) || sampleRows < 1)
+    throw new Error(`--rows must be a positive integer, got ${values.rows}`);
+  if (positionals.length !== 1) throw new Error(`inspect takes one PATH; see "cosae help inspect"`);
+  const path = positionals[0]!;
+  if (!existsSync(path)) throw new Error(`${path}: no such file or folder`);
+  const kind = kindOf(path);
+  const text =
+    kind === "sae"
+      ? await describeSae(path)
+      : kind === "model"
+        ? await describeModel(path)
+        : await describeDataset(path, sampleRows);
+  process.stdout.write(`${text}\n`);
+}
+
+function kindOf(path: string): "sae" | "model" | "dataset" {
+  if (statSync(path).isDirectory()) {
+    if (existsSync(join(path, MANIFEST_FILE))) return "dataset";
+    if (existsSync(join(path, weightsFile)) && existsSync(join(path, configFile))) return "sae";
+    return "model";
+  }
+  return path.endsWith(".npy") || path.endsWith(".safetensors") ? "dataset" : "model";
+}
+
+async function describeModel(path: string): Promise<string> {
+  const model = await loadTransformer(path);
+  const c = model.config;
+  const lines = [
+    `model ${path} (${model.format})`,
+    `  dim ${c.dim}, hidden ${c.hiddenDim}, ${c.layers} layers, ${c.heads} heads (${c.kvHeads} key/value), vocab ${c.vocabSize}, max sequence ${c.maxSeqLen}`,
+    `  tokenizer: ${model.tokenizer?.description ?? "none"}`,
+    "",
+  ];
+  const nameWidth = Math.max(...model.hooks.map((h) => h.name.length));
+  for (const h of model.hooks)
+    lines.push(`  ${h.name.padEnd(nameWidth)}  ${String(h.width).padStart(5)}  ${h.description}`);
+  return lines.join("\n");
+}
+
+async function describeDataset(path: string, sampleRows: number): Promise<string> {
+  const dataset = await ActivationDataset.open(path);
+  const m = dataset.manifest;
+  const lines = [`activations ${dataset.describe()}`];
+  if (m) {
+    lines.push(
+      `  model ${m.model ?? "?"}, hook ${m.hook ?? "?"}, source ${m.source ?? "?"}, context ${m.contextLength ?? "?"}, by ${m.createdBy ?? "?"}`,
+    );
+    lines.push(`  ${m.shards.length} shards: ${m.shards.map((s) => s.rows).join(", ")} rows`);
+  }
+  const n = Math.min(sampleRows, dataset.rows);
+  if (n > 0) {
+    const x = await dataset.readRows(0, n);
+    const norms = new Float64Array(n);
+    for (let t = 0; t < n; t++) {
+      let s = 0;
+      for (let c = 0; c < dataset.d; c++) s += x[t * dataset.d + c]! ** 2;
+      norms[t] = Math.sqrt(s);
+    }
+    const sorted = norms.slice().sort();
+    const q = (p: number) => sorted[Math.min(n - 1, Math.floor(p * n))]!.toPrecision(4);
+    const mean = norms.reduce((a, b) => a + b, 0) / n;
+    lines.push(
+      `  ‖x‖ over the first ${n} rows: mean ${mean.toPrecision(4)}, min ${q(0)}, median ${q(0.5)}, p99 ${q(0.99)}, max ${q(1)}`,
+    );
+  }
+  if (dataset.hasTokens && n > 0) {
+    const tokens = await dataset.readTokens(0, Math.min(n, 512));
+    const vocab = await dataset.vocab();
+    const first = tokens.sequence[0]!;
+    const pieces: string[] = [];
+    for (let i = 0; i < tokens.ids.length && tokens.sequence[i] === first; i++) {
+      const id = tokens.ids[i]!;
+      pieces.push(vocab?.[id] ?? `#${id}`);
+    }
+    lines.push(`  sequence ${first} (${pieces.length} rows): ${JSON.stringify(pieces.join("|"))}`);
+  }
+  return lines.join("\n");
+}
+
+async function describeSae(path: string): Promise<string> {
+  const { sae, fileConfig } = await readSaeFolder(path);
+  const c = sae.config;
+  return [
+    `SAE ${path}`,
+    `  ${c.score} score, ${c.activation} k=${c.k}, ${c.decode} decoding, d ${c.d}, m ${c.m}`,
+    `  τ ${sae.constants.threshold.toPrecision(6)}, s ${sae.constants.scale.toPrecision(6)}, ν ${sae.constants.nu.toPrecision(6)}`,
+    `  ${JSON.stringify(fileConfig)}`,
+  ].join("\n");
+}
