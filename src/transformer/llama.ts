@@ -1,15 +1,16 @@
 /**
  * The Llama forward pass over packed sequences, with TransformerLens-named
  * hooks (see hooks.ts). Matrix products go through `kernels.denseScores`
- * (X·Wᵀ for W [out, in], the checkpoints' own layout); attention, RMSNorm,
- * RoPE and SwiGLU are typed-array loops.
+ * (X·Wᵀ for W [out, in], the checkpoints' own layout); attention is native
+ * when the addon is built (native-attention.ts); RMSNorm, RoPE and SwiGLU are
+ * typed-array loops. Intermediate arrays are copied only where a hook could keep them.
  */
 import type { Kernels } from "../kernels/kernels.js";
-import { causalAttention } from "./causal-attention.js";
 import { checkHookNames, type HookDescription, type HookInfo, type Hooks, listHooks } from "./hooks.js";
-import { addArrays, rmsNormalize, scaleColumns, swiglu } from "./layer-math.js";
+import { addArrays, rmsNormalize, rmsNormalizeScaled, scaleColumns, swiglu } from "./layer-math.js";
 import { headSize, kvDim, type LlamaConfig } from "./llama-config.js";
 import { checkWeightSizes, type LlamaWeights } from "./llama-weights.js";
+import { fastCausalAttention } from "./native-attention.js";
 import { applyRope, type RopeTable, ropeTable } from "./rope.js";
 import type { Tokenizer } from "./tokenizer.js";
 
@@ -165,9 +166,19 @@ export class LlamaModel {
       if (!wantLogits && name === stopAfter) throw new StopForward();
       return out;
     };
-    const product = async (x: Float32Array, w: Float32Array, width: number, out: number) =>
-      // The kernels may reuse their output buffer, so copy before the next call.
-      (await kernels.denseScores(x, w, rows, width, out)).slice(0, rows * out) as Float32Array;
+    // The kernels may reuse their output buffer, so a product must be used up
+    // before the next one, or copied: `keep` when a hook sees it (and may hold on to it).
+    const product = async (x: Float32Array, w: Float32Array, width: number, out: number, keep: boolean) => {
+      const result = (await kernels.denseScores(x, w, rows, width, out)) as Float32Array;
+      return keep || result.length !== rows * out ? result.slice(0, rows * out) : result;
+    };
+    const hooked = (name: string) => hooks[name] !== undefined;
+    // x / rms(x) · gain, through the hook on x / rms(x) when there is one.
+    const normalized = async (name: string, layer: number, x: Float32Array, gain: Float32Array) => {
+      if (!hooked(name) && name !== stopAfter) return rmsNormalizeScaled(x, rows, normEps, gain);
+      return scaleColumns(await fire(name, layer, rmsNormalize(x, rows, dim, normEps), dim), rows, gain);
+    };
+    const lengths = Int32Array.from(sequenceLengths);
 
     try {
       let resid: Float32Array = new Float32Array(rows * dim);
@@ -182,8 +193,13 @@ export class LlamaModel {
         const names = this.layerHooks[l]!;
         resid = await fire(names.residPre, l, resid, dim);
 
-        const ln1 = await fire(names.ln1, l, rmsNormalize(resid, rows, dim, normEps), dim);
-        const qkv = await product(scaleColumns(ln1, rows, w.attnNorm), w.wqkv, dim, dim + 2 * kv);
+        const qkv = await product(
+          await normalized(names.ln1, l, resid, w.attnNorm),
+          w.wqkv,
+          dim,
+          dim + 2 * kv,
+          false,
+        );
         let row = 0;
         for (const n of sequenceLengths) {
           for (let t = 0; t < n; t++, row++) {
@@ -192,30 +208,35 @@ export class LlamaModel {
             applyRope(qkv, base + dim, kvHeads, hs, t, this.rope, cfg.ropeStyle);
           }
         }
-        const heads_ = causalAttention(qkv, sequenceLengths, { heads, kvHeads, headSize: hs });
-        const attnOut = await fire(names.attnOut, l, await product(heads_, w.wo, dim, dim), dim);
+        const heads_ = fastCausalAttention(qkv, lengths, { heads, kvHeads, headSize: hs });
+        const attnOut = await fire(
+          names.attnOut,
+          l,
+          await product(heads_, w.wo, dim, dim, hooked(names.attnOut)),
+          dim,
+        );
         const residMid = await fire(names.residMid, l, addArrays(resid, attnOut), dim);
 
-        const ln2 = await fire(names.ln2, l, rmsNormalize(residMid, rows, dim, normEps), dim);
-        const gateUp = await product(scaleColumns(ln2, rows, w.mlpNorm), w.wGateUp, dim, 2 * hiddenDim);
+        const gateUp = await product(
+          await normalized(names.ln2, l, residMid, w.mlpNorm),
+          w.wGateUp,
+          dim,
+          2 * hiddenDim,
+          false,
+        );
         const hidden = await fire(names.mlpPost, l, swiglu(gateUp, rows, hiddenDim), hiddenDim);
-        const mlpOut = await fire(names.mlpOut, l, await product(hidden, w.wDown, hiddenDim, dim), dim);
+        const mlpOut = await fire(
+          names.mlpOut,
+          l,
+          await product(hidden, w.wDown, hiddenDim, dim, hooked(names.mlpOut)),
+          dim,
+        );
         resid = await fire(names.residPost, l, addArrays(residMid, mlpOut), dim);
       }
       resid = await fire(`blocks.${cfg.layers}.hook_resid_pre`, cfg.layers, resid, dim);
-      const lnFinal = await fire(
-        "ln_final.hook_normalized",
-        -1,
-        rmsNormalize(resid, rows, dim, normEps),
-        dim,
-      );
+      const lnFinal = await normalized("ln_final.hook_normalized", -1, resid, this.weights.finalNorm);
       if (!wantLogits) return {};
-      const logits = await product(
-        scaleColumns(lnFinal, rows, this.weights.finalNorm),
-        this.weights.classifier,
-        dim,
-        vocabSize,
-      );
+      const logits = await product(lnFinal, this.weights.classifier, dim, vocabSize, true);
       return { logits };
     } catch (err) {
       if (err instanceof StopForward) return {};

@@ -1,0 +1,247 @@
+// Causal attention, vectorised over keys and split over threads by
+// (sequence, kv head, block of queries). Keys and values of one kv head are
+// packed transposed, [head_size, keys], so the score and output loops run
+// along contiguous keys. Arithmetic is float32 (scores, exp, weighted sums
+// in 16 lanes, fused multiply-adds on AVX-512): against the float64 JS
+// kernel the outputs agree to ~1e-6 relative.
+#include "attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "fast_exp.h"
+#include "parallel.h"
+
+namespace cosae {
+namespace {
+
+// Queries per work item: small enough to balance threads on one long
+// sequence, large enough that re-packing the keys per item stays cheap.
+constexpr int64_t kQueryBlock = 64;
+// Below this many (query, key, head) triples per thread, extra threads cost more than they save.
+constexpr int64_t kGrain = 1 << 15;
+// Lane width the packed rows are padded to (one AVX-512 register).
+constexpr int64_t kLanes = 16;
+
+// Queries [t0, t1) of one sequence (its first row `start`) against one kv head.
+struct Item {
+  int64_t start, kv_head, t0, t1;
+};
+
+struct Scratch {
+  std::vector<float> keys, values, scores;  // keys/values [head_size, ld], scores [ld]
+};
+
+// One query against keys/values [0, n): o = softmax(q·K)·V. q is already
+// scaled by 1/√hs; kt, vt are [hs, ld] with the padding past n zeroed.
+#ifdef __AVX512F__
+// Three passes over 16-key blocks: scores (kept in sc) and their max; exp and
+// its sum; the weighted sum of values, 8 head dimensions at a time in registers.
+void attend_query(const float *q, const float *kt, const float *vt, int64_t ld, int64_t hs, int64_t n, float *sc,
+                  float *o) {
+  const int64_t blocks = (n + kLanes - 1) / kLanes;
+  const __mmask16 tail = n % kLanes == 0 ? 0xFFFF : static_cast<__mmask16>((1u << (n % kLanes)) - 1);
+  __m512 max = _mm512_set1_ps(-INFINITY);
+  for (int64_t b = 0; b < blocks; b++) {
+    const float *k = kt + b * kLanes;
+    __m512 dot = _mm512_mul_ps(_mm512_set1_ps(q[0]), _mm512_loadu_ps(k));
+    for (int64_t i = 1; i < hs; i++) dot = _mm512_fmadd_ps(_mm512_set1_ps(q[i]), _mm512_loadu_ps(k + i * ld), dot);
+    _mm512_storeu_ps(sc + b * kLanes, dot);
+    max = _mm512_mask_max_ps(max, b == blocks - 1 ? tail : 0xFFFF, max, dot);
+  }
+  const __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(max));
+  __m512 sum = _mm512_setzero_ps();
+  for (int64_t b = 0; b < blocks; b++) {
+    // Keys past n get weight 0, so the value pass needs no mask.
+    const __m512 e = _mm512_maskz_mov_ps(b == blocks - 1 ? tail : 0xFFFF,
+                                         exp_approx(_mm512_sub_ps(_mm512_loadu_ps(sc + b * kLanes), m)));
+    _mm512_storeu_ps(sc + b * kLanes, e);
+    sum = _mm512_add_ps(sum, e);
+  }
+  const float inv = 1.0f / _mm512_reduce_add_ps(sum);
+  for (int64_t i0 = 0; i0 < hs; i0 += 8) {
+    const int64_t width = std::min<int64_t>(8, hs - i0);
+    __m512 acc[8];
+    for (int j = 0; j < 8; j++) acc[j] = _mm512_setzero_ps();
+    for (int64_t b = 0; b < blocks; b++) {
+      const __m512 e = _mm512_loadu_ps(sc + b * kLanes);
+      const float *v = vt + i0 * ld + b * kLanes;
+      if (width == 8) {
+        for (int j = 0; j < 8; j++) acc[j] = _mm512_fmadd_ps(e, _mm512_loadu_ps(v + j * ld), acc[j]);
+      } else {
+        for (int j = 0; j < width; j++) acc[j] = _mm512_fmadd_ps(e, _mm512_loadu_ps(v + j * ld), acc[j]);
+      }
+    }
+    for (int j = 0; j < width; j++) o[i0 + j] = _mm512_reduce_add_ps(acc[j]) * inv;
+  }
+}
+#else
+void attend_query(const float *q, const float *kt, const float *vt, int64_t ld, int64_t hs, int64_t n, float *sc,
+                  float *o) {
+#pragma omp simd
+  for (int64_t s = 0; s < n; s++) sc[s] = q[0] * kt[s];
+  for (int64_t i = 1; i < hs; i++) {
+    const float qi = q[i], *ki = kt + i * ld;
+#pragma omp simd
+    for (int64_t s = 0; s < n; s++) sc[s] += qi * ki[s];
+  }
+  float max = sc[0];
+#pragma omp simd reduction(max : max)
+  for (int64_t s = 1; s < n; s++) max = std::max(max, sc[s]);
+  float sum = 0;
+  for (int64_t s = 0; s < n; s++) sum += sc[s] = exp_approx(sc[s] - max);
+  const float inv = 1.0f / sum;
+  for (int64_t i = 0; i < hs; i++) {
+    const float *vi = vt + i * ld;
+    float acc = 0;
+#pragma omp simd reduction(+ : acc)
+    for (int64_t s = 0; s < n; s++) acc += sc[s] * vi[s];
+    o[i] = acc * inv;
+  }
+}
+#endif
+
+void attend(const float *qkv, const AttentionShape &shape, const Item &item, Scratch &scratch, float *out) {
+  const int64_t hs = shape.head_size, dim = shape.heads * hs, kv_dim = shape.kv_heads * hs;
+  const int64_t stride = dim + 2 * kv_dim, group = shape.heads / shape.kv_heads;
+  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hs)));
+  const int64_t keys = item.t1;  // the block's last query sees keys [0, t1)
+  const int64_t ld = (keys + kLanes - 1) / kLanes * kLanes;
+  scratch.keys.assign(hs * ld, 0.0f);
+  scratch.values.assign(hs * ld, 0.0f);
+  scratch.scores.resize(ld + hs);
+  float *kt = scratch.keys.data(), *vt = scratch.values.data(), *sc = scratch.scores.data();
+  float *q = sc + ld;
+
+  const float *first = qkv + item.start * stride + dim + item.kv_head * hs;
+  for (int64_t s = 0; s < keys; s++) {
+    const float *k = first + s * stride;
+    for (int64_t i = 0; i < hs; i++) {
+      kt[i * ld + s] = k[i];
+      vt[i * ld + s] = k[kv_dim + i];
+    }
+  }
+  for (int64_t h = item.kv_head * group; h < (item.kv_head + 1) * group; h++) {
+    for (int64_t t = item.t0; t < item.t1; t++) {
+      const float *row = qkv + (item.start + t) * stride + h * hs;
+      for (int64_t i = 0; i < hs; i++) q[i] = row[i] * scale;
+      attend_query(q, kt, vt, ld, hs, t + 1, sc, out + (item.start + t) * dim + h * hs);
+    }
+  }
+}
+
+}  // namespace
+
+void causal_attention(const float *qkv, const int32_t *lengths, int64_t sequences, const AttentionShape &shape,
+                      float *out) {
+  // Work items and their cost in (query, key) pairs, then contiguous runs of
+  // items of about equal cost, one per thread. The split only decides which
+  // thread computes an output, never how, so results do not depend on it.
+  std::vector<Item> items;
+  std::vector<int64_t> cost_before{0};
+  int64_t start = 0;
+  for (int64_t q = 0; q < sequences; q++) {
+    const int64_t n = lengths[q];
+    for (int64_t kvh = 0; kvh < shape.kv_heads; kvh++) {
+      for (int64_t t0 = 0; t0 < n; t0 += kQueryBlock) {
+        const int64_t t1 = std::min(n, t0 + kQueryBlock);
+        items.push_back({start, kvh, t0, t1});
+        // Σ_{t0 ≤ t < t1} (t + 1) scores, plus packing t1 keys.
+        cost_before.push_back(cost_before.back() + (t1 - t0) * (t0 + t1 + 1) / 2 + t1);
+      }
+    }
+    start += n;
+  }
+  if (items.empty()) return;
+  const int64_t total = cost_before.back();
+  const int64_t group = shape.heads / shape.kv_heads;
+  const int parts = std::min<int64_t>(parallel_parts(total * group * shape.head_size, kGrain),
+                                      static_cast<int64_t>(items.size()));
+  // Part p takes the items whose cost starts in [total·p/parts, total·(p+1)/parts).
+  std::vector<size_t> bounds(parts + 1, items.size());
+  bounds[0] = 0;
+  for (int p = 1; p < parts; p++) {
+    const int64_t at = total * p / parts;
+    bounds[p] = std::lower_bound(cost_before.begin(), cost_before.end() - 1, at) - cost_before.begin();
+  }
+  parallel_for(parts, 1, [&](int, int64_t begin, int64_t end) {
+    Scratch scratch;
+    for (int64_t p = begin; p < end; p++)
+      for (size_t j = bounds[p]; j < bounds[p + 1]; j++) attend(qkv, shape, items[j], scratch, out);
+  });
+}
+
+// --- N-API -------------------------------------------------------------------------
+
+namespace {
+
+struct ArgumentError {
+  std::string message;
+};
+
+void require(bool ok, const std::string &message) {
+  if (!ok) throw ArgumentError{message};
+}
+
+template <typename T>
+T *typed_array(napi_env env, napi_value v, napi_typedarray_type want, const char *name, size_t *length) {
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  require(is, std::string(name) + " must be a typed array");
+  napi_typedarray_type type;
+  void *data;
+  napi_get_typedarray_info(env, v, &type, length, &data, nullptr, nullptr);
+  require(type == want, std::string(name) + " has the wrong element type");
+  return static_cast<T *>(data);
+}
+
+int64_t positive_count(napi_env env, napi_value v, const char *name) {
+  double x = 0;
+  require(napi_get_value_double(env, v, &x) == napi_ok, std::string(name) + " must be a number");
+  require(x >= 1 && x <= 1e9 && x == std::floor(x), std::string(name) + " must be a positive integer");
+  return static_cast<int64_t>(x);
+}
+
+}  // namespace
+
+napi_value CausalAttention(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  try {
+    require(argc == 5, "causalAttention(qkv, lengths, heads, kvHeads, headSize) takes 5 arguments");
+    size_t qkv_length = 0, sequences = 0;
+    const float *qkv = typed_array<float>(env, argv[0], napi_float32_array, "qkv", &qkv_length);
+    const int32_t *lengths = typed_array<int32_t>(env, argv[1], napi_int32_array, "lengths", &sequences);
+    const AttentionShape shape{positive_count(env, argv[2], "heads"), positive_count(env, argv[3], "kvHeads"),
+                               positive_count(env, argv[4], "headSize")};
+    require(shape.heads % shape.kv_heads == 0, "kvHeads must divide heads");
+    int64_t rows = 0;
+    for (size_t q = 0; q < sequences; q++) {
+      require(lengths[q] >= 0, "sequence lengths must not be negative");
+      rows += lengths[q];
+    }
+    const int64_t stride = (shape.heads + 2 * shape.kv_heads) * shape.head_size;
+    require(static_cast<int64_t>(qkv_length) == rows * stride,
+            "qkv must hold Σ lengths × (heads + 2·kvHeads)·headSize values");
+
+    const int64_t out_length = rows * shape.heads * shape.head_size;
+    void *data = nullptr;
+    napi_value buffer, result;
+    require(napi_create_arraybuffer(env, out_length * sizeof(float), &data, &buffer) == napi_ok,
+            "cannot allocate the output");
+    causal_attention(qkv, lengths, static_cast<int64_t>(sequences), shape, static_cast<float *>(data));
+    napi_create_typedarray(env, napi_float32_array, out_length, buffer, 0, &result);
+    return result;
+  } catch (const ArgumentError &e) {
+    napi_throw_range_error(env, nullptr, e.message.c_str());
+  } catch (const std::exception &e) {
+    napi_throw_error(env, nullptr, e.what());
+  }
+  return nullptr;
+}
+
+}  // namespace cosae

@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { type AttentionShape, causalAttention } from "../../src/transformer/causal-attention.js";
+import { fastCausalAttention, nativeAttentionAddon } from "../../src/transformer/native-attention.js";
+import { maxRelativeError } from "../helpers/stories260k.js";
+
+const { addon, reason } = nativeAttentionAddon();
+const skip = addon ? false : `native attention unavailable: ${reason}`;
+
+/** Deterministic uniform values in [-range, range) (a small LCG, so failures reproduce). */
+function randomArray(n: number, seed: number, range: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s / 2 ** 32 - 0.5) * 2 * range;
+  }
+  return out;
+}
+
+function compare(lengths: number[], shape: AttentionShape, seed: number, range = 3): number {
+  const rows = lengths.reduce((a, b) => a + b, 0);
+  const qkv = randomArray(rows * (shape.heads + 2 * shape.kvHeads) * shape.headSize, seed, range);
+  const expected = causalAttention(qkv, lengths, shape);
+  const got = addon!.causalAttention(
+    qkv,
+    Int32Array.from(lengths),
+    shape.heads,
+    shape.kvHeads,
+    shape.headSize,
+  );
+  assert.equal(got.length, expected.length);
+  // Per row, so a row of small outputs is not hidden behind a large one elsewhere.
+  const width = shape.heads * shape.headSize;
+  let worst = 0;
+  for (let r = 0; r < rows; r++) {
+    const a = got.subarray(r * width, (r + 1) * width);
+    const b = expected.subarray(r * width, (r + 1) * width);
+    worst = Math.max(worst, maxRelativeError(a, b));
+  }
+  return worst;
+}
+
+test("native causal attention matches the JS kernel on packed sequences", { skip }, () => {
+  const cases: [number[], AttentionShape][] = [
+    [[1], { heads: 8, kvHeads: 4, headSize: 8 }],
+    [[1, 1, 1], { heads: 8, kvHeads: 4, headSize: 8 }],
+    [[5, 1, 17, 16, 33], { heads: 8, kvHeads: 4, headSize: 8 }],
+    // Longer than one query block (64), and lengths around the 16-key lanes.
+    [[256, 1, 130, 65, 64, 15], { heads: 8, kvHeads: 4, headSize: 8 }],
+    // Plain multi-head, head sizes that are not a multiple of 8, one kv head for all.
+    [[40, 1, 77], { heads: 4, kvHeads: 4, headSize: 16 }],
+    [[40, 1, 77], { heads: 6, kvHeads: 2, headSize: 12 }],
+    [[100, 3], { heads: 2, kvHeads: 1, headSize: 64 }],
+  ];
+  let worst = 0;
+  cases.forEach(([lengths, shape], i) => {
+    const err = compare(lengths, shape, 1234 + i);
+    assert.ok(err < 1e-5, `lengths ${lengths}, shape ${JSON.stringify(shape)}: relative error ${err}`);
+    worst = Math.max(worst, err);
+  });
+  // Peaked softmaxes (large logits) too.
+  const peaked = compare([200, 1, 50], { heads: 8, kvHeads: 4, headSize: 8 }, 99, 12);
+  assert.ok(peaked < 1e-5, `large logits: relative error ${peaked}`);
+  console.log(`# native attention: max relative error vs JS ${Math.max(worst, peaked).toExponential(2)}`);
+});
+
+test("native causal attention handles no rows and rejects bad shapes", { skip }, () => {
+  assert.equal(addon!.causalAttention(new Float32Array(0), new Int32Array(0), 8, 4, 8).length, 0);
+  assert.equal(addon!.causalAttention(new Float32Array(0), new Int32Array([0, 0]), 8, 4, 8).length, 0);
+  assert.throws(() => addon!.causalAttention(new Float32Array(10), new Int32Array([1]), 8, 4, 8), RangeError);
+  assert.throws(
+    () => addon!.causalAttention(new Float32Array(128), new Int32Array([1]), 8, 3, 8),
+    RangeError,
+  );
+  assert.throws(
+    () => addon!.causalAttention(new Float32Array(128), new Int32Array([-1]), 8, 4, 8),
+    RangeError,
+  );
+});
+
+test("fastCausalAttention gives the JS results to float32 rounding (native or fallback)", () => {
+  const shape = { heads: 8, kvHeads: 4, headSize: 8 };
+  const lengths = [3, 1, 20];
+  const qkv = randomArray(24 * 128, 7, 2);
+  const err = maxRelativeError(
+    fastCausalAttention(qkv, lengths, shape),
+    causalAttention(qkv, lengths, shape),
+  );
+  assert.ok(err < 1e-5, `relative error ${err}`);
+});
