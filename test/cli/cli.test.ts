@@ -1,19 +1,12 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { cosae } from "../helpers/cosae-cli.js";
 import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 
-const main = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 const dir = useTemporaryFolder("cosae-cli-");
-
-function cosae(...args: string[]) {
-  const r = spawnSync(process.execPath, [main, ...args], { encoding: "utf8", timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 test("cosae train writes a run folder from a JSON config plus flags, and --resume of a finished run is a no-op", async () => {
   const config = join(dir(), "run.json");

@@ -1,24 +1,17 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { chooseKernels } from "../../src/cli/kernels.js";
 import { ActivationDataset } from "../../src/data/activation-dataset.js";
 import { type HarvestOptions, harvest } from "../../src/data/harvest.js";
 import { readDocuments, tokenSequences } from "../../src/data/text-corpus.js";
 import { loadTransformer } from "../../src/transformer/load-model.js";
+import { cosae } from "../helpers/cosae-cli.js";
 import { corpusPath, maxRelativeError, stories260kBin } from "../helpers/stories260k.js";
 import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 
-const main = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 const dir = useTemporaryFolder("cosae-harvest-");
-
-function cosae(...args: string[]) {
-  const r = spawnSync(process.execPath, [main, ...args], { encoding: "utf8", timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const hooks = ["blocks.1.hook_resid_pre", "blocks.3.hook_resid_pre"];
 const common = [

@@ -1,24 +1,17 @@
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { chooseKernels } from "../../src/cli/kernels.js";
 import { ActivationShardWriter } from "../../src/data/activation-shard-writer.js";
 import { SyntheticDataset } from "../../src/data/synthetic.js";
 import { writeNpy } from "../../src/io/npy.js";
 import { trainRun, validateRunSpec } from "../../src/training/run-folder.js";
+import { cosae } from "../helpers/cosae-cli.js";
 import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 
-const main = fileURLToPath(new URL("../../src/cli/main.js", import.meta.url));
 const dir = useTemporaryFolder("cosae-train-data-");
-
-function cosae(...args: string[]) {
-  const r = spawnSync(process.execPath, [main, ...args], { encoding: "utf8", timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const D = 16;
 const ROWS = 3000;
