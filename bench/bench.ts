@@ -1,7 +1,9 @@
 import { mkdir, writeFile } from "node:fs/promises";
+import { loadavg } from "node:os";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { chooseKernels } from "../src/cli/kernels.js";
+import type { Kernels } from "../src/kernels/kernels.js";
 import { PhaseClock } from "../src/kernels/phase-clock.js";
 import type { ScoreKind } from "../src/model/config.js";
 import { scoreKinds } from "../src/model/config.js";
@@ -15,7 +17,8 @@ import { randomSource } from "./random-source.js";
  * training tokens/s per score family and shape, split by phase, against the
  * limit set by the one irreducible product (2·d·m FLOPs per token):
  *   limit = peak / (2·d·m) tokens/s.
- * AuxK is active: a quarter of the latents are marked dead before timing.
+ * Each family is timed twice on the same SAE: with a quarter of the latents
+ * marked dead (AuxK runs, kAux = d/2), then with none dead (no AuxK).
  */
 const shapes = {
   "768x16384": { d: 768, m: 16384, k: 32, B: 4096 },
@@ -35,11 +38,17 @@ const { values } = parseArgs({
   },
 });
 const timedSteps = Number(values.steps);
+const benchStart = performance.now();
 const kernels = await chooseKernels(Number(values.threads));
 console.log(`kernels: ${kernels.name}`);
-// Other work on a shared machine only ever lowers a timing, so the peak is the best seen, before and after.
+// The peak first, before this process has allocated anything else. Other work on a shared
+// machine only ever lowers a timing, so the peak is the best seen, before and after;
+// the 1-minute load average says how busy the machine was.
+const loadBefore = loadavg()[0]!;
 const peak = await measurePeak(kernels);
-console.log(`fp32 GEMM peak: ${peak.gflops.toFixed(1)} GFLOP/s (${peak.shape})`);
+console.log(
+  `fp32 GEMM peak: ${peak.gflops.toFixed(1)} GFLOP/s (${peak.shape}); load average ${loadBefore.toFixed(2)}`,
+);
 
 interface Row {
   shape: string;
@@ -50,12 +59,16 @@ interface Row {
   B: number;
   tokensPerSecond: number;
   tokensPerSecondWithoutAuxk: number;
+  /** entries AuxK selected per token (with a quarter of the latents dead) */
+  auxkPerToken: number;
   limit: number;
   ratio: number;
   ratioWithoutAuxk: number;
   scoreGflops: number;
   deadLatents: number;
   msPerStep: Record<string, number>;
+  /** the same phases with no dead latents */
+  msPerStepWithoutAuxk: Record<string, number>;
   memory: { rssMiB: number; arrayBuffersMiB: number; boundMiB: number };
 }
 const rows: Row[] = [];
@@ -66,11 +79,13 @@ for (const name of values.shapes.split(",") as (keyof typeof shapes)[]) {
     rows.push(await benchOne(name, score, d, m, k, B, source));
     const r = rows.at(-1)!;
     console.log(
-      `${name.padEnd(11)} ${score.padEnd(13)} ${r.tokensPerSecond.toFixed(0).padStart(6)} tok/s  ` +
-        `${(100 * r.ratio).toFixed(0)}% of limit (${(100 * r.ratioWithoutAuxk).toFixed(0)}% without AuxK)`,
+      `${name.padEnd(11)} ${score.padEnd(13)} ${r.tokensPerSecond.toFixed(0).padStart(6)} tok/s ` +
+        `${(100 * r.ratio).toFixed(0)}% of limit with AuxK; ` +
+        `${r.tokensPerSecondWithoutAuxk.toFixed(0).padStart(6)} tok/s ${(100 * r.ratioWithoutAuxk).toFixed(0)}% without`,
     );
   }
 }
+const loadAfter = loadavg()[0]!;
 const peakAfter = await measurePeak(kernels);
 if (peakAfter.gflops > peak.gflops) {
   console.log(`fp32 GEMM peak, measured again: ${peakAfter.gflops.toFixed(1)} GFLOP/s; limits use this`);
@@ -86,9 +101,12 @@ printTable(rows);
 await mkdir(dirname(values.out), { recursive: true });
 await writeFile(
   values.out,
-  `${JSON.stringify({ kernels: kernels.name, peak, timedSteps, rows }, null, 2)}\n`,
+  `${JSON.stringify({ kernels: kernels.name, peak, loadBefore, loadAfter, timedSteps, rows }, null, 2)}\n`,
 );
-console.log(`written ${values.out}`);
+console.log(
+  `load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after; ` +
+    `bench took ${((performance.now() - benchStart) / 1000).toFixed(0)} s; written ${values.out}`,
+);
 
 async function benchOne(
   shape: string,
@@ -123,22 +141,39 @@ async function benchOne(
     rss = Math.max(rss, u.rss);
     arrayBuffers = Math.max(arrayBuffers, u.arrayBuffers);
   };
+  // Counts AuxK's entries per token (its cost grows with them: how many dead scores are positive).
+  let auxEntries = 0;
+  const counting: Kernels = {
+    ...kernels,
+    selectTopKAmong(p, rows, m, columns, k) {
+      const codes = kernels.selectTopKAmong(p, rows, m, columns, k);
+      auxEntries = codes.rowStart[rows]! / rows;
+      return codes;
+    },
+  };
   await train(sae, state, source, { ...config, steps: 1 }, kernels, { onMetrics }); // warm-up
-  const clock = new PhaseClock();
-  const start = performance.now();
-  await train(sae, state, source, config, kernels, { clock, onMetrics });
-  const seconds = (performance.now() - start) / 1000;
-  const msPerStep: Record<string, number> = {};
-  for (const p of phases) msPerStep[p] = (clock.totals.get(p) ?? 0) / timedSteps;
-  const tokensPerSecond = (B * timedSteps) / seconds;
-  const stepMs = (1000 * seconds) / timedSteps;
-  const tokensPerSecondWithoutAuxk = (1000 * B) / (stepMs - msPerStep.auxk!);
+  // With AuxK (a quarter dead), then the same SAE with nothing dead (no AuxK).
+  const timed = async (steps: number) => {
+    const clock = new PhaseClock();
+    const start = performance.now();
+    await train(sae, state, source, { ...config, steps }, counting, { clock, onMetrics });
+    const seconds = (performance.now() - start) / 1000;
+    const ms: Record<string, number> = {};
+    for (const p of phases) ms[p] = (clock.totals.get(p) ?? 0) / timedSteps;
+    return { tokensPerSecond: (B * timedSteps) / seconds, ms };
+  };
+  const withAuxk = await timed(1 + timedSteps);
+  const auxkPerToken = auxEntries;
+  state.tokensSinceFired.fill(0);
+  const withoutAuxk = await timed(1 + 2 * timedSteps);
+  const msPerStep = withAuxk.ms;
+  const tokensPerSecond = withAuxk.tokensPerSecond;
+  const tokensPerSecondWithoutAuxk = withoutAuxk.tokensPerSecond;
   const limit = (peak.gflops * 1e9) / (2 * d * m);
   // Parameters, gradients and two Adam moments (float32, 4 × 4 bytes each), the score matrix, and O(B·d) buffers.
   const paramsBytes = 4 * (2 * m * d + 3 * m + d);
   const boundBytes = 4 * paramsBytes + 4 * B * m + 16 * 4 * B * d;
-  let dead = 0;
-  for (const v of state.tokensSinceFired) if (v >= config.deadTokens) dead++;
+  const dead = Math.ceil(m / 4);
   return {
     shape,
     score,
@@ -153,7 +188,9 @@ async function benchOne(
     ratioWithoutAuxk: tokensPerSecondWithoutAuxk / limit,
     scoreGflops: (2 * B * d * m) / (msPerStep.scores! * 1e6),
     deadLatents: dead,
+    auxkPerToken,
     msPerStep,
+    msPerStepWithoutAuxk: withoutAuxk.ms,
     memory: {
       rssMiB: rss / 2 ** 20,
       arrayBuffersMiB: arrayBuffers / 2 ** 20,
@@ -166,10 +203,12 @@ function printTable(rows: Row[]): void {
   const head = [
     "shape",
     "score",
-    "tok/s",
     "limit",
+    "tok/s auxk",
     "ratio",
-    "w/o auxk",
+    "tok/s no dead",
+    "ratio",
+    "auxk/tok",
     "GEMM GF/s",
     ...phases,
     "rss MiB",
@@ -178,10 +217,12 @@ function printTable(rows: Row[]): void {
   const lines = rows.map((r) => [
     r.shape,
     r.score,
-    r.tokensPerSecond.toFixed(0),
     r.limit.toFixed(0),
+    r.tokensPerSecond.toFixed(0),
     `${(100 * r.ratio).toFixed(0)}%`,
+    r.tokensPerSecondWithoutAuxk.toFixed(0),
     `${(100 * r.ratioWithoutAuxk).toFixed(0)}%`,
+    r.auxkPerToken.toFixed(0),
     r.scoreGflops.toFixed(0),
     ...phases.map((p) => r.msPerStep[p]!.toFixed(0)),
     r.memory.rssMiB.toFixed(0),
@@ -189,6 +230,10 @@ function printTable(rows: Row[]): void {
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const fmt = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i]!)).join("  ");
-  console.log(`\nper step, ms per phase; limit = peak / (2·d·m) tokens/s\n${fmt(head)}`);
+  console.log(
+    "\nlimit = peak / (2·d·m) tokens/s; with AuxK (¼ of latents dead, kAux = d/2; auxk/tok = entries it selects)" +
+      " and with no dead latents; ms per phase of a step with AuxK",
+  );
+  console.log(fmt(head));
   for (const l of lines) console.log(fmt(l));
 }

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <string>
 
+#include "attention.h"
 #include "kernels.h"
 #include "parallel.h"
 
@@ -230,6 +231,91 @@ napi_value SparseRowDot(napi_env env, napi_callback_info info) {
   });
 }
 
+// (rowStart, index, unused, rows, m) → { start, entry, token }
+napi_value TransposeCodes(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t m = a.count(4, "m");
+    const LatentOrder o = transpose_codes(sparse_view(a, false, m), m);
+    napi_value out;
+    napi_create_object(env, &out);
+    napi_set_named_property(env, out, "start", typed(env, o.start, napi_int32_array));
+    napi_set_named_property(env, out, "entry", typed(env, o.entry, napi_int32_array));
+    napi_set_named_property(env, out, "token", typed(env, o.token, napi_int32_array));
+    return out;
+  });
+}
+
+// (start, entry, token, m, …): a latent order, checked against `entries` (its codes' nnz) and `tokens` (rows of x).
+LatentView latent_view(Args &a, int64_t tokens) {
+  LatentView o;
+  o.m = a.count(3, "m");
+  o.start = a.i32(0, o.m + 1, "start");
+  const int64_t nnz = o.start[o.m];
+  check(o.start[0] == 0, "start[0] must be 0");
+  for (int64_t j = 0; j < o.m; j++) check(o.start[j] <= o.start[j + 1], "start must not decrease");
+  o.entry = a.i32(1, nnz, "entry");
+  o.token = a.i32(2, nnz, "token");
+  for (int64_t e = 0; e < nnz; e++) {
+    check(o.entry[e] >= 0 && o.entry[e] < nnz, "entry out of range");
+    check(o.token[e] >= 0 && o.token[e] < tokens, "token out of range");
+  }
+  return o;
+}
+
+// (start, entry, token, m, upstream, decoder, decoderCoef, xc, encoder, encoderScale, d,
+//  gradDecoder, gradEncoder, upstreamDot, encoderDot, overwrite)
+napi_value LatentBackward(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t d = a.count(10, "d");
+    check(d > 0, "d must be positive");
+    const int64_t rows = static_cast<int64_t>(a.length(4)) / d;
+    const LatentView o = latent_view(a, rows);
+    const int64_t nnz = o.start[o.m], md = o.m * d;
+    LatentBackwardArgs b;
+    b.upstream = a.f32(4, rows * d, "upstream");
+    b.decoder = a.f32(5, md, "decoder");
+    b.decoder_coef = a.f32(6, nnz, "decoderCoef");
+    b.xc = a.f32(7, rows * d, "xc");
+    b.encoder = a.f32(8, md, "encoder");
+    b.encoder_scale = a.f64(9, nnz, "encoderScale");
+    b.grad_decoder = a.f32(11, md, "gradDecoder");
+    b.grad_encoder = a.f32(12, md, "gradEncoder");
+    b.upstream_dot = a.f64(13, nnz, "upstreamDot");
+    b.encoder_dot = a.f64(14, nnz, "encoderDot");
+    latent_backward(o, b, d, a.number(15, "overwrite") != 0);
+    return undefined(env);
+  });
+}
+
+// (target, estimate, weight, rows, d, coef, upstream, tokenSse)
+napi_value ResidualUpstream(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t rows = a.count(3, "rows"), d = a.count(4, "d"), n = rows * d;
+    residual_upstream(a.f32(0, n, "target"), a.f32(1, n, "estimate"), a.f64(2, rows, "weight"), rows, d,
+                      a.number(5, "coef"), a.f32(6, n, "upstream"), a.f64(7, rows, "tokenSse"));
+    return undefined(env);
+  });
+}
+
+// (v, rows, d) → Σ‖v_t − v̄‖²
+napi_value CentredSumOfSquares(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t rows = a.count(1, "rows"), d = a.count(2, "d");
+    napi_value out;
+    napi_create_double(env, centred_sum_of_squares(a.f32(0, rows * d, "v"), rows, d), &out);
+    return out;
+  });
+}
+
+// (x, coef, n, d, out)
+napi_value WeightedRowSum(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t n = a.count(2, "n"), d = a.count(3, "d");
+    weighted_row_sum(a.f32(0, n * d, "x"), a.f64(1, n, "coef"), n, d, a.f64(4, d, "out"));
+    return undefined(env);
+  });
+}
+
 // (param, grad, first, second, beta1, beta2, oneMinusBeta1, oneMinusBeta2, step, correction2, epsilon)
 napi_value AdamUpdate(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args &a) {
@@ -284,10 +370,16 @@ napi_value Init(napi_env env, napi_value exports) {
       {"sparseDecode", nullptr, SparseDecode, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sparseAccumulate", nullptr, SparseAccumulate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sparseRowDot", nullptr, SparseRowDot, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"transposeCodes", nullptr, TransposeCodes, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"latentBackward", nullptr, LatentBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"residualUpstream", nullptr, ResidualUpstream, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"centredSumOfSquares", nullptr, CentredSumOfSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"weightedRowSum", nullptr, WeightedRowSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"rowNorms", nullptr, RowNorms, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"projectToTangent", nullptr, ProjectToTangent, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"normaliseRows", nullptr, NormaliseRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"causalAttention", nullptr, CausalAttention, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
   return exports;

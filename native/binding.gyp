@@ -4,10 +4,13 @@
       "target_name": "cosae_native",
       "sources": [
         "addon.cc",
+        "attention.cc",
         "dense.cc",
         "score_transform.cc",
         "select.cc",
         "sparse.cc",
+        "latent.cc",
+        "residual.cc",
         "optimizer.cc"
       ],
       "cflags_cc!": ["-fno-exceptions"],

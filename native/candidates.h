@@ -10,6 +10,9 @@
 #include <vector>
 
 #include "kernels.h"
+#ifdef __AVX512F__
+#include <immintrin.h>
+#endif
 
 namespace cosae {
 
@@ -27,7 +30,21 @@ struct Candidates {
     float *v = value.data();
     int64_t *at = position.data();
     int64_t c = count;
-    for (int64_t i = 0; i < n; i++) {
+    int64_t i = 0;
+#ifdef __AVX512F__
+    // Candidates are rare (≈ 2·k/m of the entries): compare 16 at a time, visit set bits in order.
+    const __m512 cut = _mm512_set1_ps(std::max(bound, 0.0f));
+    for (; i + 16 <= n; i += 16) {
+      uint32_t mask = _mm512_cmp_ps_mask(_mm512_loadu_ps(p + i), cut, _CMP_GT_OQ);
+      while (mask) {
+        const int b = __builtin_ctz(mask);
+        mask &= mask - 1;
+        v[c] = p[i + b];
+        at[c++] = base + i + b;
+      }
+    }
+#endif
+    for (; i < n; i++) {
       const float x = p[i];
       v[c] = x;
       at[c] = base + i;

@@ -61,6 +61,38 @@ void sparse_accumulate(const SparseView &codes, const float *x, int64_t d, float
 // out_i = x[t] · w[index_i] in float64
 void sparse_row_dot(const SparseView &codes, const float *x, const float *w, int64_t d, double *out);
 
+// --- latent-ordered backward (latent.cc) -----------------------------------------
+// The codes transposed: latent j's entries are start[j] ≤ e < start[j+1], in token
+// order; entry[e] is the entry's position in the row-ordered codes, token[e] its row.
+struct LatentOrder {
+  std::vector<int32_t> start, entry, token;
+};
+struct LatentView {
+  int64_t m;
+  const int32_t *start, *entry, *token;
+};
+LatentOrder transpose_codes(const SparseView &codes, int64_t m);
+// The fused backward pass over each latent j's entries i = (t, j), reading G_t and
+// x_c,t once each: u_i = G_t · d_j, a_i = x_c,t · w_j, ∂d_j += zq_i G_t,
+// ∂w_j += float(u_i h_i) x_c,t (δ = q u and the encoder coefficient δ g f/(‖w‖n+ε) = u h).
+struct LatentBackwardArgs {
+  const float *upstream, *decoder, *decoder_coef;  // G [rows, d], W_dec [m, d], z q [nnz]
+  const float *xc, *encoder;                        // x_c [rows, d], W_enc [m, d]
+  const double *encoder_scale;                      // h [nnz]
+  float *grad_decoder, *grad_encoder;               // [m, d]
+  double *upstream_dot, *encoder_dot;               // u, a [nnz]
+};
+void latent_backward(const LatentView &o, const LatentBackwardArgs &args, int64_t d, bool overwrite);
+// out[c] += Σ_i coef_i · x[i, c] in float64 (rows with coef 0 skipped)
+void weighted_row_sum(const float *x, const double *coef, int64_t n, int64_t d, double *out);
+
+// --- loss passes (residual.cc) ------------------------------------------------------
+// estimate becomes e = target − estimate; upstream = coef · weight_t · e; token_sse[t] = Σ e² (float64).
+void residual_upstream(const float *target, float *estimate, const double *weight, int64_t rows, int64_t d,
+                       double coef, float *upstream, double *token_sse);
+// Σ_t ‖v_t − v̄‖² in float64.
+double centred_sum_of_squares(const float *v, int64_t rows, int64_t d);
+
 // --- optimizer and decoder constraint ------------------------------------------------------
 struct AdamStep {
   double beta1, beta2, one_minus_beta1, one_minus_beta2, step, correction2, epsilon;

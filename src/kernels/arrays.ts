@@ -27,3 +27,16 @@ export interface SparseRows {
 export function nnz(s: SparseRows): number {
   return s.rowStart[s.rows]!;
 }
+
+/**
+ * Codes transposed to latent order (compressed columns): latent j's entries are
+ * start[j] ≤ e < start[j + 1], in token order; `entry[e]` is the entry's
+ * position in the row-ordered codes and `token[e]` its row. Backward passes in
+ * this order read each W row once and write each gradient row once.
+ */
+export interface LatentOrder {
+  readonly m: number;
+  readonly start: Int32Array;
+  readonly entry: Int32Array;
+  readonly token: Int32Array;
+}

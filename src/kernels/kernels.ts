@@ -1,5 +1,5 @@
 import type { AdamMoments } from "../training/adam.js";
-import type { FloatArray, SparseRows } from "./arrays.js";
+import type { FloatArray, LatentOrder, SparseRows } from "./arrays.js";
 import type { ScoreSpec } from "./score-transform.js";
 
 /**
@@ -14,6 +14,20 @@ import type { ScoreSpec } from "./score-transform.js";
  * Every implementation must give the reference results (reference.ts) up to
  * float32 rounding, deterministically: no result may depend on thread timing.
  */
+/** The arrays of Kernels.latentBackward: G, W_dec, z q, x_c, W_enc, h in; gradients and dots out. */
+export interface LatentBackwardArgs {
+  upstream: FloatArray;
+  decoder: FloatArray;
+  decoderCoef: FloatArray;
+  xc: FloatArray;
+  encoder: FloatArray;
+  encoderScale: Float64Array;
+  gradDecoder: FloatArray;
+  gradEncoder: FloatArray;
+  upstreamDot: Float64Array;
+  encoderDot: Float64Array;
+}
+
 export interface Kernels {
   readonly name: string;
   /** Returns A[rows, m] = X[rows, d] · Wᵀ for W[m, d]. May reuse its output buffer between calls. */
@@ -34,6 +48,31 @@ export interface Kernels {
   sparseAccumulate(codes: SparseRows, x: FloatArray, d: number, out: FloatArray): void;
   /** out_i = X[t, :] · W[index_i, :] for every entry i of row t, summed in float64. */
   sparseRowDot(codes: SparseRows, x: FloatArray, w: FloatArray, d: number, out: Float64Array): void;
+  /** The codes (latent ids < m) in latent order. */
+  transposeCodes(codes: SparseRows, m: number): LatentOrder;
+  /**
+   * The fused backward pass over each latent j's entries i = (t, j), reading G_t and
+   * x_c,t once each: u_i = G_t · d_j and a_i = x_c,t · w_j (float64, into
+   * `upstreamDot` and `encoderDot`), ∂d_j += decoderCoef_i G_t and
+   * ∂w_j += float(u_i · encoderScale_i) x_c,t. With `overwrite` every gradient row
+   * j < m is written instead of added to (rows without entries become 0).
+   */
+  latentBackward(order: LatentOrder, args: LatentBackwardArgs, d: number, overwrite: boolean): void;
+  /** In place e = target − estimate; upstream = coef · weight_t · e; tokenSse[t] = Σ e² (float64). */
+  residualUpstream(
+    target: FloatArray,
+    estimate: FloatArray,
+    weight: Float64Array,
+    rows: number,
+    d: number,
+    coef: number,
+    upstream: FloatArray,
+    tokenSse: Float64Array,
+  ): void;
+  /** Σ_t ‖V_t − V̄‖² over the rows of V[rows, d], in float64. */
+  centredSumOfSquares(v: FloatArray, rows: number, d: number): number;
+  /** out[c] += Σ_i coef_i · X[i, c] over rows i with coef_i ≠ 0, in float64. */
+  weightedRowSum(x: FloatArray, coef: Float64Array, rows: number, d: number, out: Float64Array): void;
   /** The `count` largest positive entries of P[rows, m] over the whole batch (exactly `count` if that many are positive). */
   selectBatchTopK(p: FloatArray, rows: number, m: number, count: number): SparseRows;
   /** The `k` largest positive entries of each row of P[rows, m]. */

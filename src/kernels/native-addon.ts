@@ -19,6 +19,40 @@ export interface NativeAddon {
   sparseDecode(...args: [...CodesArgs, w: Float32Array, d: number, out: Float32Array]): void;
   sparseAccumulate(...args: [...CodesArgs, x: Float32Array, d: number, out: Float32Array]): void;
   sparseRowDot(...args: [...CodesArgs, x: Float32Array, w: Float32Array, d: number, out: Float64Array]): void;
+  transposeCodes(...args: [...CodesArgs, m: number]): {
+    start: Int32Array;
+    entry: Int32Array;
+    token: Int32Array;
+  };
+  latentBackward(
+    ...args: [
+      ...OrderArgs,
+      upstream: Float32Array,
+      decoder: Float32Array,
+      decoderCoef: Float32Array,
+      xc: Float32Array,
+      encoder: Float32Array,
+      encoderScale: Float64Array,
+      d: number,
+      gradDecoder: Float32Array,
+      gradEncoder: Float32Array,
+      upstreamDot: Float64Array,
+      encoderDot: Float64Array,
+      overwrite: number,
+    ]
+  ): void;
+  residualUpstream(
+    target: Float32Array,
+    estimate: Float32Array,
+    weight: Float64Array,
+    rows: number,
+    d: number,
+    coef: number,
+    upstream: Float32Array,
+    tokenSse: Float64Array,
+  ): void;
+  centredSumOfSquares(v: Float32Array, rows: number, d: number): number;
+  weightedRowSum(x: Float32Array, coef: Float64Array, n: number, d: number, out: Float64Array): void;
   adamUpdate(
     param: Float32Array,
     grad: Float32Array,
@@ -53,6 +87,9 @@ export type ScoreArgs = [
 ];
 /** rowStart, index, value, rows */
 export type CodesArgs = [rowStart: Int32Array, index: Int32Array, value: Float32Array, rows: number];
+
+/** start, entry, token, m (a LatentOrder) */
+export type OrderArgs = [start: Int32Array, entry: Int32Array, token: Int32Array, m: number];
 
 export interface NativeSparse {
   rowStart: Int32Array;

@@ -82,6 +82,52 @@ function nativeKernels(addon: NativeAddon, threads: number): Kernels {
         return ref.sparseRowDot(codes, x, w, d, o);
       addon.sparseRowDot(codes.rowStart, codes.index, new Float32Array(0), codes.rows, x, w, d, o);
     },
+    transposeCodes(codes, m) {
+      const o = addon.transposeCodes(codes.rowStart, codes.index, new Float32Array(0), codes.rows, m);
+      return { m, ...o };
+    },
+    latentBackward(order, b, d, overwrite) {
+      const f32 = [b.upstream, b.decoder, b.decoderCoef, b.xc, b.encoder, b.gradDecoder, b.gradEncoder];
+      if (!f32.every((a) => a instanceof Float32Array)) return ref.latentBackward(order, b, d, overwrite);
+      const [upstream, decoder, decoderCoef, xc, encoder, gradDecoder, gradEncoder] = f32 as Float32Array[];
+      addon.latentBackward(
+        order.start,
+        order.entry,
+        order.token,
+        order.m,
+        upstream!,
+        decoder!,
+        decoderCoef!,
+        xc!,
+        encoder!,
+        b.encoderScale,
+        d,
+        gradDecoder!,
+        gradEncoder!,
+        b.upstreamDot,
+        b.encoderDot,
+        overwrite ? 1 : 0,
+      );
+    },
+    residualUpstream(target, estimate, weight, rows, d, coef, upstream, tokenSse) {
+      if (
+        !(
+          target instanceof Float32Array &&
+          estimate instanceof Float32Array &&
+          upstream instanceof Float32Array
+        )
+      )
+        return ref.residualUpstream(target, estimate, weight, rows, d, coef, upstream, tokenSse);
+      addon.residualUpstream(target, estimate, weight, rows, d, coef, upstream, tokenSse);
+    },
+    centredSumOfSquares(v, rows, d) {
+      if (!(v instanceof Float32Array)) return ref.centredSumOfSquares(v, rows, d);
+      return addon.centredSumOfSquares(v, rows, d);
+    },
+    weightedRowSum(x, coef, rows, d, o) {
+      if (!(x instanceof Float32Array)) return ref.weightedRowSum(x, coef, rows, d, o);
+      addon.weightedRowSum(x, coef, rows, d, o);
+    },
     selectBatchTopK(p, rows, m, count) {
       if (!(p instanceof Float32Array)) return ref.selectBatchTopK(p, rows, m, count);
       return sparse(rows, addon.selectBatchTopK(p, rows, m, count));

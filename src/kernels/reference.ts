@@ -2,9 +2,18 @@ import { adamUpdate } from "../training/adam.js";
 import { normaliseRows, projectToTangent } from "../training/decoder-constraint.js";
 import { type FloatArray, floatCtor } from "./arrays.js";
 import type { Kernels } from "./kernels.js";
+import { centredSumOfSquares, residualUpstream } from "./residual.js";
 import { applyScore } from "./score-transform.js";
 import { selectAboveThreshold, selectBatchTopK, selectTopK, selectTopKAmong } from "./select.js";
-import { rowNorms, sparseAccumulate, sparseDecode, sparseRowDot } from "./sparse.js";
+import {
+  latentBackward,
+  rowNorms,
+  sparseAccumulate,
+  sparseDecode,
+  sparseRowDot,
+  transposeCodes,
+  weightedRowSum,
+} from "./sparse.js";
 
 /**
  * Plain TypeScript kernels in the caller's precision. The dense product here is
@@ -42,6 +51,11 @@ export const referenceKernels: Kernels = {
   sparseDecode,
   sparseAccumulate,
   sparseRowDot,
+  transposeCodes,
+  latentBackward,
+  weightedRowSum,
+  residualUpstream,
+  centredSumOfSquares,
   selectBatchTopK,
   selectTopK,
   selectTopKAmong,

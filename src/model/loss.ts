@@ -61,22 +61,17 @@ export async function forwardTraining(
   const terms = latentTerms(sae, kernels);
   const { pa, codes } = await encodeTraining(sae, x, rows, kernels, terms, clock);
   const xhat = decode(sae, terms, codes, pa.norm, kernels);
-  const residual = xhat; // reuse: e = x̃ − x̂ in place
-  for (let i = 0; i < rows * d; i++) residual[i] = pa.xs[i]! - xhat[i]!;
-
+  // e = x̃ − x̂ in place (reusing x̂), G = ∂L/∂x̂ = −(2/B) ω_t e, and Σ_c e² per token.
+  const residual = xhat;
   const omega = tokenWeights(pa.xs, rows, d, options.reweight);
   const upstream = new (floatCtor(residual))(rows * d);
+  const tokenSse = new Float64Array(rows);
+  kernels.residualUpstream(pa.xs, residual, omega, rows, d, -2 / rows, upstream, tokenSse);
   let mse = 0;
   let sse = 0;
   for (let t = 0; t < rows; t++) {
-    let s = 0;
-    for (let c = 0; c < d; c++) {
-      const e = residual[t * d + c]!;
-      s += e * e;
-      upstream[t * d + c] = (-2 / rows) * omega[t]! * e;
-    }
-    sse += s;
-    mse += omega[t]! * s;
+    sse += tokenSse[t]!;
+    mse += omega[t]! * tokenSse[t]!;
   }
   mse /= rows;
   clock?.lap("decode");
@@ -94,7 +89,7 @@ export async function forwardTraining(
     mse,
     aux,
     loss: mse + (aux?.loss ?? 0),
-    fvu: sse / centredSumOfSquares(pa.xs, rows, d),
+    fvu: sse / kernels.centredSumOfSquares(pa.xs, rows, d),
     minKept,
   };
 }
@@ -141,24 +136,28 @@ export function auxkTerm(
   for (let j = 0, i = 0; j < m; j++) if (auxk.dead[j]) deadIds[i++] = j;
   const kAux = Math.min(auxk.kAux, deadIds.length);
   if (kAux === 0) return null;
-  const denominator = centredSumOfSquares(residual, rows, d);
+  const denominator = kernels.centredSumOfSquares(residual, rows, d);
   if (!(denominator > 0)) return null;
 
   // Each row's top kAux among the dead columns, as latent ids in increasing order.
   const ctor = floatCtor(pa.pre);
   const codes = kernels.selectTopKAmong(pa.pre, rows, m, deadIds, kAux);
   const ehat = decode(sae, terms, codes, pa.norm, kernels, false);
+  // ê becomes e − ê in place; G_aux = −2 λ_aux (e − ê) / Σ‖e − ē‖².
   const upstream = new ctor(rows * d);
+  const tokenSse = new Float64Array(rows);
+  const ones = new Float64Array(rows).fill(1);
+  kernels.residualUpstream(residual, ehat, ones, rows, d, (-2 * auxk.coef) / denominator, upstream, tokenSse);
   let sse = 0;
-  for (let i = 0; i < rows * d; i++) {
-    const diff = residual[i]! - ehat[i]!;
-    sse += diff * diff;
-    upstream[i] = (-2 * auxk.coef * diff) / denominator;
-  }
+  for (let t = 0; t < rows; t++) sse += tokenSse[t]!;
   return { codes, loss: (auxk.coef * sse) / denominator, upstream };
 }
 
-/** Adds ∂L/∂θ of the main term and of AuxK into `grads` (which it does not zero). */
+/**
+ * Writes ∂L/∂θ of the main term and of AuxK into `grads` (every entry is
+ * overwritten, so `grads` need not be zeroed: the main term's latent-ordered
+ * scatter writes every row of ∂W_enc and ∂W_dec, AuxK then adds to them).
+ */
 export function backwardTraining(
   sae: Sae,
   fwd: TrainingForward,
@@ -166,7 +165,8 @@ export function backwardTraining(
   grads: SaeParams,
   clock?: PhaseClock,
 ): void {
-  backwardThroughCodes(sae, fwd.terms, fwd.pa, fwd.codes, fwd.upstream, kernels, grads, true);
+  for (const name of ["bEnc", "bDec", "logGain", "alpha"] as const) grads[name].fill(0);
+  backwardThroughCodes(sae, fwd.terms, fwd.pa, fwd.codes, fwd.upstream, kernels, grads, true, true);
   clock?.lap("backward");
   if (fwd.aux) {
     backwardThroughCodes(sae, fwd.terms, fwd.pa, fwd.aux.codes, fwd.aux.upstream, kernels, grads, false);
@@ -178,6 +178,7 @@ export function backwardTraining(
  * Back-propagates an upstream gradient G = ∂L/∂x̂ [B, d] through decoding and
  * encoding of the given selected codes (z = p on them). `includeBias` says
  * whether x̂ contained b_dec directly (the main term) or not (AuxK's ê).
+ * Adds into `grads`; with `overwrite`, ∂W_enc and ∂W_dec are written instead.
  *
  * Per selected (t, j), with q the decoder scale and u = G_t · d_j:
  *   ∂d_j += z q G_t,   δ = ∂L/∂p = q u
@@ -187,6 +188,11 @@ export function backwardTraining(
  *     ∂n   += δ (−g c f ‖w‖/(‖w‖n+ε) + g c α f / (r ν)),   ∂γ_j += δ g c f,   ∂α += δ g c f ln r
  *   equivariant decoding adds ∂α_j += z u q (−ln r) and ∂n += z u (1−α) q / (r ν).
  * Then ∂x_c += ∂n · x_c / n, and b_dec gets Σ G (if included) − Σ ∂x_c.
+ *
+ * The O(nnz·d) work runs in latent order (kernels.transposeCodes): each W row is
+ * read once and each gradient row written once. ∂x_c itself is never formed:
+ * only b_dec needs it, through Σ_t ∂x_c,t = Σ_j C_j w_j + Σ_t (∂n_t/n_t) x_c,t
+ * with C_j the sum of latent j's encoder coefficients.
  */
 export function backwardThroughCodes(
   sae: Sae,
@@ -197,6 +203,7 @@ export function backwardThroughCodes(
   kernels: Kernels,
   grads: SaeParams,
   includeBias: boolean,
+  overwrite = false,
 ): void {
   const { d, score, eps } = sae.config;
   const { encoder, decoder } = sae.params;
@@ -204,72 +211,90 @@ export function backwardThroughCodes(
   const { encoderNorm, gain, alpha } = terms;
   const { rows, xc, norm } = pa;
   const ctor = floatCtor(encoder);
+  const m = encoder.length / d;
   const count = codes.rowStart[rows]!;
-  const decoderCoef = new ctor(count);
-  const encoderCoef = new ctor(count);
-  const dNorm = new Float64Array(rows);
-  const dEncoderNorm = new Float64Array(encoder.length / d);
   const equivariant = sae.config.decode === "equivariant";
   const learnsAlpha = score === "blend" || score === "blend-feature";
-  // u_i = G_t · d_j and a_i = w_j · x_c,t for every selected (t, j): the O(B·k·d) part, in the kernels.
+  const logRatio = new Float64Array(rows);
+  for (let t = 0; t < rows; t++) logRatio[t] = Math.log(Math.max(norm[t]! / nu, Number.MIN_VALUE));
+  // Before the O(nnz·d) pass: per entry the decoder scale q, f = r^α, the decoder
+  // coefficient z q and h, with which the encoder coefficient is δ g f/(‖w‖n+ε) = u h.
+  const scale = new Float64Array(count);
+  const power = new Float64Array(count);
+  const decoderCoef = new ctor(count);
+  const encoderScale = new Float64Array(count);
+  for (let t = 0; t < rows; t++) {
+    const n = norm[t]!;
+    for (let i = codes.rowStart[t]!; i < codes.rowStart[t + 1]!; i++) {
+      const j = codes.index[i]!;
+      const q = decodeScale(sae, terms, norm, t, j);
+      scale[i] = q;
+      decoderCoef[i] = codes.value[i]! * q;
+      if (score === "inner") {
+        encoderScale[i] = q;
+        continue;
+      }
+      const f = score === "cosine" ? 1 : Math.exp(alpha[j]! * logRatio[t]!);
+      power[i] = f;
+      encoderScale[i] = (q * gain[j]! * f) / (encoderNorm[j]! * n + eps);
+    }
+  }
+  // u_i = G_t · d_j, a_i = w_j · x_c,t and the scatters into ∂W_dec, ∂W_enc, in latent order.
+  const order = kernels.transposeCodes(codes, m);
   const upstreamDot = new Float64Array(count);
   const encoderDot = new Float64Array(count);
-  kernels.sparseRowDot(codes, upstream, decoder, d, upstreamDot);
-  kernels.sparseRowDot(codes, xc, encoder, d, encoderDot);
+  const { decoder: gradDecoder, encoder: gradEncoder } = grads;
+  const args = { upstream, decoder, decoderCoef, xc, encoder, encoderScale, gradDecoder, gradEncoder };
+  kernels.latentBackward(order, { ...args, upstreamDot, encoderDot }, d, overwrite);
 
+  const round = ctor === Float32Array ? Math.fround : (v: number) => v;
+  const dNorm = new Float64Array(rows);
+  const dEncoderNorm = new Float64Array(m);
+  const encoderCoefSum = new Float64Array(m);
   for (let t = 0; t < rows; t++) {
     const n = norm[t]!;
     const r = n / nu;
-    const logR = Math.log(Math.max(r, Number.MIN_VALUE));
+    const logR = logRatio[t]!;
     for (let i = codes.rowStart[t]!; i < codes.rowStart[t + 1]!; i++) {
       const j = codes.index[i]!;
       const z = codes.value[i]!;
       const u = upstreamDot[i]!;
       const a = encoderDot[i]!;
-      const q = decodeScale(sae, terms, norm, t, j);
+      const q = scale[i]!;
       const alphaJ = alpha[j]!;
-      decoderCoef[i] = z * q;
       const delta = q * u;
       if (equivariant && score !== "inner") {
         if (learnsAlpha) grads.alpha[score === "blend" ? 0 : j]! += z * u * q * -logR;
         dNorm[t]! += (z * u * (1 - alphaJ) * q) / (r * nu);
       }
       grads.bEnc[j]! += delta;
-      if (score === "inner") {
-        encoderCoef[i] = delta;
-        continue;
-      }
+      encoderCoefSum[j]! += round(u * encoderScale[i]!);
+      if (score === "inner") continue;
       const den = encoderNorm[j]! * n + eps;
-      const f = score === "cosine" ? 1 : Math.exp(alphaJ * logR);
-      const gcf = (gain[j]! * a * f) / den; // g c f
+      const gcf = (gain[j]! * a * power[i]!) / den; // g c f
       grads.logGain[j]! += delta * gcf;
       if (learnsAlpha) grads.alpha[score === "blend" ? 0 : j]! += delta * gcf * logR;
-      encoderCoef[i] = (delta * gain[j]! * f) / den;
       dEncoderNorm[j]! -= (delta * gcf * n) / den;
       dNorm[t]! += delta * ((-gcf * encoderNorm[j]!) / den + (gcf * alphaJ) / (r * nu));
     }
   }
 
-  const rowsOf = (value: FloatArray): SparseRows => ({ ...codes, value });
-  kernels.sparseAccumulate(rowsOf(decoderCoef), upstream, d, grads.decoder);
-  kernels.sparseAccumulate(rowsOf(encoderCoef), xc, d, grads.encoder);
-  const dxc = new ctor(rows * d);
-  kernels.sparseDecode(rowsOf(encoderCoef), encoder, d, dxc);
-  // ∂x_c,t += (∂n_t / n_t) x_c,t and ∂w_j += (∂‖w_j‖ / ‖w_j‖) w_j, as diagonal sparse scatters.
-  const dNormScale = new Float64Array(rows);
-  for (let t = 0; t < rows; t++) dNormScale[t] = dNorm[t]! / Math.max(norm[t]!, Number.MIN_VALUE);
-  kernels.sparseAccumulate(diagonal(dNormScale, ctor), xc, d, dxc);
-  const dEncoderNormScale = new Float64Array(dEncoderNorm.length);
-  for (let j = 0; j < dEncoderNorm.length; j++) {
+  // ∂w_j += (∂‖w_j‖ / ‖w_j‖) w_j, as a diagonal sparse scatter.
+  const dEncoderNormScale = new Float64Array(m);
+  for (let j = 0; j < m; j++) {
     if (dEncoderNorm[j] !== 0) dEncoderNormScale[j] = dEncoderNorm[j]! / encoderNorm[j]!;
   }
   kernels.sparseAccumulate(diagonal(dEncoderNormScale, ctor), encoder, d, grads.encoder);
-  // x_c = x̃ − b_dec, so b_dec receives −Σ_t ∂L/∂x_c; x̂ = … + b_dec adds Σ_t G_t.
-  for (let t = 0; t < rows; t++) {
-    for (let c = 0; c < d; c++) {
-      grads.bDec[c]! += (includeBias ? upstream[t * d + c]! : 0) - dxc[t * d + c]!;
-    }
-  }
+  // x_c = x̃ − b_dec, so b_dec receives −Σ_t ∂L/∂x_c,t = −Σ_j C_j w_j − Σ_t (∂n_t / n_t) x_c,t;
+  // x̂ = … + b_dec adds Σ_t G_t.
+  const bDec = new Float64Array(d);
+  for (let j = 0; j < m; j++) encoderCoefSum[j] = -encoderCoefSum[j]!;
+  kernels.weightedRowSum(encoder, encoderCoefSum, m, d, bDec);
+  const dNormScale = new Float64Array(rows);
+  for (let t = 0; t < rows; t++) dNormScale[t] = -dNorm[t]! / Math.max(norm[t]!, Number.MIN_VALUE);
+  kernels.weightedRowSum(xc, dNormScale, rows, d, bDec);
+  if (includeBias) kernels.weightedRowSum(upstream, new Float64Array(rows).fill(1), rows, d, bDec);
+  for (let c = 0; c < d; c++) grads.bDec[c]! += bDec[c]!;
 }
 
 /** The diagonal matrix of the nonzero `scale` entries as sparse rows: row i holds (i, scale_i). */
@@ -289,14 +314,4 @@ function diagonal(scale: Float64Array, ctor: Float32ArrayConstructor | Float64Ar
     value[at++] = scale[i]!;
   }
   return { rows, rowStart, index, value };
-}
-
-/** Σ‖v_t − v̄‖² over rows, in float64. */
-export function centredSumOfSquares(v: FloatArray, rows: number, d: number): number {
-  const mean = new Float64Array(d);
-  for (let t = 0; t < rows; t++) for (let c = 0; c < d; c++) mean[c]! += v[t * d + c]!;
-  for (let c = 0; c < d; c++) mean[c]! /= rows;
-  let s = 0;
-  for (let t = 0; t < rows; t++) for (let c = 0; c < d; c++) s += (v[t * d + c]! - mean[c]!) ** 2;
-  return s;
 }

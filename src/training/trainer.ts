@@ -97,7 +97,6 @@ export async function train(
       );
     }
 
-    for (const name of paramNames) grads[name].fill(0);
     backwardTraining(sae, fwd, kernels, grads, clock);
     kernels.projectToTangent(sae.params.decoder, grads.decoder, d);
     if (config.clipGradNorm > 0) clipGlobalNorm(grads, config.clipGradNorm);

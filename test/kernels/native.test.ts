@@ -130,6 +130,55 @@ test("native sparse decode, accumulate and row dots match the reference", { skip
   assertClose(dots[0], dots[1], 1e-12, "row dot");
 });
 
+test("native latent-ordered backward and loss passes match the reference", { skip }, () => {
+  const [rows, m, d] = [50, 80, 37];
+  const codes = ref.selectBatchTopK(random(rows * m, 21), rows, m, rows * 6);
+  const n = codes.rowStart[rows]!;
+  const order = nat().transposeCodes(codes, m);
+  const want = ref.transposeCodes(codes, m);
+  for (const key of ["start", "entry", "token"] as const)
+    assert.deepEqual(Array.from(order[key]), Array.from(want[key]), `transpose ${key}`);
+  const shared = {
+    upstream: random(rows * d, 22),
+    decoder: random(m * d, 23),
+    decoderCoef: random(n, 24),
+    xc: random(rows * d, 25),
+    encoder: random(m * d, 26),
+    encoderScale: Float64Array.from(random(n, 27)),
+  };
+  const outs = [0, 1].map(() => ({
+    gradDecoder: random(m * d, 28),
+    gradEncoder: random(m * d, 29),
+    upstreamDot: new Float64Array(n),
+    encoderDot: new Float64Array(n),
+  }));
+  for (const overwrite of [false, true]) {
+    nat().latentBackward(order, { ...shared, ...outs[0]! }, d, overwrite);
+    ref.latentBackward(want, { ...shared, ...outs[1]! }, d, overwrite);
+    for (const key of ["gradDecoder", "gradEncoder", "upstreamDot", "encoderDot"] as const)
+      assertClose(outs[0]![key], outs[1]![key], 1e-6, `latent backward ${key} (overwrite ${overwrite})`);
+  }
+  const sums = [new Float64Array(d), new Float64Array(d)] as const;
+  const coef = Float64Array.from(random(rows, 30), (v) => Math.max(v, 0));
+  nat().weightedRowSum(shared.xc, coef, rows, d, sums[0]);
+  ref.weightedRowSum(shared.xc, coef, rows, d, sums[1]);
+  assertClose(sums[0], sums[1], 1e-12, "weighted row sum");
+  const estimates = [random(rows * d, 31), random(rows * d, 31)] as const;
+  const upstreams = [new Float32Array(rows * d), new Float32Array(rows * d)] as const;
+  const sse = [new Float64Array(rows), new Float64Array(rows)] as const;
+  const weight = Float64Array.from(random(rows, 32), Math.abs);
+  nat().residualUpstream(shared.xc, estimates[0], weight, rows, d, -0.25, upstreams[0], sse[0]);
+  ref.residualUpstream(shared.xc, estimates[1], weight, rows, d, -0.25, upstreams[1], sse[1]);
+  assert.deepEqual(Array.from(estimates[0]), Array.from(estimates[1]), "residual");
+  assert.deepEqual(Array.from(upstreams[0]), Array.from(upstreams[1]), "upstream");
+  assert.deepEqual(Array.from(sse[0]), Array.from(sse[1]), "token sse");
+  const css = nat().centredSumOfSquares(shared.xc, rows, d);
+  assert.ok(
+    Math.abs(css - ref.centredSumOfSquares(shared.xc, rows, d)) <= 1e-12 * css,
+    "centred sum of squares",
+  );
+});
+
 test("native Adam is bit-identical to adam.ts; norms and the decoder constraint match", { skip }, () => {
   const [m, d] = [70, 40];
   const param = [random(m * d, 20), random(m * d, 20)] as const;
