@@ -5,10 +5,10 @@ import { after, before, test } from "node:test";
 import { readSafetensors, writeSafetensors } from "../../src/io/safetensors.js";
 import type { Kernels } from "../../src/kernels/kernels.js";
 import { createOnnxruntimeKernels } from "../../src/kernels/onnxruntime.js";
-import { writeHfLlamaFolder } from "../../src/transformer/hf-llama-export.js";
 import type { LlamaModel } from "../../src/transformer/llama.js";
 import { loadTransformer } from "../../src/transformer/load-model.js";
 import { ModelFormatError } from "../../src/transformer/model-format-error.js";
+import { writeHfLlamaFolder } from "../helpers/hf-llama-export.js";
 import { corpusStories, maxRelativeError, referenceCases, stories260kBin } from "../helpers/stories260k.js";
 import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 

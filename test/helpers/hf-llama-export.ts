@@ -8,13 +8,13 @@
  */
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { f32ToBf16, f32ToF16 } from "../io/half.js";
-import { type TensorEntry, writeSafetensors } from "../io/safetensors.js";
-import { METASPACE } from "./hf-tokenizer.js";
-import type { LlamaModel } from "./llama.js";
-import { headSize, kvDim, type LlamaConfig } from "./llama-config.js";
-import { ModelFormatError } from "./model-format-error.js";
-import { SentencePieceTokenizer } from "./sentencepiece-tokenizer.js";
+import { f32ToBf16, f32ToF16 } from "../../src/io/half.js";
+import { type TensorEntry, writeSafetensors } from "../../src/io/safetensors.js";
+import { METASPACE } from "../../src/transformer/hf-tokenizer.js";
+import type { LlamaModel } from "../../src/transformer/llama.js";
+import { headSize, kvDim, type LlamaConfig } from "../../src/transformer/llama-config.js";
+import { ModelFormatError } from "../../src/transformer/model-format-error.js";
+import { SentencePieceTokenizer } from "../../src/transformer/sentencepiece-tokenizer.js";
 
 export interface HfExportOptions {
   /** Stored dtype of every tensor. Default F32. */
