@@ -23,8 +23,8 @@ void check(bool ok, const std::string &message) {
 
 struct Args {
   napi_env env;
-  napi_value argv[16];
-  size_t argc = 16;
+  napi_value argv[32];
+  size_t argc = 32;
   Args(napi_env e, napi_callback_info info) : env(e) { napi_get_cb_info(e, info, &argc, argv, nullptr, nullptr); }
 
   template <typename T>
@@ -272,6 +272,7 @@ napi_value LatentBackward(napi_env env, napi_callback_info info) {
     const LatentView o = latent_view(a, rows);
     const int64_t nnz = o.start[o.m], md = o.m * d;
     LatentBackwardArgs b;
+    b.rows = rows;
     b.upstream = a.f32(4, rows * d, "upstream");
     b.decoder = a.f32(5, md, "decoder");
     b.decoder_coef = a.f32(6, nnz, "decoderCoef");
@@ -283,6 +284,55 @@ napi_value LatentBackward(napi_env env, napi_callback_info info) {
     b.upstream_dot = a.f64(13, nnz, "upstreamDot");
     b.encoder_dot = a.f64(14, nnz, "encoderDot");
     latent_backward(o, b, d, a.number(15, "overwrite") != 0);
+    return undefined(env);
+  });
+}
+
+// (rowStart, index, value, rows, m, kind, equivariant, nu, eps, norm, logRatio, gain, encoderNorm, alpha,
+//  scale, power, …): codes and the EntryTerms of an entry pass; scale and power may be empty (all 1).
+EntryTerms entry_terms(Args &a, const SparseView &c, int64_t m) {
+  const int64_t nnz = c.row_start[c.rows];
+  EntryTerms e;
+  const int64_t kind = a.count(5, "kind");
+  check(kind <= 3, "unknown score kind");
+  e.kind = static_cast<ScoreKind>(kind);
+  e.equivariant = a.number(6, "equivariant") != 0;
+  e.nu = a.number(7, "nu");
+  e.eps = a.number(8, "eps");
+  e.norm = a.f64(9, c.rows, "norm");
+  e.log_ratio = a.f64(10, c.rows, "logRatio");
+  e.gain = a.f64(11, m, "gain");
+  e.encoder_norm = a.f64(12, m, "encoderNorm");
+  e.alpha = a.f64(13, m, "alpha");
+  e.scale = a.length(14) == 0 ? nullptr : a.f64(14, nnz, "scale");
+  e.power = a.length(15) == 0 ? nullptr : a.f64(15, nnz, "power");
+  return e;
+}
+
+// (…entry_terms, decoderCoef, encoderScale)
+napi_value EntryCoefficients(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t m = a.count(4, "m");
+    const SparseView c = sparse_view(a, true, m);
+    const int64_t nnz = c.row_start[c.rows];
+    entry_coefficients(c, entry_terms(a, c, m), a.f32(16, nnz, "decoderCoef"), a.f64(17, nnz, "encoderScale"));
+    return undefined(env);
+  });
+}
+
+// (…entry_terms, upstreamDot, encoderDot, encoderScale, bEnc, logGain, gradAlpha, dNorm, dEncoderNorm,
+//  encoderCoefSum)
+napi_value EntryReductions(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t m = a.count(4, "m");
+    const SparseView c = sparse_view(a, true, m);
+    const int64_t nnz = c.row_start[c.rows];
+    const EntryTerms e = entry_terms(a, c, m);
+    const int64_t alphas = e.kind == ScoreKind::blend ? 1 : e.kind == ScoreKind::blend_feature ? m : 0;
+    EntrySums s{a.f32(19, m, "bEnc"),  a.f32(20, e.kind == ScoreKind::inner ? 0 : m, "logGain"),      a.f32(21, alphas, "gradAlpha"),
+                a.f64(22, c.rows, "dNorm"), a.f64(23, m, "dEncoderNorm"), a.f64(24, m, "encoderCoefSum")};
+    entry_reductions(c, e, a.f64(16, nnz, "upstreamDot"), a.f64(17, nnz, "encoderDot"),
+                     a.f64(18, nnz, "encoderScale"), s);
     return undefined(env);
   });
 }
@@ -324,6 +374,31 @@ napi_value AdamUpdate(napi_env env, napi_callback_info info) {
                a.number(7, "oneMinusBeta2"), a.number(8, "step"), a.number(9, "correction2"),
                a.number(10, "epsilon")};
     adam_update(a.f32(0, n, "param"), a.f32(1, n, "grad"), a.f32(2, n, "first"), a.f32(3, n, "second"), n, s);
+    return undefined(env);
+  });
+}
+
+// (decoder, grad, first, second, d, beta1, beta2, oneMinusBeta1, oneMinusBeta2, step, correction2, epsilon)
+napi_value AdamUpdateOnSphere(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t d = a.count(4, "d");
+    check(d > 0, "d must be positive");
+    const int64_t n = static_cast<int64_t>(a.length(0)), m = n / d;
+    AdamStep s{a.number(5, "beta1"), a.number(6, "beta2"), a.number(7, "oneMinusBeta1"),
+               a.number(8, "oneMinusBeta2"), a.number(9, "step"), a.number(10, "correction2"),
+               a.number(11, "epsilon")};
+    adam_update_on_sphere(a.f32(0, m * d, "decoder"), a.f32(1, m * d, "grad"), a.f32(2, m * d, "first"),
+                          a.f32(3, m * d, "second"), m, d, s);
+    return undefined(env);
+  });
+}
+
+// (x, invScale, bDec, rows, d, xs, xc, norm)
+napi_value CentreRows(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t rows = a.count(3, "rows"), d = a.count(4, "d"), n = rows * d;
+    centre_rows(a.f32(0, n, "x"), a.number(1, "invScale"), a.f32(2, d, "bDec"), rows, d, a.f32(5, n, "xs"),
+                a.f32(6, n, "xc"), a.f64(7, rows, "norm"));
     return undefined(env);
   });
 }
@@ -372,10 +447,14 @@ napi_value Init(napi_env env, napi_value exports) {
       {"sparseRowDot", nullptr, SparseRowDot, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"transposeCodes", nullptr, TransposeCodes, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"latentBackward", nullptr, LatentBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"entryCoefficients", nullptr, EntryCoefficients, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"entryReductions", nullptr, EntryReductions, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"residualUpstream", nullptr, ResidualUpstream, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"centredSumOfSquares", nullptr, CentredSumOfSquares, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"weightedRowSum", nullptr, WeightedRowSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamUpdateOnSphere", nullptr, AdamUpdateOnSphere, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"centreRows", nullptr, CentreRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"rowNorms", nullptr, RowNorms, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"projectToTangent", nullptr, ProjectToTangent, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"normaliseRows", nullptr, NormaliseRows, nullptr, nullptr, nullptr, napi_default, nullptr},

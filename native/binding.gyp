@@ -5,7 +5,9 @@
       "sources": [
         "addon.cc",
         "attention.cc",
+        "centre.cc",
         "dense.cc",
+        "entry.cc",
         "score_transform.cc",
         "select.cc",
         "sparse.cc",
@@ -14,12 +16,14 @@
         "optimizer.cc"
       ],
       "cflags_cc!": ["-fno-exceptions"],
+      # -fno-math-errno: with errno, std::sqrt kept Adam scalar; sqrt and division round alike either way.
       "cflags_cc": [
         "-std=c++17",
         "-O3",
         "-march=native",
         "-fopenmp-simd",
         "-ffp-contract=off",
+        "-fno-math-errno",
         "-fexceptions"
       ],
       "libraries": ["-lopenblas", "-lpthread"]

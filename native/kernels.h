@@ -76,6 +76,7 @@ LatentOrder transpose_codes(const SparseView &codes, int64_t m);
 // x_c,t once each: u_i = G_t · d_j, a_i = x_c,t · w_j, ∂d_j += zq_i G_t,
 // ∂w_j += float(u_i h_i) x_c,t (δ = q u and the encoder coefficient δ g f/(‖w‖n+ε) = u h).
 struct LatentBackwardArgs {
+  int64_t rows;                                     // tokens
   const float *upstream, *decoder, *decoder_coef;  // G [rows, d], W_dec [m, d], z q [nnz]
   const float *xc, *encoder;                        // x_c [rows, d], W_enc [m, d]
   const double *encoder_scale;                      // h [nnz]
@@ -83,6 +84,24 @@ struct LatentBackwardArgs {
   double *upstream_dot, *encoder_dot;               // u, a [nnz]
 };
 void latent_backward(const LatentView &o, const LatentBackwardArgs &args, int64_t d, bool overwrite);
+// The per-entry scalar math around latent_backward (entry.cc; src/kernels/entry-terms.ts).
+struct EntryTerms {
+  ScoreKind kind;
+  bool equivariant;
+  double nu, eps;
+  const double *norm, *log_ratio;                // n_t, ln r_t [rows]
+  const double *gain, *encoder_norm, *alpha;     // g_j, ‖w_j‖, α_j [m]
+  const double *scale, *power;                   // q, f [nnz]; null: all 1
+};
+struct EntrySums {
+  float *bias, *log_gain, *alpha;                // ∂b_enc, ∂γ [m], ∂α [1 or m]
+  double *norm, *encoder_norm, *encoder_coef_sum; // ∂n [rows], ∂‖w‖, C [m]
+};
+// decoder_coef_i = z q, encoder_scale_i = h
+void entry_coefficients(const SparseView &codes, const EntryTerms &e, float *decoder_coef, double *encoder_scale);
+// Adds every entry's terms into s, in row order.
+void entry_reductions(const SparseView &codes, const EntryTerms &e, const double *upstream_dot,
+                      const double *encoder_dot, const double *encoder_scale, const EntrySums &s);
 // out[c] += Σ_i coef_i · x[i, c] in float64 (rows with coef 0 skipped)
 void weighted_row_sum(const float *x, const double *coef, int64_t n, int64_t d, double *out);
 
@@ -101,5 +120,13 @@ void adam_update(float *param, const float *grad, float *first, float *second, i
 void row_norms(const float *w, int64_t m, int64_t d, double *out);
 void project_to_tangent(const float *decoder, float *grad, int64_t m, int64_t d);
 void normalise_rows(float *decoder, int64_t m, int64_t d);
+// project_to_tangent, adam_update, normalise_rows fused per decoder row (same bits; grad is not modified).
+void adam_update_on_sphere(float *decoder, const float *grad, float *first, float *second, int64_t m, int64_t d,
+                           const AdamStep &s);
+
+// --- input (centre.cc) ---------------------------------------------------------------------
+// xs = x · inv_scale, xc = xs − b_dec, norm[t] = ‖xc_t‖ (the unrounded float64 values, as forward.ts).
+void centre_rows(const float *x, double inv_scale, const float *b_dec, int64_t rows, int64_t d, float *xs,
+                 float *xc, double *norm);
 
 }  // namespace cosae

@@ -85,27 +85,45 @@ Sparse compact(const RowSlots &slots, int64_t rows, int64_t width) {
   return out;
 }
 
+// Scratch of topk_row: a row's positive entries, in column order.
+struct RowScratch {
+  std::vector<int32_t> column;
+  std::vector<float> value, sorted;
+};
+
 // The k largest positive entries of row `p` read at columns col(0..n), in column order; returns how many.
+// One pass collects the positives (branch-free: they are few and unpredictable); when
+// there are no more than k of them (AuxK: ~190 positive dead scores for kAux = d/2) they
+// are the answer, else one nth_element finds the cut and ties go to the lowest columns.
 template <typename Column>
-int32_t topk_row(const float *p, int64_t n, int64_t k, Column col, std::vector<float> &scratch,
-                 int32_t *index, float *value) {
-  scratch.clear();
+int32_t topk_row(const float *p, int64_t n, int64_t k, Column col, RowScratch &s, int32_t *index, float *value) {
+  if (k <= 0) return 0;
+  s.column.resize(n + 1);
+  s.value.resize(n + 1);
+  int64_t count = 0;
   for (int64_t i = 0; i < n; i++) {
-    const float v = p[col(i)];
-    if (v > 0.0f) scratch.push_back(v);
+    const int32_t j = static_cast<int32_t>(col(i));
+    const float v = p[j];
+    s.column[count] = j;
+    s.value[count] = v;
+    count += v > 0.0f;
   }
-  const int64_t keep = std::min<int64_t>(k, scratch.size());
-  if (keep == 0) return 0;
-  std::nth_element(scratch.begin(), scratch.begin() + (keep - 1), scratch.end(), std::greater<float>());
-  const float cut = scratch[keep - 1];
+  if (count <= k) {
+    std::copy(s.column.begin(), s.column.begin() + count, index);
+    std::copy(s.value.begin(), s.value.begin() + count, value);
+    return static_cast<int32_t>(count);
+  }
+  s.sorted.assign(s.value.begin(), s.value.begin() + count);
+  std::nth_element(s.sorted.begin(), s.sorted.begin() + (k - 1), s.sorted.end(), std::greater<float>());
+  const float cut = s.sorted[k - 1];
   int64_t above = 0;
-  for (float v : scratch) above += v > cut;
-  int64_t ties_left = keep - above;
+  for (float v : s.sorted) above += v > cut;
+  int64_t ties_left = k - above;
   int32_t c = 0;
-  for (int64_t i = 0; i < n; i++) {
-    const float v = p[col(i)];
+  for (int64_t i = 0; i < count; i++) {
+    const float v = s.value[i];
     if (v > cut || (v == cut && ties_left-- > 0)) {
-      index[c] = static_cast<int32_t>(col(i));
+      index[c] = s.column[i];
       value[c++] = v;
     }
   }
@@ -118,7 +136,7 @@ Sparse select_topk(const float *p, int64_t rows, int64_t m, int64_t k) {
   const int64_t width = std::min(k, m);
   RowSlots slots{std::vector<int32_t>(rows * width), std::vector<float>(rows * width), std::vector<int32_t>(rows)};
   parallel_for(rows, 16, [&](int, int64_t begin, int64_t end) {
-    std::vector<float> scratch;
+    RowScratch scratch;
     for (int64_t t = begin; t < end; t++)
       slots.count[t] = topk_row(p + t * m, m, width, [](int64_t i) { return i; }, scratch,
                                 &slots.index[t * width], &slots.value[t * width]);
@@ -131,7 +149,7 @@ Sparse select_topk_among(const float *p, int64_t rows, int64_t m, const int32_t 
   const int64_t width = std::min(k, column_count);
   RowSlots slots{std::vector<int32_t>(rows * width), std::vector<float>(rows * width), std::vector<int32_t>(rows)};
   parallel_for(rows, 16, [&](int, int64_t begin, int64_t end) {
-    std::vector<float> scratch;
+    RowScratch scratch;
     for (int64_t t = begin; t < end; t++)
       slots.count[t] = topk_row(p + t * m, column_count, width, [&](int64_t i) { return columns[i]; }, scratch,
                                 &slots.index[t * width], &slots.value[t * width]);

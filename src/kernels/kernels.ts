@@ -1,5 +1,6 @@
 import type { AdamMoments } from "../training/adam.js";
 import type { FloatArray, LatentOrder, SparseRows } from "./arrays.js";
+import type { EntrySums, EntryTerms } from "./entry-terms.js";
 import type { ScoreSpec } from "./score-transform.js";
 
 /**
@@ -58,6 +59,22 @@ export interface Kernels {
    * j < m is written instead of added to (rows without entries become 0).
    */
   latentBackward(order: LatentOrder, args: LatentBackwardArgs, d: number, overwrite: boolean): void;
+  /** Per entry: decoderCoef_i = z q and encoderScale_i = h (entry-terms.ts), before latentBackward. */
+  entryCoefficients(
+    codes: SparseRows,
+    terms: EntryTerms,
+    decoderCoef: FloatArray,
+    encoderScale: Float64Array,
+  ): void;
+  /** Adds each entry's terms of ∂b_enc, ∂γ, ∂α, ∂‖w_j‖, ∂n_t and C_j into `sums`, in row order (entry-terms.ts). */
+  entryReductions(
+    codes: SparseRows,
+    terms: EntryTerms,
+    upstreamDot: Float64Array,
+    encoderDot: Float64Array,
+    encoderScale: Float64Array,
+    sums: EntrySums,
+  ): void;
   /** In place e = target − estimate; upstream = coef · weight_t · e; tokenSse[t] = Σ e² (float64). */
   residualUpstream(
     target: FloatArray,
@@ -85,6 +102,30 @@ export interface Kernels {
   rowNorms(w: FloatArray, m: number, d: number): Float64Array;
   /** One Adam update of `param` with `grad` at 1-based step `t` (src/training/adam.ts). */
   adamUpdate(param: FloatArray, grad: FloatArray, moments: AdamMoments, t: number, lr: number): void;
+  /**
+   * projectToTangent, adamUpdate and normaliseRows of the decoder rows in one pass
+   * per row, with the same arithmetic per element (so the same parameters); `grad`
+   * may be left unprojected.
+   */
+  adamUpdateOnSphere(
+    decoder: FloatArray,
+    grad: FloatArray,
+    moments: AdamMoments,
+    t: number,
+    lr: number,
+    d: number,
+  ): void;
+  /** x̃ = x · invScale, x_c = x̃ − b_dec into xs, xc [rows, d], and n_t = ‖x_c,t‖ (DESIGN §2). */
+  centre(
+    x: FloatArray,
+    invScale: number,
+    bDec: FloatArray,
+    rows: number,
+    d: number,
+    xs: FloatArray,
+    xc: FloatArray,
+    norm: Float64Array,
+  ): void;
   /** Removes from each gradient row its component along the (unit) decoder row. */
   projectToTangent(decoder: FloatArray, grad: FloatArray, d: number): void;
   /** Rescales each decoder row to unit norm. */

@@ -51,6 +51,21 @@ export interface NativeAddon {
     upstream: Float32Array,
     tokenSse: Float64Array,
   ): void;
+  entryCoefficients(...args: [...EntryArgs, decoderCoef: Float32Array, encoderScale: Float64Array]): void;
+  entryReductions(
+    ...args: [
+      ...EntryArgs,
+      upstreamDot: Float64Array,
+      encoderDot: Float64Array,
+      encoderScale: Float64Array,
+      bEnc: Float32Array,
+      logGain: Float32Array,
+      gradAlpha: Float32Array,
+      dNorm: Float64Array,
+      dEncoderNorm: Float64Array,
+      encoderCoefSum: Float64Array,
+    ]
+  ): void;
   centredSumOfSquares(v: Float32Array, rows: number, d: number): number;
   weightedRowSum(x: Float32Array, coef: Float64Array, n: number, d: number, out: Float64Array): void;
   adamUpdate(
@@ -66,10 +81,59 @@ export interface NativeAddon {
     correction2: number,
     epsilon: number,
   ): void;
+  adamUpdateOnSphere(
+    decoder: Float32Array,
+    grad: Float32Array,
+    first: Float32Array,
+    second: Float32Array,
+    d: number,
+    ...step: AdamStepArgs
+  ): void;
+  centreRows(
+    x: Float32Array,
+    invScale: number,
+    bDec: Float32Array,
+    rows: number,
+    d: number,
+    xs: Float32Array,
+    xc: Float32Array,
+    norm: Float64Array,
+  ): void;
   rowNorms(w: Float32Array, m: number, d: number, out: Float64Array): void;
   projectToTangent(decoder: Float32Array, grad: Float32Array, d: number): void;
   normaliseRows(decoder: Float32Array, d: number): void;
 }
+
+/** codes (rowStart, index, value, rows), m, and the EntryTerms of entry-terms.ts; empty scale / power: all 1 */
+export type EntryArgs = [
+  rowStart: Int32Array,
+  index: Int32Array,
+  value: Float32Array,
+  rows: number,
+  m: number,
+  kind: number,
+  equivariant: number,
+  nu: number,
+  eps: number,
+  norm: Float64Array,
+  logRatio: Float64Array,
+  gain: Float64Array,
+  encoderNorm: Float64Array,
+  alpha: Float64Array,
+  scale: Float64Array,
+  power: Float64Array,
+];
+
+/** Adam's constants for one step, as native.ts computes them from adam.ts */
+export type AdamStepArgs = [
+  beta1: number,
+  beta2: number,
+  oneMinusBeta1: number,
+  oneMinusBeta2: number,
+  step: number,
+  correction2: number,
+  epsilon: number,
+];
 
 /** a, rows, m, score kind (0 inner … 3 blend-feature), bias, gain, encoderNorm, alpha, norm, nu, eps */
 export type ScoreArgs = [

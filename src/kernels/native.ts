@@ -1,7 +1,14 @@
 import { adamDefaults } from "../training/adam.js";
 import type { SparseRows } from "./arrays.js";
+import type { EntryTerms } from "./entry-terms.js";
 import type { Kernels } from "./kernels.js";
-import { loadNativeAddon, type NativeAddon, type NativeSparse } from "./native-addon.js";
+import {
+  type AdamStepArgs,
+  type EntryArgs,
+  loadNativeAddon,
+  type NativeAddon,
+  type NativeSparse,
+} from "./native-addon.js";
 import { referenceKernels } from "./reference.js";
 import type { ScoreSpec } from "./score-transform.js";
 
@@ -19,7 +26,39 @@ export function createNativeKernels(threads = 0): { kernels: Kernels | null; rea
   return { kernels: nativeKernels(addon, used), reason: "" };
 }
 
+/** The same float64 expressions as adam.ts, so native and TypeScript Adam give identical parameters. */
+function adamStep(t: number, lr: number): AdamStepArgs {
+  const { beta1, beta2, epsilon } = adamDefaults;
+  return [beta1, beta2, 1 - beta1, 1 - beta2, lr / (1 - beta1 ** t), 1 / (1 - beta2 ** t), epsilon];
+}
+
 const scoreKind = { inner: 0, cosine: 1, blend: 2, "blend-feature": 3 } as const;
+
+/** An empty array: "all 1" for the addon's optional per-entry q and f. */
+const none = new Float64Array(0);
+
+/** The leading arguments of the addon's entry passes (native-addon.ts EntryArgs). */
+function entryArgs(codes: SparseRows, value: Float32Array, e: EntryTerms): EntryArgs {
+  const m = e.gain.length;
+  return [
+    codes.rowStart,
+    codes.index,
+    value,
+    codes.rows,
+    m,
+    scoreKind[e.score],
+    e.equivariant ? 1 : 0,
+    e.nu,
+    e.eps,
+    e.norm,
+    e.logRatio,
+    e.gain,
+    e.encoderNorm,
+    e.alpha,
+    e.scale ?? none,
+    e.power ?? none,
+  ];
+}
 
 function sparse(rows: number, s: NativeSparse): SparseRows {
   return { rows, rowStart: s.rowStart, index: s.index, value: s.value };
@@ -109,6 +148,31 @@ function nativeKernels(addon: NativeAddon, threads: number): Kernels {
         overwrite ? 1 : 0,
       );
     },
+    entryCoefficients(codes, e, decoderCoef, encoderScale) {
+      const value = f32Values(codes);
+      if (!value || !(decoderCoef instanceof Float32Array))
+        return ref.entryCoefficients(codes, e, decoderCoef, encoderScale);
+      addon.entryCoefficients(...entryArgs(codes, value, e), decoderCoef, encoderScale);
+    },
+    entryReductions(codes, e, upstreamDot, encoderDot, encoderScale, sums) {
+      const value = f32Values(codes);
+      const f32 = [sums.bEnc, sums.logGain, sums.alpha];
+      if (!value || !f32.every((a) => a instanceof Float32Array))
+        return ref.entryReductions(codes, e, upstreamDot, encoderDot, encoderScale, sums);
+      const [bEnc, logGain, alpha] = f32 as Float32Array[];
+      addon.entryReductions(
+        ...entryArgs(codes, value, e),
+        upstreamDot,
+        encoderDot,
+        encoderScale,
+        bEnc!,
+        logGain!,
+        alpha!,
+        sums.dNorm,
+        sums.dEncoderNorm,
+        sums.encoderCoefSum,
+      );
+    },
     residualUpstream(target, estimate, weight, rows, d, coef, upstream, tokenSse) {
       if (
         !(
@@ -153,23 +217,17 @@ function nativeKernels(addon: NativeAddon, threads: number): Kernels {
     adamUpdate(param, grad, moments, t, lr) {
       if (!(param instanceof Float32Array && grad instanceof Float32Array))
         return ref.adamUpdate(param, grad, moments, t, lr);
-      // The same float64 expressions as adam.ts, so both give identical parameters.
-      const { beta1, beta2, epsilon } = adamDefaults;
-      const step = lr / (1 - beta1 ** t);
-      const correction2 = 1 / (1 - beta2 ** t);
-      addon.adamUpdate(
-        param,
-        grad,
-        moments.first,
-        moments.second,
-        beta1,
-        beta2,
-        1 - beta1,
-        1 - beta2,
-        step,
-        correction2,
-        epsilon,
-      );
+      addon.adamUpdate(param, grad, moments.first, moments.second, ...adamStep(t, lr));
+    },
+    adamUpdateOnSphere(decoder, grad, moments, t, lr, d) {
+      if (!(decoder instanceof Float32Array && grad instanceof Float32Array))
+        return ref.adamUpdateOnSphere(decoder, grad, moments, t, lr, d);
+      addon.adamUpdateOnSphere(decoder, grad, moments.first, moments.second, d, ...adamStep(t, lr));
+    },
+    centre(x, invScale, bDec, rows, d, xs, xc, norm) {
+      if (!(x instanceof Float32Array && bDec instanceof Float32Array && xs instanceof Float32Array))
+        return ref.centre(x, invScale, bDec, rows, d, xs, xc, norm);
+      addon.centreRows(x, invScale, bDec, rows, d, xs, xc as Float32Array, norm);
     },
     projectToTangent(decoder, grad, d) {
       if (!(decoder instanceof Float32Array && grad instanceof Float32Array))

@@ -1,6 +1,8 @@
 import { adamUpdate } from "../training/adam.js";
-import { normaliseRows, projectToTangent } from "../training/decoder-constraint.js";
+import { adamUpdateOnSphere, normaliseRows, projectToTangent } from "../training/decoder-constraint.js";
 import { type FloatArray, floatCtor } from "./arrays.js";
+import { centre } from "./centre.js";
+import { entryCoefficients, entryReductions } from "./entry-terms.js";
 import type { Kernels } from "./kernels.js";
 import { centredSumOfSquares, residualUpstream } from "./residual.js";
 import { applyScore } from "./score-transform.js";
@@ -53,6 +55,8 @@ export const referenceKernels: Kernels = {
   sparseRowDot,
   transposeCodes,
   latentBackward,
+  entryCoefficients,
+  entryReductions,
   weightedRowSum,
   residualUpstream,
   centredSumOfSquares,
@@ -62,6 +66,8 @@ export const referenceKernels: Kernels = {
   selectAboveThreshold,
   rowNorms,
   adamUpdate,
+  adamUpdateOnSphere,
+  centre,
   projectToTangent,
   normaliseRows,
   dispose: async () => {},

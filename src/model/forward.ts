@@ -1,4 +1,5 @@
 import { type FloatArray, floatCtor, type SparseRows } from "../kernels/arrays.js";
+import { centre as centreReference } from "../kernels/centre.js";
 import type { Kernels } from "../kernels/kernels.js";
 import type { PhaseClock } from "../kernels/phase-clock.js";
 import type { ScoreSpec } from "../kernels/score-transform.js";
@@ -49,27 +50,20 @@ export function latentTerms(sae: Sae, kernels?: Kernels): LatentTerms {
   return { encoderNorm, gain, alpha: a };
 }
 
-/** Scales and centres the raw input: x̃ = x / s, x_c = x̃ − b_dec, n = ‖x_c‖. */
-export function centre(sae: Sae, x: FloatArray, rows: number): Omit<Preactivations, "pre"> {
+/** Scales and centres the raw input: x̃ = x / s, x_c = x̃ − b_dec, n = ‖x_c‖ (in `kernels` if given). */
+export function centre(
+  sae: Sae,
+  x: FloatArray,
+  rows: number,
+  kernels?: Kernels,
+): Omit<Preactivations, "pre"> {
   const { d } = sae.config;
-  const { bDec } = sae.params;
   const ctor = floatCtor(sae.params.encoder);
   const xs = new ctor(rows * d);
   const xc = new ctor(rows * d);
   const norm = new Float64Array(rows);
-  const invScale = 1 / sae.constants.scale;
-  for (let t = 0; t < rows; t++) {
-    let s = 0;
-    for (let c = 0; c < d; c++) {
-      const i = t * d + c;
-      const v = x[i]! * invScale;
-      xs[i] = v;
-      const u = v - bDec[c]!;
-      xc[i] = u;
-      s += u * u;
-    }
-    norm[t] = Math.sqrt(s);
-  }
+  const run = kernels?.centre ?? centreReference;
+  run(x, 1 / sae.constants.scale, sae.params.bDec, rows, d, xs, xc, norm);
   return { rows, xs, xc, norm };
 }
 
@@ -88,7 +82,7 @@ export async function preactivations(
   terms: LatentTerms = latentTerms(sae, kernels),
 ): Promise<Preactivations> {
   const { d, m } = sae.config;
-  const centred = centre(sae, x, rows);
+  const centred = centre(sae, x, rows, kernels);
   const pre = await kernels.denseScores(centred.xc, sae.params.encoder, rows, d, m);
   kernels.applyScore(pre, rows, m, scoreSpec(sae, terms, centred.norm));
   return { ...centred, pre };
@@ -107,7 +101,7 @@ export async function encodeTraining(
   clock?: PhaseClock,
 ): Promise<{ pa: Preactivations; codes: SparseRows }> {
   const { d, m, k } = sae.config;
-  const centred = centre(sae, x, rows);
+  const centred = centre(sae, x, rows, kernels);
   const pre = await kernels.denseScores(centred.xc, sae.params.encoder, rows, d, m);
   clock?.lap("scores");
   const spec = scoreSpec(sae, terms, centred.norm);

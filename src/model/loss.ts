@@ -1,4 +1,5 @@
 import { type FloatArray, floatCtor, type SparseRows } from "../kernels/arrays.js";
+import type { EntryTerms } from "../kernels/entry-terms.js";
 import type { Kernels } from "../kernels/kernels.js";
 import type { PhaseClock } from "../kernels/phase-clock.js";
 import {
@@ -214,31 +215,40 @@ export function backwardThroughCodes(
   const m = encoder.length / d;
   const count = codes.rowStart[rows]!;
   const equivariant = sae.config.decode === "equivariant";
-  const learnsAlpha = score === "blend" || score === "blend-feature";
   const logRatio = new Float64Array(rows);
   for (let t = 0; t < rows; t++) logRatio[t] = Math.log(Math.max(norm[t]! / nu, Number.MIN_VALUE));
-  // Before the O(nnz·d) pass: per entry the decoder scale q, f = r^α, the decoder
-  // coefficient z q and h, with which the encoder coefficient is δ g f/(‖w‖n+ε) = u h.
-  const scale = new Float64Array(count);
-  const power = new Float64Array(count);
-  const decoderCoef = new ctor(count);
-  const encoderScale = new Float64Array(count);
-  for (let t = 0; t < rows; t++) {
-    const n = norm[t]!;
-    for (let i = codes.rowStart[t]!; i < codes.rowStart[t + 1]!; i++) {
-      const j = codes.index[i]!;
-      const q = decodeScale(sae, terms, norm, t, j);
-      scale[i] = q;
-      decoderCoef[i] = codes.value[i]! * q;
-      if (score === "inner") {
-        encoderScale[i] = q;
-        continue;
+  // q and f = r^α per entry where they are not all 1 (they need exp, kept here).
+  let scale: Float64Array | null = null;
+  let power: Float64Array | null = null;
+  if (equivariant || score === "blend" || score === "blend-feature") {
+    if (equivariant) scale = new Float64Array(count);
+    if (score !== "cosine" && score !== "inner") power = new Float64Array(count);
+    for (let t = 0; t < rows; t++) {
+      for (let i = codes.rowStart[t]!; i < codes.rowStart[t + 1]!; i++) {
+        const j = codes.index[i]!;
+        if (scale) scale[i] = decodeScale(sae, terms, norm, t, j);
+        if (power) power[i] = Math.exp(alpha[j]! * logRatio[t]!);
       }
-      const f = score === "cosine" ? 1 : Math.exp(alpha[j]! * logRatio[t]!);
-      power[i] = f;
-      encoderScale[i] = (q * gain[j]! * f) / (encoderNorm[j]! * n + eps);
     }
   }
+  const entry: EntryTerms = {
+    score,
+    equivariant,
+    nu,
+    eps,
+    norm,
+    logRatio,
+    gain,
+    encoderNorm,
+    alpha,
+    scale,
+    power,
+  };
+  // Before the O(nnz·d) pass: the decoder coefficient z q and h, with which the
+  // encoder coefficient is δ g f/(‖w‖n+ε) = u h.
+  const decoderCoef = new ctor(count);
+  const encoderScale = new Float64Array(count);
+  kernels.entryCoefficients(codes, entry, decoderCoef, encoderScale);
   // u_i = G_t · d_j, a_i = w_j · x_c,t and the scatters into ∂W_dec, ∂W_enc, in latent order.
   const order = kernels.transposeCodes(codes, m);
   const upstreamDot = new Float64Array(count);
@@ -246,38 +256,18 @@ export function backwardThroughCodes(
   const { decoder: gradDecoder, encoder: gradEncoder } = grads;
   const args = { upstream, decoder, decoderCoef, xc, encoder, encoderScale, gradDecoder, gradEncoder };
   kernels.latentBackward(order, { ...args, upstreamDot, encoderDot }, d, overwrite);
-
-  const round = ctor === Float32Array ? Math.fround : (v: number) => v;
+  // The per-entry terms of ∂b_enc, ∂γ, ∂α, ∂‖w_j‖, ∂n_t and C_j.
   const dNorm = new Float64Array(rows);
   const dEncoderNorm = new Float64Array(m);
   const encoderCoefSum = new Float64Array(m);
-  for (let t = 0; t < rows; t++) {
-    const n = norm[t]!;
-    const r = n / nu;
-    const logR = logRatio[t]!;
-    for (let i = codes.rowStart[t]!; i < codes.rowStart[t + 1]!; i++) {
-      const j = codes.index[i]!;
-      const z = codes.value[i]!;
-      const u = upstreamDot[i]!;
-      const a = encoderDot[i]!;
-      const q = scale[i]!;
-      const alphaJ = alpha[j]!;
-      const delta = q * u;
-      if (equivariant && score !== "inner") {
-        if (learnsAlpha) grads.alpha[score === "blend" ? 0 : j]! += z * u * q * -logR;
-        dNorm[t]! += (z * u * (1 - alphaJ) * q) / (r * nu);
-      }
-      grads.bEnc[j]! += delta;
-      encoderCoefSum[j]! += round(u * encoderScale[i]!);
-      if (score === "inner") continue;
-      const den = encoderNorm[j]! * n + eps;
-      const gcf = (gain[j]! * a * power[i]!) / den; // g c f
-      grads.logGain[j]! += delta * gcf;
-      if (learnsAlpha) grads.alpha[score === "blend" ? 0 : j]! += delta * gcf * logR;
-      dEncoderNorm[j]! -= (delta * gcf * n) / den;
-      dNorm[t]! += delta * ((-gcf * encoderNorm[j]!) / den + (gcf * alphaJ) / (r * nu));
-    }
-  }
+  kernels.entryReductions(codes, entry, upstreamDot, encoderDot, encoderScale, {
+    bEnc: grads.bEnc,
+    logGain: grads.logGain,
+    alpha: grads.alpha,
+    dNorm,
+    dEncoderNorm,
+    encoderCoefSum,
+  });
 
   // ∂w_j += (∂‖w_j‖ / ‖w_j‖) w_j, as a diagonal sparse scatter.
   const dEncoderNormScale = new Float64Array(m);

@@ -1,4 +1,5 @@
 import type { FloatArray } from "../kernels/arrays.js";
+import { type AdamMoments, adamUpdate } from "./adam.js";
 
 /**
  * The decoder rows live on the unit sphere: the gradient of each row is
@@ -25,4 +26,18 @@ export function normaliseRows(decoder: FloatArray, d: number): void {
     const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
     for (let c = 0; c < d; c++) decoder[o + c]! *= inv;
   }
+}
+
+/** One decoder step: the tangent projection, Adam, and renormalisation (the native kernel fuses them per row). */
+export function adamUpdateOnSphere(
+  decoder: FloatArray,
+  grad: FloatArray,
+  moments: AdamMoments,
+  t: number,
+  lr: number,
+  d: number,
+): void {
+  projectToTangent(decoder, grad, d);
+  adamUpdate(decoder, grad, moments, t, lr);
+  normaliseRows(decoder, d);
 }

@@ -98,14 +98,21 @@ export async function train(
     }
 
     backwardTraining(sae, fwd, kernels, grads, clock);
-    kernels.projectToTangent(sae.params.decoder, grads.decoder, d);
-    if (config.clipGradNorm > 0) clipGlobalNorm(grads, config.clipGradNorm);
     const lr = learningRate(step, config.steps, config.lr, config.warmupSteps, config.decayFraction);
-    for (const name of paramNames) {
-      if (sae.params[name].length > 0)
-        kernels.adamUpdate(sae.params[name], grads[name], state.moments[name], step + 1, lr);
+    // The decoder's tangent projection, Adam step and renormalisation run fused per row,
+    // unless clipping needs the global norm of the projected gradients in between.
+    const clip = config.clipGradNorm > 0;
+    if (clip) {
+      kernels.projectToTangent(sae.params.decoder, grads.decoder, d);
+      clipGlobalNorm(grads, config.clipGradNorm);
     }
-    kernels.normaliseRows(sae.params.decoder, d);
+    for (const name of paramNames) {
+      if (sae.params[name].length === 0) continue;
+      if (name === "decoder" && !clip)
+        kernels.adamUpdateOnSphere(sae.params.decoder, grads.decoder, state.moments.decoder, step + 1, lr, d);
+      else kernels.adamUpdate(sae.params[name], grads[name], state.moments[name], step + 1, lr);
+    }
+    if (clip) kernels.normaliseRows(sae.params.decoder, d);
     // α = clamp(θ, 0, 1), kept exactly in range by projection after every step.
     const alpha = sae.params.alpha;
     for (let i = 0; i < alpha.length; i++) alpha[i] = Math.min(1, Math.max(0, alpha[i]!));

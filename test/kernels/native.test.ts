@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Rng } from "../../src/data/rng.js";
 import type { SparseRows } from "../../src/kernels/arrays.js";
+import type { EntryTerms } from "../../src/kernels/entry-terms.js";
 import type { Kernels } from "../../src/kernels/kernels.js";
 import { createNativeKernels } from "../../src/kernels/native.js";
 import { referenceKernels as ref } from "../../src/kernels/reference.js";
@@ -199,6 +200,126 @@ test("native Adam is bit-identical to adam.ts; norms and the decoder constraint 
   nat().projectToTangent(decoder[1], grad[0], d);
   ref.projectToTangent(decoder[1], grad[1], d);
   assertClose(grad[0], grad[1], 1e-6, "tangent");
+});
+
+test("the latent backward gives the same bits in latent blocks as latent by latent", { skip }, () => {
+  // Many entries per token take the blocked path; spreading the same tokens over
+  // ten times as many rows (the others empty) takes the latent-by-latent one.
+  const [rows, m, d, spread] = [60, 90, 40, 10];
+  const dense = ref.selectTopK(random(rows * m, 80, 0.3), rows, m, 12);
+  const rowStart = new Int32Array(rows * spread + 1);
+  for (let t = 0; t < rows * spread; t++) rowStart[t + 1] = dense.rowStart[Math.floor(t / spread) + 1]!;
+  for (let t = 0; t < rows; t++) rowStart[t * spread] = dense.rowStart[t]!;
+  const sparse = { ...dense, rows: rows * spread, rowStart };
+  const n = dense.rowStart[rows]!;
+  const upstream = random(rows * d, 81);
+  const xc = random(rows * d, 82);
+  const spreadRows = (a: Float32Array) => {
+    const out = new Float32Array(rows * spread * d);
+    for (let t = 0; t < rows; t++) out.set(a.subarray(t * d, (t + 1) * d), t * spread * d);
+    return out;
+  };
+  const shared = {
+    decoder: random(m * d, 83),
+    decoderCoef: random(n, 84),
+    encoder: random(m * d, 85),
+    encoderScale: Float64Array.from(random(n, 86)),
+  };
+  const run = (codes: SparseRows, g: Float32Array, x: Float32Array) => {
+    const out = {
+      gradDecoder: random(m * d, 87),
+      gradEncoder: random(m * d, 88),
+      upstreamDot: new Float64Array(n),
+      encoderDot: new Float64Array(n),
+    };
+    nat().latentBackward(nat().transposeCodes(codes, m), { ...shared, upstream: g, xc: x, ...out }, d, false);
+    return out;
+  };
+  assert.deepEqual(run(dense, upstream, xc), run(sparse, spreadRows(upstream), spreadRows(xc)));
+});
+
+test("the fused decoder step is bit-identical to projection, Adam and renormalisation in turn", {
+  skip,
+}, () => {
+  const [m, d] = [600, 40]; // enough rows for every thread to get a piece
+  const decoder = [random(m * d, 40), random(m * d, 40), random(m * d, 40)] as const;
+  for (const r of decoder) nat().normaliseRows(r, d);
+  const moments = [adamMoments(m * d), adamMoments(m * d), adamMoments(m * d)] as const;
+  for (let t = 1; t <= 3; t++) {
+    const grad = random(m * d, 40 + t);
+    for (let j = 0; j < d; j++) grad[5 * d + j] = 0; // a row with no gradient takes Adam with g = 0
+    const kept = grad.slice();
+    nat().adamUpdateOnSphere(decoder[0], grad, moments[0], t, 1e-3, d);
+    assert.deepEqual(grad, kept, "the fused step leaves ∂W_dec as it was");
+    nat().projectToTangent(decoder[1], grad, d);
+    nat().adamUpdate(decoder[1], grad, moments[1], t, 1e-3);
+    nat().normaliseRows(decoder[1], d);
+    ref.adamUpdateOnSphere(decoder[2], kept, moments[2], t, 1e-3, d);
+  }
+  assert.deepEqual(decoder[0], decoder[1]);
+  assert.deepEqual(moments[0], moments[1]);
+  assertClose(decoder[0], decoder[2], 1e-6, "fused step vs the TypeScript passes");
+});
+
+test("native centring is bit-identical to the TypeScript pass", { skip }, () => {
+  const [rows, d] = [300, 70];
+  const x = random(rows * d, 50, 3);
+  const bDec = random(d, 51);
+  const out = () => ({
+    xs: new Float32Array(rows * d),
+    xc: new Float32Array(rows * d),
+    norm: new Float64Array(rows),
+  });
+  const [got, want] = [out(), out()];
+  nat().centre(x, 1 / 1.7, bDec, rows, d, got.xs, got.xc, got.norm);
+  ref.centre(x, 1 / 1.7, bDec, rows, d, want.xs, want.xc, want.norm);
+  assert.deepEqual(got, want);
+});
+
+test("native per-entry backward terms are bit-identical to entry-terms.ts for every score and decoding", {
+  skip,
+}, () => {
+  const [rows, m] = [60, 90];
+  const rng = new Rng(61, 1);
+  const codes = ref.selectTopK(random(rows * m, 62, 0.3), rows, m, 7);
+  const count = codes.rowStart[rows]!;
+  const f64 = (n: number, f: () => number) => Float64Array.from({ length: n }, f);
+  for (const score of ["inner", "cosine", "blend", "blend-feature"] as const) {
+    for (const equivariant of [false, true]) {
+      const power =
+        score === "blend" || score === "blend-feature" ? f64(count, () => Math.exp(rng.normal())) : null;
+      const e: EntryTerms = {
+        score,
+        equivariant,
+        nu: 1.3,
+        eps: 1e-6,
+        norm: f64(rows, () => 1 + rng.uniform()),
+        logRatio: f64(rows, () => rng.normal()),
+        gain: f64(m, () => Math.exp(rng.normal())),
+        encoderNorm: f64(m, () => 0.5 + rng.uniform()),
+        alpha: f64(m, () => rng.uniform()),
+        scale: equivariant ? f64(count, () => Math.exp(rng.normal())) : null,
+        power,
+      };
+      const dots = [f64(count, () => rng.normal()), f64(count, () => rng.normal())] as const;
+      const run = (k: Kernels) => {
+        const decoderCoef = new Float32Array(count);
+        const encoderScale = new Float64Array(count);
+        k.entryCoefficients(codes, e, decoderCoef, encoderScale);
+        const sums = {
+          bEnc: random(m, 63),
+          logGain: random(m, 64),
+          alpha: random(score === "blend" ? 1 : score === "blend-feature" ? m : 0, 65),
+          dNorm: new Float64Array(rows),
+          dEncoderNorm: new Float64Array(m),
+          encoderCoefSum: new Float64Array(m),
+        };
+        k.entryReductions(codes, e, dots[0], dots[1], encoderScale, sums);
+        return { decoderCoef, encoderScale, sums };
+      };
+      assert.deepEqual(run(nat()), run(ref), `${score}${equivariant ? ", equivariant" : ""}`);
+    }
+  }
 });
 
 test("native kernels reject arrays that are too short instead of reading past them", { skip }, () => {
