@@ -20,6 +20,11 @@ struct Error {
 void check(bool ok, const std::string &message) {
   if (!ok) throw Error{message};
 }
+// For literal messages: the std::string overload would build (and free) a string on every
+// call, and the validation loops below check every entry of the codes.
+void check(bool ok, const char *message) {
+  if (!ok) throw Error{message};
+}
 
 struct Args {
   napi_env env;
@@ -297,6 +302,7 @@ EntryTerms entry_terms(Args &a, const SparseView &c, int64_t m) {
   check(kind <= 3, "unknown score kind");
   e.kind = static_cast<ScoreKind>(kind);
   e.equivariant = a.number(6, "equivariant") != 0;
+  e.m = m;
   e.nu = a.number(7, "nu");
   e.eps = a.number(8, "eps");
   e.norm = a.f64(9, c.rows, "norm");

@@ -88,6 +88,7 @@ void latent_backward(const LatentView &o, const LatentBackwardArgs &args, int64_
 struct EntryTerms {
   ScoreKind kind;
   bool equivariant;
+  int64_t m;                                     // latents
   double nu, eps;
   const double *norm, *log_ratio;                // n_t, ln r_t [rows]
   const double *gain, *encoder_norm, *alpha;     // g_j, ‖w_j‖, α_j [m]
@@ -99,7 +100,7 @@ struct EntrySums {
 };
 // decoder_coef_i = z q, encoder_scale_i = h
 void entry_coefficients(const SparseView &codes, const EntryTerms &e, float *decoder_coef, double *encoder_scale);
-// Adds every entry's terms into s, in row order.
+// Adds every entry's terms into s, each sum in row order.
 void entry_reductions(const SparseView &codes, const EntryTerms &e, const double *upstream_dot,
                       const double *encoder_dot, const double *encoder_scale, const EntrySums &s);
 // out[c] += Σ_i coef_i · x[i, c] in float64 (rows with coef 0 skipped)

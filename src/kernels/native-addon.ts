@@ -177,6 +177,7 @@ export function loadNativeAddon(): { addon: NativeAddon | null; reason: string }
   } else {
     try {
       preferOpenblasCore();
+      idleOpenblasThreads();
       cached = { addon: createRequire(import.meta.url)(nativeAddonPath) as NativeAddon, reason: "" };
     } catch (error) {
       cached = { addon: null, reason: `failed to load: ${(error as Error).message}` };
@@ -201,4 +202,16 @@ function preferOpenblasCore(): void {
   const has = (flag: string) => new RegExp(`\\b${flag}\\b`).test(flags);
   const core = has("avx512f") && has("avx512bw") ? "SkylakeX" : has("avx2") && has("fma") ? "Haswell" : null;
   if (core) process.env.OPENBLAS_CORETYPE = core;
+}
+
+/**
+ * After each sgemm, OpenBLAS's worker threads spin (calling sched_yield) for
+ * 2^28 cycles, about 0.1 s, before they sleep. On a machine with as many cores
+ * as threads they take turns with the kernels that follow the score product,
+ * slowing every phase after it (the transform + selection by a third), so unless
+ * OPENBLAS_THREAD_TIMEOUT is set, they sleep at once (2^4 cycles, its minimum):
+ * waking them costs microseconds, once per product.
+ */
+function idleOpenblasThreads(): void {
+  process.env.OPENBLAS_THREAD_TIMEOUT ??= "4";
 }

@@ -6,6 +6,7 @@ import type { ScoreSpec } from "../kernels/score-transform.js";
 import { rowNorms } from "../kernels/sparse.js";
 import { alphaOf } from "./config.js";
 import type { Sae } from "./sae.js";
+import { scratch, type Workspace, zeros } from "./workspace.js";
 
 /**
  * The encoder's forward pass (DESIGN §2), in the notation there:
@@ -56,12 +57,13 @@ export function centre(
   x: FloatArray,
   rows: number,
   kernels?: Kernels,
+  ws?: Workspace,
 ): Omit<Preactivations, "pre"> {
   const { d } = sae.config;
   const ctor = floatCtor(sae.params.encoder);
-  const xs = new ctor(rows * d);
-  const xc = new ctor(rows * d);
-  const norm = new Float64Array(rows);
+  const xs = scratch(ws, "xs", ctor, rows * d);
+  const xc = scratch(ws, "xc", ctor, rows * d);
+  const norm = scratch(ws, "norm", Float64Array, rows);
   const run = kernels?.centre ?? centreReference;
   run(x, 1 / sae.constants.scale, sae.params.bDec, rows, d, xs, xc, norm);
   return { rows, xs, xc, norm };
@@ -99,9 +101,10 @@ export async function encodeTraining(
   kernels: Kernels,
   terms: LatentTerms,
   clock?: PhaseClock,
+  ws?: Workspace,
 ): Promise<{ pa: Preactivations; codes: SparseRows }> {
   const { d, m, k } = sae.config;
-  const centred = centre(sae, x, rows, kernels);
+  const centred = centre(sae, x, rows, kernels, ws);
   const pre = await kernels.denseScores(centred.xc, sae.params.encoder, rows, d, m);
   clock?.lap("scores");
   const spec = scoreSpec(sae, terms, centred.norm);
@@ -134,7 +137,7 @@ export function scaledCodes(sae: Sae, terms: LatentTerms, codes: SparseRows, nor
   return { ...codes, value };
 }
 
-/** x̂ = Σ_j z_j q_j d_j (+ b_dec) in scaled units. */
+/** x̂ = Σ_j z_j q_j d_j (+ b_dec) in scaled units; into `ws`'s buffer `name` if given. */
 export function decode(
   sae: Sae,
   terms: LatentTerms,
@@ -142,9 +145,12 @@ export function decode(
   norm: Float64Array,
   kernels: Kernels,
   withBias = true,
+  ws?: Workspace,
+  name = "xhat",
 ): FloatArray {
   const { d } = sae.config;
-  const out = new (floatCtor(sae.params.decoder))(codes.rows * d);
+  const ctor = floatCtor(sae.params.decoder);
+  const out = withBias ? scratch(ws, name, ctor, codes.rows * d) : zeros(ws, name, ctor, codes.rows * d);
   if (withBias) for (let t = 0; t < codes.rows; t++) out.set(sae.params.bDec, t * d);
   kernels.sparseDecode(scaledCodes(sae, terms, codes, norm), sae.params.decoder, d, out);
   return out;

@@ -11,6 +11,7 @@ import {
   type Preactivations,
 } from "./forward.js";
 import type { Sae, SaeParams } from "./sae.js";
+import { scratch, type Workspace, zeros } from "./workspace.js";
 
 /**
  * The training loss (DESIGN §3) and its analytic gradients:
@@ -22,6 +23,8 @@ export interface LossOptions {
   reweight: "none" | "equalize";
   /** AuxK: which latents are dead (1) and how many of them each token may use */
   auxk: { dead: Uint8Array; kAux: number; coef: number } | null;
+  /** the caller's reused buffers: the forward's arrays then live only until its next step */
+  workspace?: Workspace;
 }
 
 export interface TrainingForward {
@@ -40,6 +43,8 @@ export interface TrainingForward {
   fvu: number;
   /** smallest kept positive pre-activation (feeds the threshold τ) */
   minKept: number;
+  /** the workspace the arrays above live in (the backward pass reuses it), if any */
+  workspace?: Workspace;
 }
 
 export interface AuxkTerm {
@@ -59,14 +64,15 @@ export async function forwardTraining(
   clock?: PhaseClock,
 ): Promise<TrainingForward> {
   const { d } = sae.config;
+  const ws = options.workspace;
   const terms = latentTerms(sae, kernels);
-  const { pa, codes } = await encodeTraining(sae, x, rows, kernels, terms, clock);
-  const xhat = decode(sae, terms, codes, pa.norm, kernels);
+  const { pa, codes } = await encodeTraining(sae, x, rows, kernels, terms, clock, ws);
+  const xhat = decode(sae, terms, codes, pa.norm, kernels, true, ws);
   // e = x̃ − x̂ in place (reusing x̂), G = ∂L/∂x̂ = −(2/B) ω_t e, and Σ_c e² per token.
   const residual = xhat;
   const omega = tokenWeights(pa.xs, rows, d, options.reweight);
-  const upstream = new (floatCtor(residual))(rows * d);
-  const tokenSse = new Float64Array(rows);
+  const upstream = scratch(ws, "upstream", floatCtor(residual), rows * d);
+  const tokenSse = scratch(ws, "tokenSse", Float64Array, rows);
   kernels.residualUpstream(pa.xs, residual, omega, rows, d, -2 / rows, upstream, tokenSse);
   let mse = 0;
   let sse = 0;
@@ -77,7 +83,7 @@ export async function forwardTraining(
   mse /= rows;
   clock?.lap("decode");
 
-  const aux = options.auxk ? auxkTerm(sae, terms, pa, residual, options.auxk, kernels) : null;
+  const aux = options.auxk ? auxkTerm(sae, terms, pa, residual, options.auxk, kernels, ws) : null;
   clock?.lap("auxk");
   let minKept = Number.POSITIVE_INFINITY;
   for (const v of codes.value) if (v < minKept) minKept = v;
@@ -92,6 +98,7 @@ export async function forwardTraining(
     loss: mse + (aux?.loss ?? 0),
     fvu: sse / kernels.centredSumOfSquares(pa.xs, rows, d),
     minKept,
+    ...(ws ? { workspace: ws } : {}),
   };
 }
 
@@ -128,6 +135,7 @@ export function auxkTerm(
   residual: FloatArray,
   auxk: NonNullable<LossOptions["auxk"]>,
   kernels: Kernels,
+  ws?: Workspace,
 ): AuxkTerm | null {
   const { d, m } = sae.config;
   const rows = pa.rows;
@@ -143,10 +151,10 @@ export function auxkTerm(
   // Each row's top kAux among the dead columns, as latent ids in increasing order.
   const ctor = floatCtor(pa.pre);
   const codes = kernels.selectTopKAmong(pa.pre, rows, m, deadIds, kAux);
-  const ehat = decode(sae, terms, codes, pa.norm, kernels, false);
+  const ehat = decode(sae, terms, codes, pa.norm, kernels, false, ws, "ehat");
   // ê becomes e − ê in place; G_aux = −2 λ_aux (e − ê) / Σ‖e − ē‖².
-  const upstream = new ctor(rows * d);
-  const tokenSse = new Float64Array(rows);
+  const upstream = scratch(ws, "auxUpstream", ctor, rows * d);
+  const tokenSse = scratch(ws, "auxTokenSse", Float64Array, rows);
   const ones = new Float64Array(rows).fill(1);
   kernels.residualUpstream(residual, ehat, ones, rows, d, (-2 * auxk.coef) / denominator, upstream, tokenSse);
   let sse = 0;
@@ -167,10 +175,22 @@ export function backwardTraining(
   clock?: PhaseClock,
 ): void {
   for (const name of ["bEnc", "bDec", "logGain", "alpha"] as const) grads[name].fill(0);
-  backwardThroughCodes(sae, fwd.terms, fwd.pa, fwd.codes, fwd.upstream, kernels, grads, true, true);
+  const ws = fwd.workspace;
+  backwardThroughCodes(sae, fwd.terms, fwd.pa, fwd.codes, fwd.upstream, kernels, grads, true, true, ws);
   clock?.lap("backward");
   if (fwd.aux) {
-    backwardThroughCodes(sae, fwd.terms, fwd.pa, fwd.aux.codes, fwd.aux.upstream, kernels, grads, false);
+    backwardThroughCodes(
+      sae,
+      fwd.terms,
+      fwd.pa,
+      fwd.aux.codes,
+      fwd.aux.upstream,
+      kernels,
+      grads,
+      false,
+      false,
+      ws,
+    );
     clock?.lap("auxk");
   }
 }
@@ -205,6 +225,7 @@ export function backwardThroughCodes(
   grads: SaeParams,
   includeBias: boolean,
   overwrite = false,
+  ws?: Workspace,
 ): void {
   const { d, score, eps } = sae.config;
   const { encoder, decoder } = sae.params;
@@ -215,14 +236,15 @@ export function backwardThroughCodes(
   const m = encoder.length / d;
   const count = codes.rowStart[rows]!;
   const equivariant = sae.config.decode === "equivariant";
-  const logRatio = new Float64Array(rows);
+  // Per-entry and per-token arrays: scratch for this call only (the main term and AuxK share them).
+  const logRatio = scratch(ws, "logRatio", Float64Array, rows);
   for (let t = 0; t < rows; t++) logRatio[t] = Math.log(Math.max(norm[t]! / nu, Number.MIN_VALUE));
   // q and f = r^α per entry where they are not all 1 (they need exp, kept here).
   let scale: Float64Array | null = null;
   let power: Float64Array | null = null;
   if (equivariant || score === "blend" || score === "blend-feature") {
-    if (equivariant) scale = new Float64Array(count);
-    if (score !== "cosine" && score !== "inner") power = new Float64Array(count);
+    if (equivariant) scale = scratch(ws, "scale", Float64Array, count);
+    if (score !== "cosine" && score !== "inner") power = scratch(ws, "power", Float64Array, count);
     for (let t = 0; t < rows; t++) {
       for (let i = codes.rowStart[t]!; i < codes.rowStart[t + 1]!; i++) {
         const j = codes.index[i]!;
@@ -246,20 +268,20 @@ export function backwardThroughCodes(
   };
   // Before the O(nnz·d) pass: the decoder coefficient z q and h, with which the
   // encoder coefficient is δ g f/(‖w‖n+ε) = u h.
-  const decoderCoef = new ctor(count);
-  const encoderScale = new Float64Array(count);
+  const decoderCoef = scratch(ws, "decoderCoef", ctor, count);
+  const encoderScale = scratch(ws, "encoderScale", Float64Array, count);
   kernels.entryCoefficients(codes, entry, decoderCoef, encoderScale);
   // u_i = G_t · d_j, a_i = w_j · x_c,t and the scatters into ∂W_dec, ∂W_enc, in latent order.
   const order = kernels.transposeCodes(codes, m);
-  const upstreamDot = new Float64Array(count);
-  const encoderDot = new Float64Array(count);
+  const upstreamDot = scratch(ws, "upstreamDot", Float64Array, count);
+  const encoderDot = scratch(ws, "encoderDot", Float64Array, count);
   const { decoder: gradDecoder, encoder: gradEncoder } = grads;
   const args = { upstream, decoder, decoderCoef, xc, encoder, encoderScale, gradDecoder, gradEncoder };
   kernels.latentBackward(order, { ...args, upstreamDot, encoderDot }, d, overwrite);
   // The per-entry terms of ∂b_enc, ∂γ, ∂α, ∂‖w_j‖, ∂n_t and C_j.
-  const dNorm = new Float64Array(rows);
-  const dEncoderNorm = new Float64Array(m);
-  const encoderCoefSum = new Float64Array(m);
+  const dNorm = zeros(ws, "dNorm", Float64Array, rows);
+  const dEncoderNorm = zeros(ws, "dEncoderNorm", Float64Array, m);
+  const encoderCoefSum = zeros(ws, "encoderCoefSum", Float64Array, m);
   kernels.entryReductions(codes, entry, upstreamDot, encoderDot, encoderScale, {
     bEnc: grads.bEnc,
     logGain: grads.logGain,

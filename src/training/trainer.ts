@@ -4,7 +4,8 @@ import type { Kernels } from "../kernels/kernels.js";
 import type { PhaseClock } from "../kernels/phase-clock.js";
 import { initSae } from "../model/init.js";
 import { backwardTraining, forwardTraining } from "../model/loss.js";
-import { allocateParams, type ParamName, paramNames, type Sae, type SaeParams } from "../model/sae.js";
+import { type ParamName, paramNames, type Sae, type SaeParams } from "../model/sae.js";
+import { Workspace } from "../model/workspace.js";
 import { type AdamMoments, adamMoments } from "./adam.js";
 import { DeadLatentTracker } from "./dead-latents.js";
 import { learningRate } from "./schedule.js";
@@ -66,7 +67,12 @@ export async function startTraining(
   };
 }
 
-/** Runs optimizer steps from `state.step` to `config.steps`, mutating `sae` and `state`. */
+/**
+ * Runs optimizer steps from `state.step` to `config.steps`, mutating `sae` and
+ * `state`. The gradients and the step's large arrays live in `workspace`,
+ * reused from step to step (nothing here keeps a step's forward); a caller that
+ * trains in several calls (the benchmark) may pass its own to keep them warm.
+ */
 export async function train(
   sae: Sae,
   state: TrainerState,
@@ -74,10 +80,14 @@ export async function train(
   config: ResolvedTrainConfig,
   kernels: Kernels,
   hooks: TrainHooks = {},
+  workspace = new Workspace(),
 ): Promise<void> {
   const { d } = sae.config;
   const B = config.batchSize;
-  const grads = allocateParams(sae.config, Float32Array);
+  // Every entry is overwritten by each backward pass, so left-over contents do not matter.
+  const grads = {} as SaeParams;
+  for (const name of paramNames)
+    grads[name] = workspace.take(`∂${name}`, Float32Array, sae.params[name].length);
   const dead = new DeadLatentTracker(state.tokensSinceFired, config.deadTokens);
   let windowStart = performance.now();
   let windowTokens = 0;
@@ -90,7 +100,14 @@ export async function train(
     const deadCount = config.auxkCoef > 0 ? dead.deadCount() : 0;
     const auxk = deadCount > 0 ? { dead: dead.deadMask(), kAux: config.kAux, coef: config.auxkCoef } : null;
     clock?.lap("data");
-    const fwd = await forwardTraining(sae, x, B, kernels, { reweight: config.reweight, auxk }, clock);
+    const fwd = await forwardTraining(
+      sae,
+      x,
+      B,
+      kernels,
+      { reweight: config.reweight, auxk, workspace },
+      clock,
+    );
     if (!Number.isFinite(fwd.loss)) {
       throw new Error(
         `training diverged at step ${step}: loss is ${fwd.loss} (lower lr, or check the input for NaN/Inf)`,

@@ -279,7 +279,7 @@ test("native centring is bit-identical to the TypeScript pass", { skip }, () => 
 test("native per-entry backward terms are bit-identical to entry-terms.ts for every score and decoding", {
   skip,
 }, () => {
-  const [rows, m] = [60, 90];
+  const [rows, m] = [600, 90]; // enough entries to split the sums between threads
   const rng = new Rng(61, 1);
   const codes = ref.selectTopK(random(rows * m, 62, 0.3), rows, m, 7);
   const count = codes.rowStart[rows]!;

@@ -13,6 +13,7 @@ import { referenceKernels } from "../../src/kernels/reference.js";
 import { reconstruct } from "../../src/model/forward.js";
 import { backwardTraining, forwardTraining } from "../../src/model/loss.js";
 import { allocateParams, paramNames, type Sae } from "../../src/model/sae.js";
+import { Workspace } from "../../src/model/workspace.js";
 import { type RunSpec, trainRun, validateRunSpec } from "../../src/training/run-folder.js";
 import { resolveTrainConfig, validateTrainConfig } from "../../src/training/train-config.js";
 import { startTraining, train } from "../../src/training/trainer.js";
@@ -179,4 +180,38 @@ test("native kernels agree with the reference path on loss and every gradient (f
   skip: native.kernels ? false : `native addon unavailable: ${native.reason}`,
 }, async () => {
   await assertAgreesWithReference(native.kernels!);
+});
+
+test("a reused workspace gives bit-identical loss and gradients to fresh arrays, step after step", async () => {
+  const source = syntheticSource(new SyntheticDataset(synthetic));
+  const workspace = new Workspace();
+  for (const score of ["inner", "blend-feature"] as const) {
+    const config = resolveTrainConfig(
+      validateTrainConfig({ ...small, score, decode: "equivariant", steps: 10 }, "test"),
+      source.d,
+    );
+    const { sae } = await startTraining(config, source);
+    const dead = new Uint8Array(sae.config.m);
+    for (let j = 0; j < sae.config.m; j += 3) dead[j] = 1;
+    // Batches of different sizes, so buffers are reused both whole and as shorter views.
+    for (const [batch, rows] of [
+      [1, 256],
+      [2, 128],
+      [3, 256],
+    ] as const) {
+      const x = await source.trainBatch(batch, rows);
+      const results = [];
+      for (const ws of [undefined, workspace]) {
+        const options = { reweight: "none" as const, auxk: { dead, kAux: 8, coef: 1 / 32 }, workspace: ws };
+        const fwd = await forwardTraining(sae, x, rows, kernels, options);
+        const grads = allocateParams(sae.config);
+        backwardTraining(sae, fwd, kernels, grads);
+        results.push({ loss: fwd.loss, grads });
+      }
+      const [fresh, reused] = results as [(typeof results)[0], (typeof results)[0]];
+      assert.equal(reused.loss, fresh.loss, `${score}: loss`);
+      for (const name of paramNames)
+        assert.deepEqual(reused.grads[name], fresh.grads[name], `${score}: ∂${name}`);
+    }
+  }
 });
