@@ -399,6 +399,21 @@ napi_value AdamUpdateOnSphere(napi_env env, napi_callback_info info) {
   });
 }
 
+// (param, grad, first, second, d, norms, beta1, beta2, oneMinusBeta1, oneMinusBeta2, step, correction2, epsilon)
+napi_value AdamUpdateRowNorms(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t d = a.count(4, "d");
+    check(d > 0, "d must be positive");
+    const int64_t n = static_cast<int64_t>(a.length(0)), m = n / d;
+    AdamStep s{a.number(6, "beta1"), a.number(7, "beta2"), a.number(8, "oneMinusBeta1"),
+               a.number(9, "oneMinusBeta2"), a.number(10, "step"), a.number(11, "correction2"),
+               a.number(12, "epsilon")};
+    adam_update_row_norms(a.f32(0, m * d, "param"), a.f32(1, m * d, "grad"), a.f32(2, m * d, "first"),
+                          a.f32(3, m * d, "second"), m, d, s, a.f64(5, m, "norms"));
+    return undefined(env);
+  });
+}
+
 // (x, invScale, bDec, rows, d, xs, xc, norm)
 napi_value CentreRows(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args &a) {
@@ -460,6 +475,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"weightedRowSum", nullptr, WeightedRowSum, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamUpdate", nullptr, AdamUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adamUpdateOnSphere", nullptr, AdamUpdateOnSphere, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adamUpdateRowNorms", nullptr, AdamUpdateRowNorms, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"centreRows", nullptr, CentreRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"rowNorms", nullptr, RowNorms, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"projectToTangent", nullptr, ProjectToTangent, nullptr, nullptr, nullptr, napi_default, nullptr},

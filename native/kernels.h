@@ -119,6 +119,9 @@ struct AdamStep {
 };
 void adam_update(float *param, const float *grad, float *first, float *second, int64_t n, const AdamStep &s);
 void row_norms(const float *w, int64_t m, int64_t d, double *out);
+// adam_update of W[m, d], then row_norms of the updated rows into norms (same bits, one pass).
+void adam_update_row_norms(float *param, const float *grad, float *first, float *second, int64_t m, int64_t d,
+                           const AdamStep &s, double *norms);
 void project_to_tangent(const float *decoder, float *grad, int64_t m, int64_t d);
 void normalise_rows(float *decoder, int64_t m, int64_t d);
 // project_to_tangent, adam_update, normalise_rows fused per decoder row (same bits; grad is not modified).

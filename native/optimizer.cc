@@ -59,6 +59,20 @@ void adam_update(float *param, const float *grad, float *first, float *second, i
   });
 }
 
+// adam_update then row_norms of the updated rows, one row at a time while it is in
+// L1: the same arithmetic per element and per row sum, so the same bits, without
+// the next step's sweep over W_enc for ‖w_j‖.
+void adam_update_row_norms(float *param, const float *grad, float *first, float *second, int64_t m, int64_t d,
+                           const AdamStep &s, double *norms) {
+  parallel_for(m, 256, [&](int, int64_t begin, int64_t end) {
+    for (int64_t j = begin; j < end; j++) {
+      const int64_t o = j * d;
+      adam_span(param + o, grad + o, first + o, second + o, d, s);
+      norms[j] = std::sqrt(row_dot(param + o, param + o, d));
+    }
+  });
+}
+
 void row_norms(const float *w, int64_t m, int64_t d, double *out) {
   parallel_for(m, 256, [&](int, int64_t begin, int64_t end) {
     for (int64_t j = begin; j < end; j++) out[j] = std::sqrt(row_dot(w + j * d, w + j * d, d));

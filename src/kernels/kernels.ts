@@ -115,6 +115,15 @@ export interface Kernels {
     lr: number,
     d: number,
   ): void;
+  /** adamUpdate of W[m, d], then rowNorms of the updated rows (the same bits as the two calls). */
+  adamUpdateRowNorms(
+    param: FloatArray,
+    grad: FloatArray,
+    moments: AdamMoments,
+    t: number,
+    lr: number,
+    d: number,
+  ): Float64Array;
   /** x̃ = x · invScale, x_c = x̃ − b_dec into xs, xc [rows, d], and n_t = ‖x_c,t‖ (DESIGN §2). */
   centre(
     x: FloatArray,

@@ -89,6 +89,15 @@ export interface NativeAddon {
     d: number,
     ...step: AdamStepArgs
   ): void;
+  adamUpdateRowNorms(
+    param: Float32Array,
+    grad: Float32Array,
+    first: Float32Array,
+    second: Float32Array,
+    d: number,
+    norms: Float64Array,
+    ...step: AdamStepArgs
+  ): void;
   centreRows(
     x: Float32Array,
     invScale: number,

@@ -224,6 +224,13 @@ function nativeKernels(addon: NativeAddon, threads: number): Kernels {
         return ref.adamUpdateOnSphere(decoder, grad, moments, t, lr, d);
       addon.adamUpdateOnSphere(decoder, grad, moments.first, moments.second, d, ...adamStep(t, lr));
     },
+    adamUpdateRowNorms(param, grad, moments, t, lr, d) {
+      if (!(param instanceof Float32Array && grad instanceof Float32Array))
+        return ref.adamUpdateRowNorms(param, grad, moments, t, lr, d);
+      const norms = new Float64Array(param.length / d);
+      addon.adamUpdateRowNorms(param, grad, moments.first, moments.second, d, norms, ...adamStep(t, lr));
+      return norms;
+    },
     centre(x, invScale, bDec, rows, d, xs, xc, norm) {
       if (!(x instanceof Float32Array && bDec instanceof Float32Array && xs instanceof Float32Array))
         return ref.centre(x, invScale, bDec, rows, d, xs, xc, norm);

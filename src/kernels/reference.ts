@@ -67,6 +67,10 @@ export const referenceKernels: Kernels = {
   rowNorms,
   adamUpdate,
   adamUpdateOnSphere,
+  adamUpdateRowNorms(param, grad, moments, t, lr, d) {
+    adamUpdate(param, grad, moments, t, lr);
+    return rowNorms(param, param.length / d, d);
+  },
   centre,
   projectToTangent,
   normaliseRows,

@@ -37,11 +37,16 @@ export interface LatentTerms {
   alpha: Float64Array;
 }
 
-/** The per-latent terms; `kernels` computes the O(m·d) encoder norms if given. */
-export function latentTerms(sae: Sae, kernels?: Kernels): LatentTerms {
+/**
+ * The per-latent terms; `kernels` computes the O(m·d) encoder norms if given, unless
+ * `encoderNorm` already holds them (the trainer's Adam step computes them in passing).
+ * The inner score never reads ‖w_j‖ (p = w·x_c + b), so it skips that pass.
+ */
+export function latentTerms(sae: Sae, kernels?: Kernels, encoderNorm?: Float64Array): LatentTerms {
   const { d, m, score } = sae.config;
   const { encoder, logGain, alpha } = sae.params;
-  const encoderNorm = kernels ? kernels.rowNorms(encoder, m, d) : rowNorms(encoder, m, d);
+  if (score === "inner") encoderNorm = new Float64Array(m).fill(1);
+  encoderNorm ??= kernels ? kernels.rowNorms(encoder, m, d) : rowNorms(encoder, m, d);
   const gain = new Float64Array(m).fill(1);
   const a = new Float64Array(m);
   for (let j = 0; j < m; j++) {

@@ -25,6 +25,8 @@ export interface LossOptions {
   auxk: { dead: Uint8Array; kAux: number; coef: number } | null;
   /** the caller's reused buffers: the forward's arrays then live only until its next step */
   workspace?: Workspace;
+  /** ‖w_j‖ of the current encoder, if the caller already has them (the trainer's Adam step) */
+  encoderNorm?: Float64Array;
 }
 
 export interface TrainingForward {
@@ -65,7 +67,7 @@ export async function forwardTraining(
 ): Promise<TrainingForward> {
   const { d } = sae.config;
   const ws = options.workspace;
-  const terms = latentTerms(sae, kernels);
+  const terms = latentTerms(sae, kernels, options.encoderNorm);
   const { pa, codes } = await encodeTraining(sae, x, rows, kernels, terms, clock, ws);
   const xhat = decode(sae, terms, codes, pa.norm, kernels, true, ws);
   // e = x̃ − x̂ in place (reusing x̂), G = ∂L/∂x̂ = −(2/B) ω_t e, and Σ_c e² per token.

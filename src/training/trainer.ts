@@ -93,6 +93,8 @@ export async function train(
   let windowTokens = 0;
 
   const clock = hooks.clock;
+  // ‖w_j‖ of the encoder as the last Adam step left it (none before the first step).
+  let encoderNorm: Float64Array | undefined;
   while (state.step < config.steps) {
     const step = state.step;
     clock?.restart();
@@ -105,7 +107,7 @@ export async function train(
       x,
       B,
       kernels,
-      { reweight: config.reweight, auxk, workspace },
+      { reweight: config.reweight, auxk, workspace, encoderNorm },
       clock,
     );
     if (!Number.isFinite(fwd.loss)) {
@@ -127,6 +129,16 @@ export async function train(
       if (sae.params[name].length === 0) continue;
       if (name === "decoder" && !clip)
         kernels.adamUpdateOnSphere(sae.params.decoder, grads.decoder, state.moments.decoder, step + 1, lr, d);
+      // The cosine family's next step needs ‖w_j‖: computed while each row is in cache.
+      else if (name === "encoder" && sae.config.score !== "inner")
+        encoderNorm = kernels.adamUpdateRowNorms(
+          sae.params.encoder,
+          grads.encoder,
+          state.moments.encoder,
+          step + 1,
+          lr,
+          d,
+        );
       else kernels.adamUpdate(sae.params[name], grads[name], state.moments[name], step + 1, lr);
     }
     if (clip) kernels.normaliseRows(sae.params.decoder, d);

@@ -261,6 +261,23 @@ test("the fused decoder step is bit-identical to projection, Adam and renormalis
   assertClose(decoder[0], decoder[2], 1e-6, "fused step vs the TypeScript passes");
 });
 
+test("the encoder step with row norms is bit-identical to Adam then rowNorms", { skip }, () => {
+  const [m, d] = [600, 40]; // enough rows for every thread to get a piece
+  const param = [random(m * d, 60), random(m * d, 60), random(m * d, 60)] as const;
+  const moments = [adamMoments(m * d), adamMoments(m * d), adamMoments(m * d)] as const;
+  for (let t = 1; t <= 3; t++) {
+    const grad = random(m * d, 61 + t);
+    const norms = nat().adamUpdateRowNorms(param[0], grad, moments[0], t, 1e-3, d);
+    nat().adamUpdate(param[1], grad, moments[1], t, 1e-3);
+    assert.deepEqual(norms, nat().rowNorms(param[1], m, d));
+    assert.deepEqual(param[0], param[1]);
+    assert.deepEqual(moments[0], moments[1]);
+    const want = ref.adamUpdateRowNorms(param[2], grad, moments[2], t, 1e-3, d);
+    assert.deepEqual(want, ref.rowNorms(param[2], m, d));
+    assertClose(norms, want, 1e-6, "fused step vs the TypeScript passes");
+  }
+});
+
 test("native centring is bit-identical to the TypeScript pass", { skip }, () => {
   const [rows, d] = [300, 70];
   const x = random(rows * d, 50, 3);
