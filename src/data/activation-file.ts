@@ -11,7 +11,7 @@
  *   ids only; sequence and position are then -1).
  */
 import { existsSync } from "node:fs";
-import { readFileRange } from "../io/file-range.js";
+import { isRowRange, readFileRange } from "../io/file-range.js";
 import { bf16ToF32, f16ToF32 } from "../io/half.js";
 import {
   type NpyHeader,
@@ -51,13 +51,7 @@ export class ActivationFileError extends Error {
 const TOKEN_TENSORS = ["token_ids", "sequence", "position"] as const;
 
 function checkRange(path: string, rows: number, start: number, count: number): void {
-  if (
-    !Number.isSafeInteger(start) ||
-    !Number.isSafeInteger(count) ||
-    start < 0 ||
-    count < 0 ||
-    start + count > rows
-  ) {
+  if (!isRowRange(rows, start, count)) {
     throw new ActivationFileError(`${path}: rows [${start}, ${start + count}) are outside its ${rows} rows`);
   }
 }

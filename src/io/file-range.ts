@@ -41,3 +41,14 @@ export async function readFileRange(path: string, position: number, length: numb
   }
   return into;
 }
+
+/** Whether [start, start + count) is a valid range of `rows` rows (integers, inside). */
+export function isRowRange(rows: number, start: number, count: number): boolean {
+  return (
+    Number.isSafeInteger(start) &&
+    Number.isSafeInteger(count) &&
+    start >= 0 &&
+    count >= 0 &&
+    start + count <= rows
+  );
+}

@@ -12,7 +12,7 @@
  */
 import { open } from "node:fs/promises";
 import { writeFileAtomic } from "./atomic-write.js";
-import { readFileRange, readIntoAt } from "./file-range.js";
+import { isRowRange, readFileRange, readIntoAt } from "./file-range.js";
 import { f16ToF32 } from "./half.js";
 
 export type NpyDType = "f4" | "f2" | "f8" | "i4" | "i8";
@@ -304,13 +304,7 @@ function viewOf(dtype: NpyDType, buffer: ArrayBuffer, length: number): NpyData {
  */
 export async function readNpyRows(header: NpyHeader, start: number, count: number): Promise<NpyData> {
   const rows = header.shape[0] ?? 1;
-  if (
-    !Number.isSafeInteger(start) ||
-    !Number.isSafeInteger(count) ||
-    start < 0 ||
-    count < 0 ||
-    start + count > rows
-  ) {
+  if (!isRowRange(rows, start, count)) {
     throw new NpyError(
       `${header.path}: rows [${start}, ${start + count}) are outside the ${rows} rows of the array`,
     );
