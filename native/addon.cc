@@ -123,6 +123,15 @@ napi_value DenseScores(napi_env env, napi_callback_info info) {
   });
 }
 
+napi_value AdviseHugePages(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t n = static_cast<int64_t>(a.length(0));
+    napi_value r;
+    napi_create_double(env, static_cast<double>(advise_huge_pages(a.f32(0, n, "a"), n * 4)), &r);
+    return r;
+  });
+}
+
 // (a, rows, m, kind, bias, gain, encoderNorm, alpha, norm, nu, eps)
 ScoreSpec score_spec(Args &a, int64_t rows, int64_t m) {
   ScoreSpec s;
@@ -457,6 +466,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor methods[] = {
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"denseScores", nullptr, DenseScores, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adviseHugePages", nullptr, AdviseHugePages, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"applyScore", nullptr, ApplyScore, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"applyScoreSelectBatchTopK", nullptr, ApplyScoreSelectBatchTopK, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"selectBatchTopK", nullptr, SelectBatchTopK, nullptr, nullptr, nullptr, napi_default, nullptr},

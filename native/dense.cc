@@ -1,5 +1,8 @@
 // The one O(B·m·d) product of a step, through OpenBLAS: A = X · Wᵀ.
 #include <cblas.h>
+#include <sys/mman.h>
+
+#include <cstdint>
 
 #include "kernels.h"
 #include "parallel.h"
@@ -21,6 +24,22 @@ void dense_scores(const float *x, const float *w, int64_t rows, int64_t d, int64
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows), static_cast<int>(m),
               static_cast<int>(d), 1.0f, x, static_cast<int>(d), w, static_cast<int>(d), 0.0f, out,
               static_cast<int>(m));
+}
+
+// Asks for transparent huge pages on the 2 MiB-aligned interior of a buffer not yet
+// written (where THP is "madvise", the default on Debian). The product writes the
+// 256 MiB score matrix at 4 KiB pages otherwise, and the TLB misses cost ≈ 10% of
+// it. Only the mapping changes, never a value; returns the bytes advised (0 if the
+// kernel refused or the buffer holds no aligned 2 MiB span).
+int64_t advise_huge_pages(void *p, int64_t bytes) {
+  constexpr uintptr_t huge = uintptr_t{2} << 20;
+  const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + huge - 1) & ~(huge - 1);
+  const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + static_cast<uintptr_t>(bytes)) & ~(huge - 1);
+  if (bytes <= 0 || end <= begin) return 0;
+#ifdef MADV_HUGEPAGE
+  if (madvise(reinterpret_cast<void *>(begin), end - begin, MADV_HUGEPAGE) == 0) return static_cast<int64_t>(end - begin);
+#endif
+  return 0;
 }
 
 }  // namespace cosae

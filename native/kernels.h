@@ -17,6 +17,7 @@ struct Sparse {
 // --- dense product -----------------------------------------------------------
 // out[rows, m] = x[rows, d] · wᵀ (OpenBLAS sgemm).
 void dense_scores(const float *x, const float *w, int64_t rows, int64_t d, int64_t m, float *out);
+int64_t advise_huge_pages(void *p, int64_t bytes);
 
 // --- the score transform of DESIGN §2 ------------------------------------------
 enum class ScoreKind { inner = 0, cosine = 1, blend = 2, blend_feature = 3 };

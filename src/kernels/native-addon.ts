@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 export interface NativeAddon {
   setThreads(threads: number): number;
   denseScores(x: Float32Array, w: Float32Array, rows: number, d: number, m: number, out: Float32Array): void;
+  /** madvise(MADV_HUGEPAGE) on the array's 2 MiB-aligned interior, before it is first written; bytes advised */
+  adviseHugePages(a: Float32Array): number;
   applyScore(...args: ScoreArgs): void;
   applyScoreSelectBatchTopK(...args: [...ScoreArgs, count: number]): NativeSparse;
   selectBatchTopK(p: Float32Array, rows: number, m: number, count: number): NativeSparse;

@@ -5,6 +5,7 @@ import type { SparseRows } from "../../src/kernels/arrays.js";
 import type { EntryTerms } from "../../src/kernels/entry-terms.js";
 import type { Kernels } from "../../src/kernels/kernels.js";
 import { createNativeKernels } from "../../src/kernels/native.js";
+import { loadNativeAddon } from "../../src/kernels/native-addon.js";
 import { referenceKernels as ref } from "../../src/kernels/reference.js";
 import type { ScoreSpec } from "../../src/kernels/score-transform.js";
 import { adamMoments } from "../../src/training/adam.js";
@@ -49,6 +50,20 @@ test("native dense scores match the float64 product", { skip }, async () => {
   const got = await nat().denseScores(x, w, rows, d, m);
   const want = ref.denseScores(Float64Array.from(x), Float64Array.from(w), rows, d, m);
   assertClose(got, await want, 1e-5, "scores");
+});
+
+test("native huge-page advice covers whole 2 MiB pages inside the array only", { skip }, () => {
+  const { addon } = loadNativeAddon();
+  assert.ok(addon);
+  const a = new Float32Array(3 << 20); // 12 MiB, not yet written
+  const advised = addon.adviseHugePages(a);
+  assert.equal(advised % (2 << 20), 0);
+  assert.ok(advised <= a.byteLength);
+  a[a.length - 1] = 1;
+  assert.equal(a[0], 0);
+  assert.equal(a[a.length - 1], 1);
+  assert.equal(addon.adviseHugePages(new Float32Array(16)), 0);
+  assert.throws(() => addon.adviseHugePages([1, 2] as unknown as Float32Array), /typed array/);
 });
 
 test("native score transform matches the reference for every score (1e-5 relative)", { skip }, () => {
