@@ -381,13 +381,19 @@ napi_value WeightedRowSum(napi_env env, napi_callback_info info) {
   });
 }
 
+// Adam's constants for one step (adam.ts computes them), seven numbers from argument `first` on.
+AdamStep adam_step(Args &a, size_t first) {
+  return AdamStep{a.number(first, "beta1"), a.number(first + 1, "beta2"),
+                  a.number(first + 2, "oneMinusBeta1"), a.number(first + 3, "oneMinusBeta2"),
+                  a.number(first + 4, "step"), a.number(first + 5, "correction2"),
+                  a.number(first + 6, "epsilon")};
+}
+
 // (param, grad, first, second, beta1, beta2, oneMinusBeta1, oneMinusBeta2, step, correction2, epsilon)
 napi_value AdamUpdate(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args &a) {
     const int64_t n = static_cast<int64_t>(a.length(0));
-    AdamStep s{a.number(4, "beta1"), a.number(5, "beta2"), a.number(6, "oneMinusBeta1"),
-               a.number(7, "oneMinusBeta2"), a.number(8, "step"), a.number(9, "correction2"),
-               a.number(10, "epsilon")};
+    const AdamStep s = adam_step(a, 4);
     adam_update(a.f32(0, n, "param"), a.f32(1, n, "grad"), a.f32(2, n, "first"), a.f32(3, n, "second"), n, s);
     return undefined(env);
   });
@@ -399,9 +405,7 @@ napi_value AdamUpdateOnSphere(napi_env env, napi_callback_info info) {
     const int64_t d = a.count(4, "d");
     check(d > 0, "d must be positive");
     const int64_t n = static_cast<int64_t>(a.length(0)), m = n / d;
-    AdamStep s{a.number(5, "beta1"), a.number(6, "beta2"), a.number(7, "oneMinusBeta1"),
-               a.number(8, "oneMinusBeta2"), a.number(9, "step"), a.number(10, "correction2"),
-               a.number(11, "epsilon")};
+    const AdamStep s = adam_step(a, 5);
     adam_update_on_sphere(a.f32(0, m * d, "decoder"), a.f32(1, m * d, "grad"), a.f32(2, m * d, "first"),
                           a.f32(3, m * d, "second"), m, d, s);
     return undefined(env);
@@ -414,9 +418,7 @@ napi_value AdamUpdateRowNorms(napi_env env, napi_callback_info info) {
     const int64_t d = a.count(4, "d");
     check(d > 0, "d must be positive");
     const int64_t n = static_cast<int64_t>(a.length(0)), m = n / d;
-    AdamStep s{a.number(6, "beta1"), a.number(7, "beta2"), a.number(8, "oneMinusBeta1"),
-               a.number(9, "oneMinusBeta2"), a.number(10, "step"), a.number(11, "correction2"),
-               a.number(12, "epsilon")};
+    const AdamStep s = adam_step(a, 6);
     adam_update_row_norms(a.f32(0, m * d, "param"), a.f32(1, m * d, "grad"), a.f32(2, m * d, "first"),
                           a.f32(3, m * d, "second"), m, d, s, a.f64(5, m, "norms"));
     return undefined(env);

@@ -75,13 +75,7 @@ export interface NativeAddon {
     grad: Float32Array,
     first: Float32Array,
     second: Float32Array,
-    beta1: number,
-    beta2: number,
-    oneMinusBeta1: number,
-    oneMinusBeta2: number,
-    step: number,
-    correction2: number,
-    epsilon: number,
+    ...step: AdamStepArgs
   ): void;
   adamUpdateOnSphere(
     decoder: Float32Array,
