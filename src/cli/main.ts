@@ -1,22 +1,25 @@
 #!/usr/bin/env node
-import { demoCommand, demoHelp } from "./demo-command.js";
+import { compareCommand, compareHelp } from "./compare-command.js";
+import { evalCommand, evalHelp } from "./eval-command.js";
 import { harvestCommand, harvestHelp } from "./harvest-command.js";
 import { inspectCommand, inspectHelp } from "./inspect-command.js";
 import { trainCommand, trainHelp } from "./train-command.js";
 
 const commands: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
-  demo: { run: demoCommand, help: demoHelp },
   train: { run: trainCommand, help: trainHelp },
   harvest: { run: harvestCommand, help: harvestHelp },
+  compare: { run: compareCommand, help: compareHelp },
+  eval: { run: evalCommand, help: evalHelp },
   inspect: { run: inspectCommand, help: inspectHelp },
 };
 
 const usage = `cosae — cosine-scored sparse autoencoders
 
 Commands:
-  cosae demo      train and compare the four score families on the synthetic default
   cosae train     train one SAE (synthetic data or --data activations; checkpoints, --resume)
   cosae harvest   run a transformer over a text corpus and write a hook's activations as shards
+  cosae compare   train every score family at several k and compare them at matched FVU (report.html)
+  cosae eval      evaluate SAE folders on held-out tokens (every DESIGN §4 measure, spliced loss)
   cosae inspect   describe a model (its hooks), an activation dataset or an SAE folder
   cosae help [command]
 

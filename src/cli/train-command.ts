@@ -9,7 +9,7 @@ import { chooseKernels } from "./kernels.js";
 import { ProgressBar } from "./progress.js";
 
 /** The data flags: `--data PATH` plus the streaming options of data.activations. */
-const { path: dataPath, bufferMiB, chunkRows, nonFinite, epochs } = activationDataFields;
+const { path: dataPath, bufferMiB, chunkRows, nonFinite, epochs, holdOut } = activationDataFields;
 const dataFlags = {
   // The default shown in help only: without --data the run uses the synthetic set.
   data: {
@@ -21,6 +21,7 @@ const dataFlags = {
   chunkRows,
   nonFinite,
   epochs,
+  holdOut,
 } as const satisfies FieldTable;
 
 export const trainHelp = `cosae train [--config FILE.json] [--out DIR] [--resume] [--threads N] [--data PATH] [options]
@@ -54,11 +55,11 @@ export async function trainCommand(argv: string[]): Promise<void> {
     strict: true,
   });
   const { config, out, resume, threads, ...rest } = values;
-  const { data, bufferMiB, chunkRows, nonFinite, epochs, ...flags } = rest as Record<
+  const { data, bufferMiB, chunkRows, nonFinite, epochs, holdOut, ...flags } = rest as Record<
     string,
     string | undefined
   >;
-  const dataFlagValues = { data, bufferMiB, chunkRows, nonFinite, epochs };
+  const dataFlagValues = { data, bufferMiB, chunkRows, nonFinite, epochs, holdOut };
   const kernels = await chooseKernels(Number(threads));
   try {
     let spec = null;

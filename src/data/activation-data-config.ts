@@ -8,6 +8,7 @@ import { resolve } from "node:path";
 import { type FieldTable, validateFields } from "../config/fields.js";
 import { ActivationDataset, type NonFiniteRows } from "./activation-dataset.js";
 import { ActivationStreamSource } from "./activation-source.js";
+import { heldOutStart } from "./held-out.js";
 
 export const activationDataFields = {
   path: {
@@ -36,6 +37,12 @@ export const activationDataFields = {
     exclusiveMin: true,
     help: "passes over the data; sets steps to ⌈epochs·rows/batchSize⌉ (instead of --steps)",
   },
+  holdOut: {
+    kind: "int",
+    default: 0,
+    min: 0,
+    help: "rows at the end kept out of training for evaluation (moved back to a sequence start)",
+  },
   rows: {
     kind: "int",
     default: null,
@@ -51,6 +58,7 @@ export interface ActivationDataConfig {
   chunkRows: number;
   nonFinite: NonFiniteRows;
   epochs: number | null;
+  holdOut: number;
   rows: number | null;
   d: number | null;
 }
@@ -85,6 +93,7 @@ export async function openActivationData(
   }
   const source = new ActivationStreamSource(dataset, {
     seed,
+    rows: await heldOutStart(dataset, config.holdOut),
     bufferMiB: config.bufferMiB,
     chunkRows: config.chunkRows,
   });

@@ -20,6 +20,8 @@ export interface ActivationSourceOptions {
   bufferRows?: number;
   /** rows per shuffled chunk (default 8192; lowered to fit the buffer) */
   chunkRows?: number;
+  /** train on the first `rows` rows only (the rest is held out); default all */
+  rows?: number;
 }
 
 interface Window {
@@ -74,14 +76,17 @@ export class ActivationStreamSource implements ActivationSource {
           `need ${2 * bytesPerRow} bytes`,
       );
     }
-    if (dataset.rows < 1) throw new RangeError(`${dataset.path}: the dataset has no rows`);
+    const rows = options.rows ?? dataset.rows;
+    if (!(rows >= 1 && rows <= dataset.rows)) {
+      throw new RangeError(`${dataset.path}: ${rows} training rows asked of a dataset with ${dataset.rows}`);
+    }
     const chunkRows = Math.max(1, Math.min(options.chunkRows ?? 8192, windowTarget));
     const windowChunks = Math.max(1, Math.floor(windowTarget / chunkRows));
-    this.plan = new BlockShuffle(dataset.rows, chunkRows, windowChunks, options.seed);
+    this.plan = new BlockShuffle(rows, chunkRows, windowChunks, options.seed);
     this.d = d;
     this.boundBytes = 2 * this.plan.maxWindowRows * bytesPerRow;
     this.description =
-      `activations ${dataset.describe()}; block shuffle: ${chunkRows}-row chunks, ` +
+      `activations ${dataset.describe()}${rows < dataset.rows ? `, training on rows [0, ${rows})` : ""}; block shuffle: ${chunkRows}-row chunks, ` +
       `${this.plan.maxWindowRows}-row windows, seed ${options.seed}; buffer ≤ ${formatBytes(this.boundBytes)} ` +
       `(2 windows × ${this.plan.maxWindowRows} rows × ${bytesPerRow} B)`;
   }

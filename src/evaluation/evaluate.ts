@@ -17,7 +17,7 @@ export interface EvalSet {
   x: Float32Array;
   rows: number;
   /** binary token concepts: token t has concept c iff c is among row t's indices */
-  concepts?: { labels: SparseRows; count: number };
+  concepts?: { labels: SparseRows; count: number; names?: readonly string[] };
   /** ground-truth unit directions [count, d] (synthetic data) */
   trueFeatures?: { rows: FloatArray; count: number };
 }
@@ -39,6 +39,27 @@ export const defaultEvalOptions: EvalOptions = {
   recoveredCosine: 0.9,
 };
 
+/** Counts of values in equal bins over [lo, hi] (the last bin includes hi). */
+export interface Histogram {
+  lo: number;
+  hi: number;
+  counts: number[];
+}
+
+/** The model's next-token loss with the hook's value replaced (DESIGN §4, spliced loss). */
+export interface SplicedLoss {
+  hook: string;
+  /** predicted tokens the losses are means over */
+  tokens: number;
+  clean: number;
+  spliced: number;
+  zeroAblated: number;
+  /** spliced − clean */
+  lossAdded: number;
+  /** (zeroAblated − spliced) / (zeroAblated − clean): 1 is a perfect splice, 0 no better than zeros */
+  fractionRecovered: number;
+}
+
 /** Every measure of DESIGN §4 on one SAE. */
 export interface EvalReport {
   tokens: number;
@@ -56,8 +77,21 @@ export interface EvalReport {
   normDetectorShare: number;
   normDetectorSlotShare: number;
   /** share of alive latents aligned with some concept, and share of concepts covered */
-  alignment: { alignedShare: number; coveredShare: number; aligned: number } | null;
+  alignment: {
+    alignedShare: number;
+    coveredShare: number;
+    aligned: number;
+    concepts: number;
+    /** the best-matched concepts (named when the bank has names), best F1 first */
+    top: { concept: string; f1: number; latent: number }[];
+  } | null;
   decoderMatch: { mmcs: number; recovered: number } | null;
+  /** per-latent α in 20 bins over [0, 1] (blend-feature), null without a learned α */
+  alphaHistogram: Histogram | null;
+  /** norm AUROC of the latents firing on ≥ minFires tokens, 20 bins over [0, 1] */
+  normAurocHistogram: Histogram;
+  /** set by the caller when a model is available (see spliced-loss.ts) */
+  splicedLoss: SplicedLoss | null;
 }
 
 export async function evaluateSae(
@@ -81,15 +115,15 @@ export async function evaluateSae(
   let aligned: Uint8Array = new Uint8Array(m);
   let alignment: EvalReport["alignment"] = null;
   if (set.concepts) {
-    const summary = alignmentSummary(
-      conceptAlignment(codes, m, set.concepts.labels, set.concepts.count),
-      options.alignmentF1Threshold,
-    );
+    const matches = conceptAlignment(codes, m, set.concepts.labels, set.concepts.count);
+    const summary = alignmentSummary(matches, options.alignmentF1Threshold);
     aligned = summary.alignedFlags;
     alignment = {
       alignedShare: summary.alignedShare,
       coveredShare: summary.coveredShare,
       aligned: summary.aligned,
+      concepts: set.concepts.count,
+      top: topConcepts(matches.conceptBestF1, matches.conceptBestLatent, set.concepts.names, 10),
     };
   }
   const detectors = normDetectors(auroc, aligned, counts, options.normAurocThreshold);
@@ -121,7 +155,37 @@ export async function evaluateSae(
     normDetectorSlotShare: detectors.normDetectorSlotShare,
     alignment,
     decoderMatch: match ? { mmcs: match.mmcs, recovered: match.recovered } : null,
+    alphaHistogram: sae.params.alpha.length > 1 ? histogram(sae.params.alpha, 0, 1, 20) : null,
+    normAurocHistogram: histogram(auroc, 0, 1, 20),
+    splicedLoss: null,
   };
+}
+
+/** Counts of the finite values in `bins` equal bins over [lo, hi]; values outside are clamped into the end bins. */
+export function histogram(values: ArrayLike<number>, lo: number, hi: number, bins: number): Histogram {
+  const counts = new Array<number>(bins).fill(0);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) continue;
+    const b = Math.floor(((v - lo) / (hi - lo)) * bins);
+    counts[Math.min(bins - 1, Math.max(0, b))]!++;
+  }
+  return { lo, hi, counts };
+}
+
+/** The `count` concepts with the best F1 (ties: lower index first). */
+function topConcepts(
+  bestF1: Float64Array,
+  bestLatent: Int32Array,
+  names: readonly string[] | undefined,
+  count: number,
+): { concept: string; f1: number; latent: number }[] {
+  const order = Array.from(bestF1.keys()).sort((a, b) => bestF1[b]! - bestF1[a]! || a - b);
+  return order.slice(0, count).map((c) => ({
+    concept: names?.[c] ?? `concept ${c}`,
+    f1: bestF1[c]!,
+    latent: bestLatent[c]!,
+  }));
 }
 
 /** Inference codes and raw-unit reconstructions of all rows, a chunk at a time. */

@@ -87,7 +87,7 @@ async function openRunData(
   const { epochs } = recorded;
   if (epochs === null)
     return { source, train: spec.train, record: { ...spec.train, data: { activations: recorded } } };
-  const steps = Math.max(1, Math.ceil((epochs * source.dataset.rows) / spec.train.batchSize));
+  const steps = Math.max(1, Math.ceil((epochs * source.plan.rows) / spec.train.batchSize));
   const { steps: _derived, ...asked } = spec.train;
   return { source, train: { ...spec.train, steps }, record: { ...asked, data: { activations: recorded } } };
 }

@@ -62,22 +62,6 @@ test("bad options fail with a message that names the option, the value and what 
   assert.match(unknown.stderr, /nonsense/);
 });
 
-test("cosae demo prints one row per score family and writes its figures", () => {
-  const out = join(dir(), "demo");
-  const r = cosae("demo", "--out", out, "--steps", "15");
-  assert.equal(r.code, 0, r.stderr);
-  for (const family of ["inner", "cosine", "blend", "blend-feature"]) {
-    assert.match(r.stdout, new RegExp(`^${family}\\s+\\d\\.\\d{4}\\s`, "m"), `a row for ${family}`);
-  }
-  const results = JSON.parse(readFileSync(join(out, "demo-results.json"), "utf8"));
-  assert.equal(results.results.length, 4);
-  for (const { report } of results.results) {
-    assert.ok(Number.isFinite(report.fvu) && report.fvu > 0, `FVU ${report.fvu}`);
-    assert.ok(Math.abs(report.l0 - 8) < 8, `L0 ${report.l0}`);
-    assert.ok(report.decoderMatch.mmcs > 0 && report.decoderMatch.mmcs <= 1);
-  }
-});
-
 test("the help the README points to lists every option with its default", () => {
   const train = cosae("help", "train");
   assert.equal(train.code, 0);
@@ -92,8 +76,10 @@ test("the help the README points to lists every option with its default", () => 
     assert.ok(train.stdout.includes(option), `help train mentions ${option}`);
   }
   assert.match(train.stdout, /--lr\s+.*\[default: auto\]/);
-  const demo = cosae("demo", "--help");
-  assert.equal(demo.code, 0);
-  assert.match(demo.stdout, /--decode plain\|equivariant/);
-  assert.match(demo.stdout, /--scores/);
+  const compare = cosae("compare", "--help");
+  assert.equal(compare.code, 0);
+  for (const option of ["--families", "--ks", "--targetFvu", "--evalTokens", "--data", "--hook"]) {
+    assert.ok(compare.stdout.includes(option), `compare --help mentions ${option}`);
+  }
+  assert.match(cosae("help", "eval").stdout, /--evalTokens/);
 });

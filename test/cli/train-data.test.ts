@@ -73,6 +73,7 @@ test("cosae train --data trains from a shard folder, and --resume gives the unin
       chunkRows: 256,
       nonFinite: "error",
       epochs: null,
+      holdOut: 0,
       rows: ROWS,
       d: D,
     },

@@ -252,6 +252,7 @@ test("validateRunSpec reads data.activations with defaults, and names bad option
     chunkRows: 8192,
     nonFinite: "error",
     epochs: null,
+    holdOut: 0,
     rows: null,
     d: null,
   });

@@ -1,5 +1,5 @@
 import type { SyntheticDataset } from "../data/synthetic.js";
-import type { EvalSet } from "../evaluation/evaluate.js";
+import type { EvalSet } from "./evaluate.js";
 
 /** Held-out synthetic tokens with their ground truth: the true features are both the concepts and the directions. */
 export function syntheticEvalSet(dataset: SyntheticDataset, tokens: number): EvalSet {

@@ -1,0 +1,260 @@
+import { existsSync } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import type { CompareResults, CompareSection } from "../compare/compare-results.js";
+import { matchedTable, runsTable } from "../compare/compare-tables.js";
+import { defaultFamilies, parseFamilies } from "../compare/families.js";
+import { measureInfo } from "../compare/measures.js";
+import { runCompareSection } from "../compare/run-compare.js";
+import { activationSection, type SectionData, syntheticSection } from "../compare/section-data.js";
+import { conceptGroups, parseConceptGroups } from "../concepts/concept-bank.js";
+import { MANIFEST_FILE, readActivationManifest } from "../data/activation-manifest.js";
+import { harvest } from "../data/harvest.js";
+import { writeFileAtomic, writeJsonAtomic } from "../io/atomic-write.js";
+import type { Kernels } from "../kernels/kernels.js";
+import { renderCompareReport } from "../report/compare-report.js";
+import { loadTransformer } from "../transformer/load-model.js";
+import { chooseKernels } from "./kernels.js";
+import { formatRate, ProgressBar } from "./progress.js";
+
+export const compareHelp = `cosae compare [data] [--out DIR] [--families a,b,...] [--k K] [--ks k1,k2,...] [options]
+
+The paper's comparison at matched reconstruction (DESIGN §4). Trains each score
+family at each k with the same data order and seed, evaluates every SAE on
+held-out tokens (FVU, L0, dead, α, slot share by norm, norm detectors, concept
+alignment; MMCS on synthetic data; the spliced loss when the model is known),
+interpolates every measure at the target FVU, and prints one table per dataset.
+Writes DIR/compare-results.json (every figure) and DIR/report.html (plots; no
+network needed to view it). Finished runs in DIR are reused, unfinished ones resumed.
+
+Data (one of):
+  (none)                     the built-in synthetic default (ground truth known)
+  --data A,B,...             activation datasets (shard folders with token ids for concepts)
+  --model M --text T --hook H1,H2,...
+                             harvest the hooks from model M over corpus T into
+                             DIR/activations/<hook> (kept and reused), then compare on each
+
+Options:
+  --families LIST   default ${defaultFamilies.join(",")}
+                    (<score>[-equivariant][-equalize])
+  --k K             the configured k; the target FVU is inner's at this k (default 8)
+  --ks LIST         the k grid (default K/2,K,2K, then halved or doubled, up to
+                    3 more runs per family, until the family's FVUs bracket the target)
+  --targetFvu F     match at this FVU instead
+  --m M             latents (default 1024)
+  --steps N         steps per run (default 1000)
+  --batchSize B     tokens per step (default 1024)
+  --lr LR           peak learning rate (default 3e-3)
+  --seed S          seed of every run (default 0)
+  --evalTokens N    held-out tokens (synthetic: a separate stream, default 16384;
+                    activations: the last N rows, whole sequences, default 32768)
+  --concepts LIST   concept groups for real text (default ${conceptGroups.join(",")};
+                    docs/concepts.md)
+  --contextLength N, --maxTokens N   harvest options (default 256, whole corpus)
+  --out DIR         default runs/compare
+  --threads N       compute threads (0: every core)`;
+
+export async function compareCommand(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      data: { type: "string" },
+      model: { type: "string" },
+      text: { type: "string" },
+      hook: { type: "string" },
+      families: { type: "string", default: defaultFamilies.join(",") },
+      k: { type: "string", default: "8" },
+      ks: { type: "string" },
+      targetFvu: { type: "string" },
+      m: { type: "string", default: "1024" },
+      steps: { type: "string", default: "1000" },
+      batchSize: { type: "string", default: "1024" },
+      lr: { type: "string", default: "3e-3" },
+      seed: { type: "string", default: "0" },
+      evalTokens: { type: "string" },
+      contextLength: { type: "string", default: "256" },
+      maxTokens: { type: "string" },
+      out: { type: "string", default: "runs/compare" },
+      concepts: { type: "string", default: conceptGroups.join(",") },
+      threads: { type: "string", default: "0" },
+    },
+    strict: true,
+  });
+  const int = (name: keyof typeof values, min = 1): number => {
+    const v = Number(values[name]);
+    if (!(Number.isInteger(v) && v >= min))
+      throw new Error(`--${name}: expected an integer ≥ ${min}, got "${values[name]}"`);
+    return v;
+  };
+  const families = parseFamilies(values.families!);
+  const conceptGroupList = parseConceptGroups(values.concepts!);
+  const baseK = int("k");
+  const ks =
+    values.ks === undefined ? [...new Set([Math.max(1, baseK >> 1), baseK, 2 * baseK])] : parseKs(values.ks);
+  if (values.targetFvu === undefined && !ks.includes(baseK))
+    throw new Error(`--ks ${ks.join(",")} must include --k ${baseK}, whose inner FVU is the target`);
+  const targetFvu = values.targetFvu === undefined ? null : Number(values.targetFvu);
+  if (targetFvu !== null && !(targetFvu > 0 && targetFvu < 1))
+    throw new Error(`--targetFvu: expected a number in (0, 1), got "${values.targetFvu}"`);
+  const lr = Number(values.lr);
+  if (!(lr > 0)) throw new Error(`--lr: expected a positive number, got "${values.lr}"`);
+  const training = {
+    m: int("m"),
+    steps: int("steps"),
+    batchSize: int("batchSize"),
+    lr,
+    seed: int("seed", 0),
+    logEvery: 10,
+  };
+  if (Math.max(...ks) > training.m) throw new Error(`--ks: k = ${Math.max(...ks)} exceeds m = ${training.m}`);
+  const harvestAsked = [values.model, values.text, values.hook].some((v) => v !== undefined);
+  if (harvestAsked && values.data !== undefined)
+    throw new Error("give --data, or --model with --text and --hook, not both");
+  if (harvestAsked && (values.text === undefined || values.hook === undefined || values.model === undefined))
+    throw new Error("harvesting needs --model, --text and --hook together");
+  const out = values.out!;
+
+  const kernels = await chooseKernels(int("threads", 0));
+  const started = performance.now();
+  try {
+    const dataPaths = harvestAsked
+      ? await harvestHooks(values.model!, values.text!, splitList(values.hook!), out, {
+          contextLength: int("contextLength", 2),
+          maxTokens: values.maxTokens === undefined ? null : int("maxTokens"),
+          kernels,
+        })
+      : values.data === undefined
+        ? null
+        : splitList(values.data);
+    const evalTokens = values.evalTokens === undefined ? null : int("evalTokens");
+    const sections: CompareSection[] = [];
+    const openSection = async (path: string | null): Promise<SectionData> =>
+      path === null
+        ? syntheticSection({}, evalTokens ?? 16384)
+        : activationSection(path, {
+            heldOut: evalTokens ?? 32768,
+            model: values.model ?? null,
+            concepts: { groups: conceptGroupList },
+            kernels,
+          });
+    const bars = new Map<string, ProgressBar>();
+    for (const path of dataPaths ?? [null]) {
+      const section = await openSection(path);
+      process.stderr.write(`\n${section.title}: ${section.data}\n`);
+      const result = await runCompareSection(section, join(out, section.slug), {
+        families,
+        ks,
+        extendKs: values.ks === undefined,
+        baseK,
+        targetFvu,
+        training,
+        kernels,
+        onMetrics: (label, m, steps) => {
+          if (!bars.has(label)) bars.set(label, new ProgressBar(label, steps));
+          bars.get(label)!.update(m);
+        },
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      sections.push(result);
+      process.stdout.write(`\n${sectionText(result)}\n`);
+    }
+    const results: CompareResults = {
+      createdBy: `cosae compare ${argv.join(" ")}`.trim(),
+      createdAt: new Date().toISOString(),
+      settings: {
+        ...training,
+        ks,
+        baseK,
+        evalTokens: evalTokens ?? (dataPaths ? 32768 : 16384),
+        kernels: kernels.name,
+      },
+      families,
+      measures: measureInfo,
+      sections,
+      seconds: (performance.now() - started) / 1000,
+    };
+    await writeJsonAtomic(join(out, "compare-results.json"), results);
+    await writeFileAtomic(join(out, "report.html"), renderCompareReport(results));
+    process.stdout.write(
+      `\n${results.seconds.toFixed(0)} s on ${kernels.name}; wrote ${join(out, "compare-results.json")} and ${join(out, "report.html")}\n`,
+    );
+  } finally {
+    await kernels.dispose();
+  }
+}
+
+function splitList(list: string): string[] {
+  return list
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}
+
+function parseKs(list: string): number[] {
+  const ks = splitList(list).map(Number);
+  if (ks.length === 0 || ks.some((k) => !(Number.isInteger(k) && k >= 1)))
+    throw new Error(`--ks: expected positive integers separated by commas, got "${list}"`);
+  return [...new Set(ks)].sort((a, b) => a - b);
+}
+
+/** The section's matched table, its runs and its notes, as printed. */
+function sectionText(s: CompareSection): string {
+  return [
+    `${s.title} — matched at FVU ${s.targetFvu.toFixed(4)} (${s.targetFrom})`,
+    matchedTable(s, measureInfo),
+    "",
+    "all runs:",
+    runsTable(s.runs),
+    ...s.notes,
+  ].join("\n");
+}
+
+/**
+ * Harvests the hooks not yet complete under `<out>/activations/<hook>` in one
+ * pass (resuming a partial one), and returns the folders.
+ */
+async function harvestHooks(
+  modelPath: string,
+  text: string,
+  hooks: string[],
+  out: string,
+  options: { contextLength: number; maxTokens: number | null; kernels: Kernels },
+): Promise<string[]> {
+  const outputs = hooks.map((hook) => ({ hook, folder: join(out, "activations", hook) }));
+  const complete = async (folder: string) =>
+    existsSync(join(folder, MANIFEST_FILE)) && (await readActivationManifest(folder)).complete;
+  const todo = [];
+  for (const o of outputs) if (!(await complete(o.folder))) todo.push(o);
+  if (todo.length > 0) {
+    // One pass for every missing hook: resumed when all were started together, else begun afresh.
+    const resume = todo.every((o) => existsSync(join(o.folder, MANIFEST_FILE)));
+    if (!resume) for (const o of todo) await rm(o.folder, { recursive: true, force: true });
+    const model = await loadTransformer(modelPath);
+    const bar = new ProgressBar("harvest", 1);
+    const r = await harvest({
+      model,
+      modelPath,
+      text,
+      outputs: todo,
+      contextLength: options.contextLength,
+      batchTokens: 8192,
+      maxRows: options.maxTokens,
+      skipBos: true,
+      shardRows: 65536,
+      dtype: "f32",
+      fileFormat: "safetensors",
+      resume,
+      kernels: options.kernels,
+      onProgress: (p) =>
+        bar.show(
+          options.maxTokens === null ? p.documentsDone / p.documents : p.totalRows / options.maxTokens,
+          `${p.totalRows} rows, ${formatRate(p.tokensPerSecond)} tok/s`,
+        ),
+    });
+    process.stderr.write(
+      `harvested ${todo.map((o) => o.hook).join(", ")}: ${r.tokens} tokens in ${r.seconds.toFixed(1)} s\n`,
+    );
+  }
+  return outputs.map((o) => o.folder);
+}

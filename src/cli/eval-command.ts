@@ -1,0 +1,114 @@
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { reportTable } from "../compare/compare-tables.js";
+import { activationSection, type SectionData, syntheticSection } from "../compare/section-data.js";
+import { conceptGroups, parseConceptGroups } from "../concepts/concept-bank.js";
+import { type EvalReport, evaluateSae } from "../evaluation/evaluate.js";
+import { writeJsonAtomic } from "../io/atomic-write.js";
+import { readSaeFolder } from "../io/sae-folder.js";
+import { chooseKernels } from "./kernels.js";
+
+export const evalHelp = `cosae eval SAE [SAE ...] [--data PATH] [--evalTokens N] [--model M] [--concepts LIST] [--json FILE]
+
+Evaluates SAE folders on held-out tokens with every measure of DESIGN §4 and
+prints one row per SAE: FVU, L0, dead, α, concept alignment, norm-correlated
+latents and norm detectors, slot share of the highest-norm tokens, and — when
+the activations name their model and hook (or --model is given) — the spliced
+loss: loss added and fraction recovered against zero-ablation.
+
+  --data PATH       an activation dataset; the held-out set is its last N rows
+                    (whole sequences), which training skips with --holdOut N.
+                    Without --data: the synthetic default's held-out stream.
+  --evalTokens N    default 32768 (activations) or 16384 (synthetic)
+  --model M         the model for the spliced loss (default: the dataset's manifest)
+  --concepts LIST   concept groups for real text (default ${conceptGroups.join(",")})
+  --json FILE       also write every figure as JSON`;
+
+export async function evalCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      data: { type: "string" },
+      evalTokens: { type: "string" },
+      model: { type: "string" },
+      json: { type: "string" },
+      concepts: { type: "string", default: conceptGroups.join(",") },
+      threads: { type: "string", default: "0" },
+    },
+    strict: true,
+  });
+  const groups = parseConceptGroups(values.concepts!);
+  if (positionals.length === 0) throw new Error('eval needs at least one SAE folder; see "cosae help eval"');
+  const evalTokens = values.evalTokens === undefined ? null : Number(values.evalTokens);
+  if (evalTokens !== null && !(Number.isInteger(evalTokens) && evalTokens >= 1))
+    throw new Error(`--evalTokens: expected a positive integer, got "${values.evalTokens}"`);
+  // Read every SAE first: a bad folder fails before any work.
+  const saes = [];
+  for (const folder of positionals) saes.push({ folder, ...(await readSaeFolder(folder)) });
+
+  const kernels = await chooseKernels(Number(values.threads));
+  try {
+    const section: SectionData =
+      values.data === undefined
+        ? syntheticSection({}, evalTokens ?? 16384)
+        : await activationSection(values.data, {
+            heldOut: evalTokens ?? 32768,
+            model: values.model ?? null,
+            concepts: { groups },
+            kernels,
+          });
+    process.stderr.write(`${section.title}: ${section.data}\n`);
+    const rows: { name: string; report: EvalReport }[] = [];
+    for (const { folder, sae } of saes) {
+      if (sae.config.d !== section.d)
+        throw new Error(`${folder}: the SAE has d = ${sae.config.d} but the data has d = ${section.d}`);
+      const overlap = trainingOverlap(folder, values.data, evalTokens ?? 32768);
+      if (overlap) process.stderr.write(`warning: ${overlap}\n`);
+      const report = await evaluateSae(sae, section.evalSet, kernels);
+      if (section.meter) report.splicedLoss = await section.meter.measure(sae);
+      rows.push({ name: folder, report });
+    }
+    process.stdout.write(`${reportTable(rows)}\n${section.notes.map((n) => `${n}\n`).join("")}`);
+    for (const { name, report } of rows) {
+      const l = report.splicedLoss;
+      if (l)
+        process.stdout.write(
+          `${name}: next-token loss clean ${l.clean.toFixed(4)}, spliced ${l.spliced.toFixed(4)}, ` +
+            `zero-ablated ${l.zeroAblated.toFixed(4)} over ${l.tokens} predictions\n`,
+        );
+      const top = report.alignment?.top.slice(0, 5);
+      if (top?.length)
+        process.stdout.write(
+          `${name}: best concepts ${top.map((t) => `${t.concept} (F1 ${t.f1.toFixed(2)}, latent ${t.latent})`).join(", ")}\n`,
+        );
+    }
+    if (values.json)
+      await writeJsonAtomic(values.json, { data: section.data, title: section.title, results: rows });
+  } finally {
+    await kernels.dispose();
+  }
+}
+
+/**
+ * Says when an SAE trained by cosae on this dataset saw some of the held-out
+ * rows (its run.json, beside the sae/ folder, records the dataset and holdOut).
+ */
+function trainingOverlap(saeFolder: string, data: string | undefined, heldOut: number): string | null {
+  const runJson = join(dirname(resolve(saeFolder)), "run.json");
+  if (data === undefined || !existsSync(runJson)) return null;
+  try {
+    const run = JSON.parse(readFileSync(runJson, "utf8")) as {
+      data?: { activations?: { path?: string; holdOut?: number } };
+    };
+    const a = run.data?.activations;
+    if (!a?.path || resolve(a.path) !== resolve(data)) return null;
+    const trainedHoldOut = a.holdOut ?? 0;
+    return trainedHoldOut >= heldOut
+      ? null
+      : `${saeFolder} was trained with holdOut ${trainedHoldOut} on this dataset, so some of the ${heldOut} evaluation rows were training rows`;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,71 @@
+/**
+ * What `cosae compare` measures and writes to compare-results.json; the HTML
+ * report (src/report/) is drawn from this and nothing else.
+ */
+import type { EvalReport } from "../evaluation/evaluate.js";
+
+/** One score family: a training setup that differs from the others only where named. */
+export interface FamilySpec {
+  /** e.g. "inner", "inner-equalize", "cosine-equivariant" */
+  name: string;
+  score: "inner" | "cosine" | "blend" | "blend-feature";
+  decode: "plain" | "equivariant";
+  reweight: "none" | "equalize";
+}
+
+/** One trained SAE and its held-out measures. */
+export interface CompareRun {
+  family: string;
+  k: number;
+  /** the run folder, relative to the compare output folder */
+  runDir: string;
+  /** wall-clock training time, null when a finished run was reused */
+  trainSeconds: number | null;
+  report: EvalReport;
+}
+
+/** The measures interpolated at the target FVU (see matched.ts), by name. */
+export interface MatchedRow {
+  family: string;
+  /** the k at which the family's FVU meets the target (interpolated in log k) */
+  k: number;
+  /** FVU of the family's run closest to the target, minus the target */
+  nearestGap: number;
+  /** true when the target lies between two of the family's runs; false when clamped to the nearest run */
+  bracketed: boolean;
+  measures: Record<string, number | null>;
+}
+
+/** A measure's label and how to show it, shared by the table and the report. */
+export interface MeasureInfo {
+  key: string;
+  label: string;
+  format: "fixed2" | "fixed3" | "fixed4" | "percent" | "count";
+  help: string;
+}
+
+/** One dataset's comparison: all runs on it, and the matched table. */
+export interface CompareSection {
+  /** e.g. "synthetic default" or "stories260K blocks.3.hook_resid_pre" */
+  title: string;
+  /** one line on the data: rows, d, source, held-out tokens */
+  data: string;
+  /** the FVU every family is matched at, and where it came from */
+  targetFvu: number;
+  targetFrom: string;
+  runs: CompareRun[];
+  matched: MatchedRow[];
+  /** what could not be measured on this data, and why */
+  notes: string[];
+}
+
+export interface CompareResults {
+  createdBy: string;
+  createdAt: string;
+  /** training settings shared by every run (m, batchSize, steps, lr, seed, the k list …) */
+  settings: Record<string, unknown>;
+  families: FamilySpec[];
+  measures: MeasureInfo[];
+  sections: CompareSection[];
+  seconds: number;
+}

@@ -1,0 +1,82 @@
+/** The plain-text tables `cosae compare` and `cosae eval` print. */
+import type { EvalReport } from "../evaluation/evaluate.js";
+import { formatMeasure } from "../report/format.js";
+import type { CompareRun, CompareSection, MeasureInfo } from "./compare-results.js";
+import { formatTable } from "./text-table.js";
+
+/**
+ * The paper's table: one row per family, every measure at the target FVU, the
+ * k there, and how far the family's nearest run was from the target (†: the
+ * target lies outside the family's runs, so the nearest run stands in).
+ */
+export function matchedTable(section: CompareSection, measures: readonly MeasureInfo[]): string {
+  const shown = measures.filter((m) => section.matched.some((r) => r.measures[m.key] !== null));
+  const headers = ["family", "k at target", "nearest FVU − target", ...shown.map((m) => m.label)];
+  const body = section.matched.map((r) => [
+    r.family,
+    `${r.k.toFixed(1)}${r.bracketed ? "" : " †"}`,
+    `${r.nearestGap >= 0 ? "+" : ""}${r.nearestGap.toFixed(4)}`,
+    ...shown.map((m) => formatMeasure(r.measures[m.key] ?? null, m.format)),
+  ]);
+  const clamped = section.matched.some((r) => !r.bracketed);
+  return (
+    formatTable(headers, body) +
+    (clamped
+      ? "\n† the target FVU is outside this family's runs: its nearest run is shown, not an interpolation"
+      : "")
+  );
+}
+
+/** One row per SAE with its own measures (no interpolation). */
+export function runsTable(runs: readonly CompareRun[]): string {
+  return reportTable(runs.map((r) => ({ name: `${r.family} k=${r.k}`, report: r.report })));
+}
+
+export function reportTable(rows: readonly { name: string; report: EvalReport }[]): string {
+  const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+  const synthetic = rows.some((r) => r.report.decoderMatch !== null);
+  const spliced = rows.some((r) => r.report.splicedLoss !== null);
+  const headers = [
+    "SAE",
+    "FVU",
+    "L0",
+    "dead",
+    "α (median [q1, q3])",
+    ...(synthetic ? ["MMCS", "recovered"] : []),
+    "aligned",
+    "norm-corr.",
+    "norm det. (slots)",
+    "top-1% slots",
+    "top-10% slots",
+    ...(spliced ? ["loss added", "loss recovered"] : []),
+  ];
+  const body = rows.map(({ name, report: r }) => [
+    name,
+    r.fvu.toFixed(4),
+    r.l0.toFixed(2),
+    pct(r.deadShare),
+    r.alpha === null
+      ? "—"
+      : r.alpha.count === 1
+        ? r.alpha.median.toFixed(3)
+        : `${r.alpha.median.toFixed(3)} [${r.alpha.q1.toFixed(2)}, ${r.alpha.q3.toFixed(2)}]`,
+    ...(synthetic
+      ? [
+          r.decoderMatch ? r.decoderMatch.mmcs.toFixed(3) : "—",
+          r.decoderMatch ? String(r.decoderMatch.recovered) : "—",
+        ]
+      : []),
+    r.alignment ? pct(r.alignment.alignedShare) : "—",
+    String(r.normCorrelated),
+    `${r.normDetectors} (${pct(r.normDetectorSlotShare)})`,
+    pct(r.slotShare.top1Share),
+    pct(r.slotShare.top10Share),
+    ...(spliced
+      ? [
+          r.splicedLoss ? r.splicedLoss.lossAdded.toFixed(4) : "—",
+          r.splicedLoss ? pct(r.splicedLoss.fractionRecovered) : "—",
+        ]
+      : []),
+  ]);
+  return formatTable(headers, body);
+}

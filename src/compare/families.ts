@@ -1,0 +1,57 @@
+/**
+ * Score families of a comparison, named `<score>[-equivariant][-equalize]`:
+ * `cosine-equivariant` is the cosine score with equivariant decoding,
+ * `inner-equalize` the inner product with the paper's gradient-equalising
+ * loss weights. Everything else about the runs is shared.
+ */
+import { decodings, scoreKinds } from "../model/config.js";
+import type { FamilySpec } from "./compare-results.js";
+
+/** The paper's comparison, plus both decodings for cosine and blend-feature (DESIGN §2). */
+export const defaultFamilies = [
+  "inner",
+  "inner-equalize",
+  "cosine",
+  "cosine-equivariant",
+  "blend",
+  "blend-feature",
+  "blend-feature-equivariant",
+];
+
+export function parseFamily(name: string): FamilySpec {
+  let rest = name.trim();
+  let reweight: FamilySpec["reweight"] = "none";
+  let decode: FamilySpec["decode"] = "plain";
+  if (rest.endsWith("-equalize")) {
+    reweight = "equalize";
+    rest = rest.slice(0, -"-equalize".length);
+  }
+  for (const d of decodings) {
+    if (d !== "plain" && rest.endsWith(`-${d}`)) {
+      decode = d;
+      rest = rest.slice(0, -(d.length + 1));
+    }
+  }
+  const score = scoreKinds.find((s) => s === rest);
+  if (score === undefined) {
+    throw new Error(
+      `unknown family "${name}": expected <score>[-equivariant][-equalize] with score one of ${scoreKinds.join(", ")}`,
+    );
+  }
+  return { name: name.trim(), score, decode, reweight };
+}
+
+/** Families from a comma-separated list, each once. */
+export function parseFamilies(list: string): FamilySpec[] {
+  const out = list
+    .split(",")
+    .filter((s) => s.trim() !== "")
+    .map(parseFamily);
+  const names = new Set<string>();
+  for (const f of out) {
+    if (names.has(f.name)) throw new Error(`family "${f.name}" is listed twice`);
+    names.add(f.name);
+  }
+  if (out.length === 0) throw new Error("no families given");
+  return out;
+}

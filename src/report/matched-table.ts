@@ -1,0 +1,68 @@
+/** The paper's table: one row per family, every measure interpolated at the target FVU. */
+import type { CompareResults, CompareSection } from "../compare/compare-results.js";
+import { familyCell } from "./family-cell.js";
+import { fixed, formatMeasure, isMissing, signed } from "./format.js";
+import { tag, textTag } from "./html.js";
+import type { FamilyStyles } from "./palette.js";
+
+/** The mark on a family whose target FVU lies outside its runs. */
+export const NOT_BRACKETED = "†";
+
+const K_HELP = "the k at which the family's FVU meets the target, interpolated in log k";
+const GAP_HELP = "FVU of the family's run closest to the target, minus the target";
+
+export function matchedTable(results: CompareResults, section: CompareSection, styles: FamilyStyles): string {
+  if (section.matched.length === 0) return `<p class="note">No matched rows in this section.</p>`;
+  // A measure no family has here (MMCS on real text, spliced loss without a model) is left out.
+  const measures = results.measures.filter((m) => section.matched.some((r) => !isMissing(r.measures[m.key])));
+  const head = [
+    tag("th", { class: "left", scope: "col" }, "Family"),
+    tag("th", { title: K_HELP, scope: "col" }, "k at target"),
+    tag("th", { title: GAP_HELP, scope: "col" }, "nearest FVU − target"),
+    ...measures.map((m) => textTag("th", { title: m.help, scope: "col" }, m.label)),
+  ].join("");
+  const body = section.matched
+    .map((row) => {
+      const mark = row.bracketed
+        ? ""
+        : tag(
+            "sup",
+            { class: "mark", title: "target outside this family's runs: clamped to the nearest run" },
+            NOT_BRACKETED,
+          );
+      const cellsHtml = [
+        tag("th", { class: "left", scope: "row" }, familyCell(row.family, styles, results.families, mark)),
+        textTag("td", { class: "num" }, fixed(row.k, 1)),
+        textTag("td", { class: "num" }, signed(row.nearestGap, 4)),
+        ...measures.map((m) => textTag("td", { class: "num" }, formatMeasure(row.measures[m.key], m.format))),
+      ].join("");
+      return tag("tr", { class: row.bracketed ? undefined : "extrapolated" }, cellsHtml);
+    })
+    .join("\n");
+  const footnote = section.matched.some((r) => !r.bracketed)
+    ? tag(
+        "p",
+        { class: "footnote" },
+        `<sup>${NOT_BRACKETED}</sup> The target FVU lies outside this family's runs, so its values are not ` +
+          "interpolated but clamped to the nearest run; compare them with care (see “nearest FVU − target”).",
+      )
+    : "";
+  const help = tag(
+    "dl",
+    { class: "measure-help" },
+    ...[
+      ["k at target", K_HELP],
+      ["nearest FVU − target", GAP_HELP],
+      ...measures.map((m) => [m.label, m.help]),
+    ].map(([label, text]) => tag("div", {}, textTag("dt", {}, label!), textTag("dd", {}, text!))),
+  );
+  return (
+    tag(
+      "div",
+      { class: "table-wrap" },
+      tag("table", { class: "data matched" }, tag("thead", {}, tag("tr", {}, head)), tag("tbody", {}, body)),
+    ) +
+    footnote +
+    help
+  );
+}

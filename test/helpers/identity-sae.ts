@@ -1,0 +1,30 @@
+import type { SaeConfig } from "../../src/model/config.js";
+import { allocateParams, type Sae } from "../../src/model/sae.js";
+
+/**
+ * An SAE that reconstructs exactly: latents ±e_i with the inner score and
+ * τ = 0, so z = (max(x_i, 0), max(−x_i, 0)) and x̂ = x.
+ */
+export function identitySae(d: number): Sae {
+  const config: SaeConfig = {
+    d,
+    m: 2 * d,
+    k: d,
+    score: "inner",
+    activation: "batchtopk",
+    decode: "plain",
+    alphaInit: 0.5,
+    eps: 1e-6,
+  };
+  const params = allocateParams(config);
+  for (let i = 0; i < d; i++) {
+    for (const [j, sign] of [
+      [i, 1],
+      [d + i, -1],
+    ] as const) {
+      params.encoder[j * d + i] = sign;
+      params.decoder[j * d + i] = sign;
+    }
+  }
+  return { config, params, constants: { scale: 1, nu: 1, threshold: 0 } };
+}

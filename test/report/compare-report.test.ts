@@ -1,0 +1,115 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { renderCompareReport } from "../../src/report/compare-report.js";
+import { escapeHtml } from "../../src/report/html.js";
+import { NOT_BRACKETED } from "../../src/report/matched-table.js";
+import { compareFixture, fixtureFamilies } from "./compare-fixture.js";
+
+const html = renderCompareReport(compareFixture());
+
+const count = (text: string, needle: string) => text.split(needle).length - 1;
+
+/** The HTML of each matched table, in document order. */
+function matchedTables(doc: string): string[] {
+  return [...doc.matchAll(/<table class="data matched">([\s\S]*?)<\/table>/g)].map((m) => m[1]!);
+}
+
+test("the report is one complete HTML document", () => {
+  assert.ok(html.startsWith("<!DOCTYPE html>"));
+  assert.match(html, /<html lang="en">/);
+  assert.match(html, /<meta charset="utf-8">/);
+  assert.match(html, /<title>[^<]+<\/title>/);
+  assert.match(html, /<style>[\s\S]+<\/style>/);
+  assert.ok(html.trimEnd().endsWith("</html>"));
+  assert.equal(count(html, "<body>"), 1);
+  assert.equal(count(html, "</body>"), 1);
+});
+
+test("the report fetches nothing", () => {
+  assert.doesNotMatch(html, /https?:\/\//);
+  assert.doesNotMatch(html, /<link/i);
+  assert.doesNotMatch(html, /\ssrc=/i);
+  assert.doesNotMatch(html, /<script/i);
+  assert.doesNotMatch(html, /@import|url\(/i);
+});
+
+test("strings from the results are escaped", () => {
+  assert.ok(!html.includes("<script>alert(1)</script>"));
+  assert.ok(html.includes("stories260K &lt;script&gt;alert(1)&lt;/script&gt;"));
+  assert.ok(html.includes("&lt;img&gt; &amp; co"));
+  assert.ok(!html.includes("<img"));
+  assert.ok(html.includes("a &amp; b"));
+  assert.ok(html.includes("are not measured &lt;on text&gt;</li>"));
+  assert.equal(escapeHtml(`<a href="x">'&'</a>`), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+});
+
+test("header: dates, author, settings and total time", () => {
+  assert.ok(html.includes("2026-06-20T10:11:12.000Z"));
+  assert.ok(html.includes("cosae 0.1.0"));
+  assert.match(html, /<dt>batchSize<\/dt><dd>1024<\/dd>/);
+  assert.match(html, /<dt>ks<\/dt><dd>16, 32, 64<\/dd>/);
+  assert.ok(html.includes("12 min 34 s"));
+});
+
+test("every family appears, in a table and in the plots", () => {
+  for (const f of fixtureFamilies) {
+    assert.ok(html.includes(`<span class="family">${f}</span>`), f);
+    assert.ok(html.includes(`>${f}</text>`) || html.includes(`>${f} (k=`), `${f} in a plot`);
+  }
+});
+
+test("one svg per plot: five in the section with α, four without", () => {
+  assert.equal(count(html, "<svg"), 9);
+  const [first, second] = html.split('id="section-2"');
+  assert.equal(count(first!, "<svg"), 5);
+  assert.equal(count(second!, "<svg"), 4);
+  assert.ok(second!.includes("No family in this section learns α"));
+  assert.equal(count(html, "</svg>"), 9);
+});
+
+test("the matched table has one row per family and marks the clamped one", () => {
+  const fixture = compareFixture();
+  const tables = matchedTables(html);
+  assert.equal(tables.length, 2);
+  tables.forEach((t, i) => {
+    const body = t.split("<tbody>")[1]!;
+    assert.equal(count(body, "<tr"), fixture.sections[i]!.matched.length);
+    const rows = body.split("</tr>").filter((r) => r.includes("<tr"));
+    // The last row of each section is not bracketed in the fixture.
+    rows.forEach((r, j) => {
+      const clamped = j === rows.length - 1;
+      assert.equal(r.includes(`class="extrapolated"`), clamped);
+      assert.equal(r.includes(`>${NOT_BRACKETED}</sup>`), clamped);
+    });
+  });
+  assert.ok(html.includes("clamped to the nearest run"));
+});
+
+test("NaN and null show a dash; columns that are null throughout are left out", () => {
+  const [synthetic, stories] = matchedTables(html);
+  // top-1% slots is NaN for the second family
+  const second = synthetic!.split("<tbody>")[1]!.split("</tr>")[1]!;
+  assert.ok(second.includes('<td class="num">—</td>'));
+  // α is null for inner
+  const first = synthetic!.split("<tbody>")[1]!.split("</tr>")[0]!;
+  assert.ok(first.includes('<td class="num">—</td>'));
+  assert.ok(synthetic!.includes(">MMCS</th>"));
+  assert.ok(!stories!.includes(">MMCS</th>"));
+  assert.ok(stories!.includes(">loss added</th>"));
+  assert.ok(!synthetic!.includes(">loss added</th>"));
+});
+
+test("help texts are column tooltips and a legend", () => {
+  assert.ok(html.includes(`<th title="true features with cosine ≥ 0.9" scope="col">recovered</th>`));
+  assert.ok(html.includes(`<dt>recovered</dt><dd>true features with cosine ≥ 0.9</dd>`));
+});
+
+test("the all-runs table lists every run, spliced loss only where measured", () => {
+  const runs = [...html.matchAll(/<table class="data runs">([\s\S]*?)<\/table>/g)].map((m) => m[1]!);
+  assert.equal(runs.length, 2);
+  assert.equal(count(runs[0]!.split("<tbody>")[1]!, "<tr"), 12);
+  assert.equal(count(runs[1]!.split("<tbody>")[1]!, "<tr"), 9);
+  assert.ok(runs[0]!.includes(">MMCS</th>") && !runs[0]!.includes(">loss added</th>"));
+  assert.ok(runs[1]!.includes(">loss added</th>") && !runs[1]!.includes(">MMCS</th>"));
+  assert.equal(count(html, `<details class="concepts">`), 2);
+});
