@@ -108,26 +108,33 @@ export async function compareCommand(argv: string[]): Promise<void> {
     logEvery: 10,
   };
   if (Math.max(...ks) > training.m) throw new Error(`--ks: k = ${Math.max(...ks)} exceeds m = ${training.m}`);
-  const harvestAsked = [values.model, values.text, values.hook].some((v) => v !== undefined);
+  // --text and --hook ask for a harvest; --model alone names the model for the spliced loss of --data.
+  const harvestAsked = values.text !== undefined || values.hook !== undefined;
   if (harvestAsked && values.data !== undefined)
     throw new Error("give --data, or --model with --text and --hook, not both");
   if (harvestAsked && (values.text === undefined || values.hook === undefined || values.model === undefined))
     throw new Error("harvesting needs --model, --text and --hook together");
+  if (values.model !== undefined && !harvestAsked && values.data === undefined)
+    throw new Error("--model needs --text and --hook (to harvest) or --data (for the spliced loss)");
+  const harvestOptions = {
+    contextLength: int("contextLength", 2),
+    maxTokens: values.maxTokens === undefined ? null : int("maxTokens"),
+  };
+  const evalTokens = values.evalTokens === undefined ? null : int("evalTokens");
+  const threads = int("threads", 0);
   const out = values.out!;
 
-  const kernels = await chooseKernels(int("threads", 0));
+  const kernels = await chooseKernels(threads);
   const started = performance.now();
   try {
     const dataPaths = harvestAsked
       ? await harvestHooks(values.model!, values.text!, splitList(values.hook!), out, {
-          contextLength: int("contextLength", 2),
-          maxTokens: values.maxTokens === undefined ? null : int("maxTokens"),
+          ...harvestOptions,
           kernels,
         })
       : values.data === undefined
         ? null
         : splitList(values.data);
-    const evalTokens = values.evalTokens === undefined ? null : int("evalTokens");
     const sections: CompareSection[] = [];
     const openSection = async (path: string | null): Promise<SectionData> =>
       path === null

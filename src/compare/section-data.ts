@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import type { ConceptBankOptions } from "../concepts/concept-bank.js";
+import { validateActivationDataConfig } from "../data/activation-data-config.js";
 import { ActivationDataset } from "../data/activation-dataset.js";
 import { type SyntheticConfig, SyntheticDataset } from "../data/synthetic.js";
 import { loadActivationEvalSet } from "../evaluation/activation-eval-set.js";
@@ -94,16 +95,10 @@ export async function activationSection(
     d: dataset.d,
     evalSet: loaded.set,
     runData: {
-      activations: {
-        path: dataset.path,
-        holdOut: options.heldOut,
-        bufferMiB: 256,
-        chunkRows: 8192,
-        nonFinite: "error",
-        epochs: null,
-        rows: null,
-        d: null,
-      },
+      activations: validateActivationDataConfig(
+        { path: dataset.path, holdOut: options.heldOut },
+        dataset.path,
+      ),
     },
     meter,
     notes,

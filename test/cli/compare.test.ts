@@ -155,6 +155,8 @@ test("bad compare and eval input is refused before any work", () => {
     [["--concepts", "pos,colour"], /unknown concept group "colour"/],
     [["--text", corpusPath], /harvesting needs --model, --text and --hook together/],
     [["--data", "x", "--hook", "blocks.1.hook_resid_pre"], /not both/],
+    [["--model", stories260kBin], /--model needs --text and --hook \(to harvest\) or --data/],
+    [["--evalTokens", "0"], /--evalTokens: expected an integer ≥ 1, got "0"/],
   ] as const) {
     const r = cosae("compare", "--out", out, ...args);
     assert.equal(r.code, 1, args.join(" "));
