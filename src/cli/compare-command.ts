@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { CompareResults, CompareSection } from "../compare/compare-results.js";
 import { matchedTable, runsTable } from "../compare/compare-tables.js";
@@ -9,14 +9,22 @@ import { measureInfo } from "../compare/measures.js";
 import { runCompareSection } from "../compare/run-compare.js";
 import { activationSection, type SectionData, syntheticSection } from "../compare/section-data.js";
 import { conceptGroups, parseConceptGroups } from "../concepts/concept-bank.js";
-import { MANIFEST_FILE, readActivationManifest } from "../data/activation-manifest.js";
+import { splitList } from "../config/fields.js";
+import {
+  type ActivationDType,
+  type ActivationFileFormat,
+  MANIFEST_FILE,
+  readActivationManifest,
+} from "../data/activation-manifest.js";
 import { harvest } from "../data/harvest.js";
 import { writeFileAtomic, writeJsonAtomic } from "../io/atomic-write.js";
 import type { Kernels } from "../kernels/kernels.js";
 import { renderCompareReport } from "../report/compare-report.js";
+import type { LlamaModel } from "../transformer/llama.js";
 import { loadTransformer } from "../transformer/load-model.js";
+import { harvestFields, harvestProgress } from "./harvest-command.js";
 import { chooseKernels } from "./kernels.js";
-import { formatRate, ProgressBar } from "./progress.js";
+import { ProgressBar } from "./progress.js";
 
 export const compareHelp = `cosae compare [data] [--out DIR] [--families a,b,...] [--k K] [--ks k1,k2,...] [options]
 
@@ -73,7 +81,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
       lr: { type: "string", default: "3e-3" },
       seed: { type: "string", default: "0" },
       evalTokens: { type: "string" },
-      contextLength: { type: "string", default: "256" },
+      contextLength: { type: "string", default: String(harvestFields.contextLength.default) },
       maxTokens: { type: "string" },
       out: { type: "string", default: "runs/compare" },
       concepts: { type: "string", default: conceptGroups.join(",") },
@@ -124,6 +132,13 @@ export async function compareCommand(argv: string[]): Promise<void> {
   const threads = int("threads", 0);
   const out = values.out!;
 
+  // One model per path, however many datasets and the harvest use it.
+  const models = new Map<string, Promise<LlamaModel>>();
+  const loadModel = (path: string): Promise<LlamaModel> => {
+    const key = resolve(path);
+    if (!models.has(key)) models.set(key, loadTransformer(path));
+    return models.get(key)!;
+  };
   const kernels = await chooseKernels(threads);
   const started = performance.now();
   try {
@@ -131,6 +146,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
       ? await harvestHooks(values.model!, values.text!, splitList(values.hook!), out, {
           ...harvestOptions,
           kernels,
+          loadModel,
         })
       : values.data === undefined
         ? null
@@ -142,6 +158,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
         : activationSection(path, {
             heldOut: evalTokens ?? 32768,
             model: values.model ?? null,
+            loadModel,
             concepts: { groups: conceptGroupList },
             kernels,
           });
@@ -191,13 +208,6 @@ export async function compareCommand(argv: string[]): Promise<void> {
   }
 }
 
-function splitList(list: string): string[] {
-  return list
-    .split(",")
-    .map((s) => s.trim())
-    .filter((s) => s.length > 0);
-}
-
 function parseKs(list: string): number[] {
   const ks = splitList(list).map(Number);
   if (ks.length === 0 || ks.some((k) => !(Number.isInteger(k) && k >= 1)))
@@ -226,7 +236,12 @@ async function harvestHooks(
   text: string,
   hooks: string[],
   out: string,
-  options: { contextLength: number; maxTokens: number | null; kernels: Kernels },
+  options: {
+    contextLength: number;
+    maxTokens: number | null;
+    kernels: Kernels;
+    loadModel: (path: string) => Promise<LlamaModel>;
+  },
 ): Promise<string[]> {
   const outputs = hooks.map((hook) => ({ hook, folder: join(out, "activations", hook) }));
   const complete = async (folder: string) =>
@@ -237,7 +252,7 @@ async function harvestHooks(
     // One pass for every missing hook: resumed when all were started together, else begun afresh.
     const resume = todo.every((o) => existsSync(join(o.folder, MANIFEST_FILE)));
     if (!resume) for (const o of todo) await rm(o.folder, { recursive: true, force: true });
-    const model = await loadTransformer(modelPath);
+    const model = await options.loadModel(modelPath);
     const bar = new ProgressBar("harvest", 1);
     const r = await harvest({
       model,
@@ -245,19 +260,16 @@ async function harvestHooks(
       text,
       outputs: todo,
       contextLength: options.contextLength,
-      batchTokens: 8192,
+      // `cosae harvest`'s defaults for everything compare does not ask
+      batchTokens: harvestFields.batchTokens.default,
       maxRows: options.maxTokens,
-      skipBos: true,
-      shardRows: 65536,
-      dtype: "f32",
-      fileFormat: "safetensors",
+      skipBos: harvestFields.bos.default === "exclude",
+      shardRows: harvestFields.shardRows.default,
+      dtype: harvestFields.dtype.default as ActivationDType,
+      fileFormat: harvestFields.fileFormat.default as ActivationFileFormat,
       resume,
       kernels: options.kernels,
-      onProgress: (p) =>
-        bar.show(
-          options.maxTokens === null ? p.documentsDone / p.documents : p.totalRows / options.maxTokens,
-          `${p.totalRows} rows, ${formatRate(p.tokensPerSecond)} tok/s`,
-        ),
+      onProgress: harvestProgress(bar, options.maxTokens),
     });
     process.stderr.write(
       `harvested ${todo.map((o) => o.hook).join(", ")}: ${r.tokens} tokens in ${r.seconds.toFixed(1)} s\n`,

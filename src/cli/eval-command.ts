@@ -4,9 +4,11 @@ import { parseArgs } from "node:util";
 import { reportTable } from "../compare/compare-tables.js";
 import { activationSection, type SectionData, syntheticSection } from "../compare/section-data.js";
 import { conceptGroups, parseConceptGroups } from "../concepts/concept-bank.js";
+import type { ActivationDataConfig } from "../data/activation-data-config.js";
 import { type EvalReport, evaluateSae } from "../evaluation/evaluate.js";
 import { writeJsonAtomic } from "../io/atomic-write.js";
 import { readSaeFolder } from "../io/sae-folder.js";
+import { validateRunSpec } from "../training/run-folder.js";
 import { chooseKernels } from "./kernels.js";
 
 export const evalHelp = `cosae eval SAE [SAE ...] [--data PATH] [--evalTokens N] [--model M] [--concepts LIST] [--json FILE]
@@ -98,17 +100,14 @@ export async function evalCommand(argv: string[]): Promise<void> {
 function trainingOverlap(saeFolder: string, data: string | undefined, heldOut: number): string | null {
   const runJson = join(dirname(resolve(saeFolder)), "run.json");
   if (data === undefined || !existsSync(runJson)) return null;
+  let activations: ActivationDataConfig | undefined;
   try {
-    const run = JSON.parse(readFileSync(runJson, "utf8")) as {
-      data?: { activations?: { path?: string; holdOut?: number } };
-    };
-    const a = run.data?.activations;
-    if (!a?.path || resolve(a.path) !== resolve(data)) return null;
-    const trainedHoldOut = a.holdOut ?? 0;
-    return trainedHoldOut >= heldOut
-      ? null
-      : `${saeFolder} was trained with holdOut ${trainedHoldOut} on this dataset, so some of the ${heldOut} evaluation rows were training rows`;
+    activations = validateRunSpec(JSON.parse(readFileSync(runJson, "utf8")), runJson).data.activations;
   } catch {
-    return null;
+    return null; // not a cosae run folder: nothing to say
   }
+  if (!activations || resolve(activations.path) !== resolve(data)) return null;
+  return activations.holdOut >= heldOut
+    ? null
+    : `${saeFolder} was trained with holdOut ${activations.holdOut} on this dataset, so some of the ${heldOut} evaluation rows were training rows`;
 }

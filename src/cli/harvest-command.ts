@@ -5,15 +5,16 @@ import {
   fieldHelp,
   flagOptions,
   parseFlagValues,
+  splitList,
   validateFields,
 } from "../config/fields.js";
 import type { ActivationDType, ActivationFileFormat } from "../data/activation-manifest.js";
-import { harvest } from "../data/harvest.js";
+import { type HarvestProgress, harvest } from "../data/harvest.js";
 import { loadTransformer } from "../transformer/load-model.js";
 import { chooseKernels } from "./kernels.js";
 import { formatRate, ProgressBar } from "./progress.js";
 
-const harvestFields = {
+export const harvestFields = {
   model: {
     kind: "string",
     default: null,
@@ -86,10 +87,7 @@ export async function harvestCommand(argv: string[]): Promise<void> {
   const missing = (["model", "text", "hook", "out"] as const).filter((name) => o[name] === null);
   if (missing.length > 0)
     throw new Error(`harvest needs ${missing.map((n) => `--${n}`).join(", ")}; see "cosae help harvest"`);
-  const hooks = String(o.hook)
-    .split(",")
-    .map((h) => h.trim())
-    .filter((h) => h.length > 0);
+  const hooks = splitList(String(o.hook));
   if (new Set(hooks).size !== hooks.length) throw new Error(`--hook names "${o.hook}" repeat a hook`);
   const out = String(o.out);
   const outputs = hooks.map((hook) => ({ hook, folder: hooks.length === 1 ? out : join(out, hook) }));
@@ -115,11 +113,7 @@ export async function harvestCommand(argv: string[]): Promise<void> {
       fileFormat: o.fileFormat as ActivationFileFormat,
       resume: Boolean(o.resume),
       kernels,
-      onProgress: (p) =>
-        bar.show(
-          o.maxTokens === null ? p.documentsDone / p.documents : p.totalRows / Number(o.maxTokens),
-          `${p.totalRows} rows, ${p.documentsDone}/${p.documents} documents, ${formatRate(p.tokensPerSecond)} tok/s`,
-        ),
+      onProgress: harvestProgress(bar, o.maxTokens === null ? null : Number(o.maxTokens)),
     });
     for (const [i, { hook, folder }] of outputs.entries()) {
       process.stdout.write(
@@ -132,4 +126,13 @@ export async function harvestCommand(argv: string[]): Promise<void> {
   } finally {
     await kernels.dispose();
   }
+}
+
+/** Harvest progress on a bar of 1: documents done, or rows against `maxRows` when the harvest stops there. */
+export function harvestProgress(bar: ProgressBar, maxRows: number | null): (p: HarvestProgress) => void {
+  return (p) =>
+    bar.show(
+      maxRows === null ? p.documentsDone / p.documents : p.totalRows / maxRows,
+      `${p.totalRows} rows, ${p.documentsDone}/${p.documents} documents, ${formatRate(p.tokensPerSecond)} tok/s`,
+    );
 }

@@ -2,6 +2,7 @@
 import type { EvalReport } from "../evaluation/evaluate.js";
 import { formatMeasure } from "../report/format.js";
 import type { CompareRun, CompareSection, MeasureInfo } from "./compare-results.js";
+import { presentMeasures } from "./measures.js";
 import { formatTable } from "./text-table.js";
 
 /**
@@ -10,7 +11,7 @@ import { formatTable } from "./text-table.js";
  * target lies outside the family's runs, so the nearest run stands in).
  */
 export function matchedTable(section: CompareSection, measures: readonly MeasureInfo[]): string {
-  const shown = measures.filter((m) => section.matched.some((r) => r.measures[m.key] !== null));
+  const shown = presentMeasures(measures, section.matched);
   const headers = ["family", "k at target", "nearest FVU − target", ...shown.map((m) => m.label)];
   const body = section.matched.map((r) => [
     r.family,

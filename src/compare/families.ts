@@ -4,6 +4,7 @@
  * `inner-equalize` the inner product with the paper's gradient-equalising
  * loss weights. Everything else about the runs is shared.
  */
+import { splitList } from "../config/fields.js";
 import { decodings, scoreKinds } from "../model/config.js";
 import type { FamilySpec } from "./compare-results.js";
 
@@ -43,10 +44,7 @@ export function parseFamily(name: string): FamilySpec {
 
 /** Families from a comma-separated list, each once. */
 export function parseFamilies(list: string): FamilySpec[] {
-  const out = list
-    .split(",")
-    .filter((s) => s.trim() !== "")
-    .map(parseFamily);
+  const out = splitList(list).map(parseFamily);
   const names = new Set<string>();
   for (const f of out) {
     if (names.has(f.name)) throw new Error(`family "${f.name}" is listed twice`);

@@ -4,7 +4,7 @@
  * no model for the spliced loss).
  */
 import type { EvalReport } from "../evaluation/evaluate.js";
-import type { MeasureInfo } from "./compare-results.js";
+import type { MatchedRow, MeasureInfo } from "./compare-results.js";
 
 interface Measure extends MeasureInfo {
   read(report: EvalReport): number | null;
@@ -129,4 +129,12 @@ export function readMeasures(report: EvalReport): Record<string, number | null> 
     out[m.key] = v === null || Number.isNaN(v) ? null : v;
   }
   return out;
+}
+
+/** The measures some matched row has a value for (no MMCS on real text, no spliced loss without a model). */
+export function presentMeasures(
+  measures: readonly MeasureInfo[],
+  rows: readonly Pick<MatchedRow, "measures">[],
+): MeasureInfo[] {
+  return measures.filter((m) => rows.some((r) => Number.isFinite(r.measures[m.key] ?? Number.NaN)));
 }

@@ -15,6 +15,7 @@ import { SplicedLossMeter, spliceSequences } from "../evaluation/spliced-loss.js
 import { syntheticEvalSet } from "../evaluation/synthetic-eval-set.js";
 import type { Kernels } from "../kernels/kernels.js";
 import type { RunSpec } from "../training/run-folder.js";
+import type { LlamaModel } from "../transformer/llama.js";
 import { loadTransformer } from "../transformer/load-model.js";
 
 export interface SectionData {
@@ -55,6 +56,8 @@ export interface ActivationSectionOptions {
   model: string | null;
   concepts: Partial<ConceptBankOptions>;
   kernels: Kernels;
+  /** loads the model (default loadTransformer); a comparison shares one model across its datasets */
+  loadModel?: (path: string) => Promise<LlamaModel>;
 }
 
 export async function activationSection(
@@ -72,7 +75,7 @@ export async function activationSection(
   } else if (!existsSync(modelPath)) {
     notes.push(`spliced loss: not measured (model ${modelPath} not found; pass --model)`);
   } else {
-    const model = await loadTransformer(modelPath);
+    const model = await (options.loadModel ?? loadTransformer)(modelPath);
     if (!model.tokenizer) throw new Error(`${modelPath}: no tokenizer found beside the model`);
     const sequences = spliceSequences(loaded.tokens, model.tokenizer.bosId, dataset.path);
     meter = new SplicedLossMeter(model, hook, sequences, options.kernels);

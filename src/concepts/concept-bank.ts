@@ -1,3 +1,4 @@
+import { splitList } from "../config/fields.js";
 import type { SparseRows } from "../kernels/arrays.js";
 import { ConceptLabels } from "./concept-labels.js";
 import { labelPosTags } from "./pos-tags.js";
@@ -37,10 +38,7 @@ export type ConceptGroup = (typeof conceptGroups)[number];
 
 /** Groups from a comma-separated list (a command-line flag), each known. */
 export function parseConceptGroups(list: string): ConceptGroup[] {
-  const groups = list
-    .split(",")
-    .map((g) => g.trim())
-    .filter((g) => g.length > 0);
+  const groups = splitList(list);
   for (const g of groups) {
     if (!(conceptGroups as readonly string[]).includes(g))
       throw new Error(`--concepts: unknown concept group "${g}" (expected ${conceptGroups.join(", ")})`);

@@ -145,3 +145,11 @@ function editDistance(a: string, b: string): number {
   }
   return prev[b.length]!;
 }
+
+/** The items of a comma-separated flag value ("a, b,,c" → ["a", "b", "c"]): trimmed, empty ones dropped. */
+export function splitList(list: string): string[] {
+  return list
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
+}

@@ -22,15 +22,15 @@ export interface ActivationEvalData {
 export async function loadActivationEvalSet(
   dataset: ActivationDataset,
   heldOut: number,
-  concepts: Partial<ConceptBankOptions> | false = {},
+  concepts: Partial<ConceptBankOptions> = {},
 ): Promise<ActivationEvalData> {
   const start = await heldOutStart(dataset, heldOut);
   const rows = dataset.rows - start;
   const x = await dataset.readRows(start, rows);
   const tokens = dataset.hasTokens ? await dataset.readTokens(start, rows) : null;
-  const vocab = tokens && concepts !== false ? await dataset.vocab() : null;
+  const vocab = tokens ? await dataset.vocab() : null;
   if (!tokens || !vocab) return { set: { x, rows }, start, tokens, conceptGroups: null };
-  const bank = buildConceptBank(tokens, vocab, concepts === false ? {} : concepts);
+  const bank = buildConceptBank(tokens, vocab, concepts);
   const conceptGroups: Record<string, number> = {};
   for (const g of bank.groups) conceptGroups[g] = (conceptGroups[g] ?? 0) + 1;
   return {

@@ -67,6 +67,8 @@ export function spliceSequences(tokens: TokenRows, bosId: number, where: string)
 /** Measures spliced losses of several SAEs on the same sequences; the clean and zero-ablated losses are computed once. */
 export class SplicedLossMeter {
   private baseline: Promise<{ clean: number; zeroAblated: number; tokens: number }> | null = null;
+  /** the hook's width: the d an SAE must have */
+  private readonly width: number;
 
   constructor(
     readonly model: LlamaModel,
@@ -76,13 +78,14 @@ export class SplicedLossMeter {
     /** tokens per forward pass (bounds the logits and activations held at once) */
     readonly batchTokens = 8192,
   ) {
-    if (!model.hooks.some((h) => h.name === hook)) {
+    const info = model.hooks.find((h) => h.name === hook);
+    if (!info)
       throw new Error(`${model.source}: no hook "${hook}"; "cosae inspect ${model.source}" lists them`);
-    }
+    this.width = info.width;
   }
 
   async measure(sae: Sae): Promise<SplicedLoss> {
-    const width = this.model.hooks.find((h) => h.name === this.hook)!.width;
+    const { width } = this;
     if (sae.config.d !== width) {
       throw new Error(`the SAE has d = ${sae.config.d} but hook "${this.hook}" has width ${width}`);
     }
@@ -106,7 +109,7 @@ export class SplicedLossMeter {
 
   private async baselineLosses(): Promise<{ clean: number; zeroAblated: number; tokens: number }> {
     const clean = await this.meanLoss(null);
-    const width = this.model.hooks.find((h) => h.name === this.hook)!.width;
+    const { width } = this;
     const zero = await this.meanLoss(async (value, mask) =>
       scatterRows(value, mask, width, new Float32Array(countOnes(mask) * width)),
     );

@@ -1,7 +1,8 @@
 /** The paper's table: one row per family, every measure interpolated at the target FVU. */
 import type { CompareResults, CompareSection } from "../compare/compare-results.js";
+import { presentMeasures } from "../compare/measures.js";
 import { familyCell } from "./family-cell.js";
-import { fixed, formatMeasure, isMissing, signed } from "./format.js";
+import { fixed, formatMeasure, signed } from "./format.js";
 import { tag, textTag } from "./html.js";
 import type { FamilyStyles } from "./palette.js";
 
@@ -13,8 +14,7 @@ const GAP_HELP = "FVU of the family's run closest to the target, minus the targe
 
 export function matchedTable(results: CompareResults, section: CompareSection, styles: FamilyStyles): string {
   if (section.matched.length === 0) return `<p class="note">No matched rows in this section.</p>`;
-  // A measure no family has here (MMCS on real text, spliced loss without a model) is left out.
-  const measures = results.measures.filter((m) => section.matched.some((r) => !isMissing(r.measures[m.key])));
+  const measures = presentMeasures(results.measures, section.matched);
   const head = [
     tag("th", { class: "left", scope: "col" }, "Family"),
     tag("th", { title: K_HELP, scope: "col" }, "k at target"),

@@ -3,14 +3,19 @@
  * float32 arrays (JS arithmetic is float64, so sums accumulate in float64).
  */
 
+/** 1 / rms of x[o, o + width): 1 / sqrt(mean(x²) + eps), the sum in float64. */
+function inverseRms(x: Float32Array, o: number, width: number, eps: number): number {
+  let ss = 0;
+  for (let i = 0; i < width; i++) ss += x[o + i]! * x[o + i]!;
+  return 1 / Math.sqrt(ss / width + eps);
+}
+
 /** out[t] = x[t] / rms(x[t]) with rms = sqrt(mean(x²) + eps): the RMSNorm before its gain. */
 export function rmsNormalize(x: Float32Array, rows: number, width: number, eps: number): Float32Array {
   const out = new Float32Array(rows * width);
   for (let t = 0; t < rows; t++) {
     const o = t * width;
-    let ss = 0;
-    for (let i = 0; i < width; i++) ss += x[o + i]! * x[o + i]!;
-    const inv = 1 / Math.sqrt(ss / width + eps);
+    const inv = inverseRms(x, o, width, eps);
     for (let i = 0; i < width; i++) out[o + i] = x[o + i]! * inv;
   }
   return out;
@@ -30,9 +35,7 @@ export function rmsNormalizeScaled(
   const out = new Float32Array(rows * width);
   for (let t = 0; t < rows; t++) {
     const o = t * width;
-    let ss = 0;
-    for (let i = 0; i < width; i++) ss += x[o + i]! * x[o + i]!;
-    const inv = 1 / Math.sqrt(ss / width + eps);
+    const inv = inverseRms(x, o, width, eps);
     for (let i = 0; i < width; i++) out[o + i] = Math.fround(x[o + i]! * inv) * gain[i]!;
   }
   return out;
