@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 import { compareCommand, compareHelp } from "./compare-command.js";
 import { evalCommand, evalHelp } from "./eval-command.js";
+import { exportCommand, exportHelp } from "./export-command.js";
 import { harvestCommand, harvestHelp } from "./harvest-command.js";
+import { importCommand, importHelp } from "./import-command.js";
 import { inspectCommand, inspectHelp } from "./inspect-command.js";
+import { serveCommand, serveHelp } from "./serve-command.js";
 import { trainCommand, trainHelp } from "./train-command.js";
 
 const commands: Record<string, { run: (argv: string[]) => Promise<void>; help: string }> = {
@@ -10,6 +13,9 @@ const commands: Record<string, { run: (argv: string[]) => Promise<void>; help: s
   harvest: { run: harvestCommand, help: harvestHelp },
   compare: { run: compareCommand, help: compareHelp },
   eval: { run: evalCommand, help: evalHelp },
+  serve: { run: serveCommand, help: serveHelp },
+  export: { run: exportCommand, help: exportHelp },
+  import: { run: importCommand, help: importHelp },
   inspect: { run: inspectCommand, help: inspectHelp },
 };
 
@@ -20,6 +26,9 @@ Commands:
   cosae harvest   run a transformer over a text corpus and write a hook's activations as shards
   cosae compare   train every score family at several k and compare them at matched FVU (report.html)
   cosae eval      evaluate SAE folders on held-out tokens (every DESIGN §4 measure, spliced loss)
+  cosae serve     browse latents in a web page: contexts, histograms, norm scatter, neighbours (one SAE or two side by side)
+  cosae export    write an SAE as a SAELens folder (inner) or cosae's own format with the score spelled out
+  cosae import    convert a SAELens folder (standard, topk, batchtopk, jumprelu) to a cosae SAE folder
   cosae inspect   describe a model (its hooks), an activation dataset or an SAE folder
   cosae help [command]
 

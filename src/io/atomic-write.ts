@@ -10,6 +10,8 @@ import { type FileHandle, open, rename, unlink } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 export type AtomicData = Uint8Array | string | readonly Uint8Array[];
+/** What the async writer also takes: chunks produced while writing (a large file never held whole). */
+export type AtomicStream = AtomicData | AsyncIterable<Uint8Array>;
 
 /** A failed atomic write; `code` is the system error code when there was one (ENOENT, EACCES...). */
 export class AtomicWriteError extends Error {
@@ -34,7 +36,9 @@ function tempPathFor(path: string): string {
   return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
 }
 
-function chunksOf(data: AtomicData): Iterable<Uint8Array> {
+function chunksOf(data: AtomicData): Iterable<Uint8Array>;
+function chunksOf(data: AtomicStream): Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+function chunksOf(data: AtomicStream): Iterable<Uint8Array> | AsyncIterable<Uint8Array> {
   if (typeof data === "string") return [Buffer.from(data, "utf8")];
   if (data instanceof Uint8Array) return [data];
   return data;
@@ -75,14 +79,14 @@ function fsyncDirSync(dir: string): void {
 }
 
 /** Replace `path` with `data` so that no reader ever sees a partial file. */
-export async function writeFileAtomic(path: string, data: AtomicData): Promise<void> {
+export async function writeFileAtomic(path: string, data: AtomicStream): Promise<void> {
   const temp = tempPathFor(path);
   let handle: FileHandle | undefined;
   let created = false;
   try {
     handle = await open(temp, "wx");
     created = true;
-    for (const chunk of chunksOf(data)) {
+    for await (const chunk of chunksOf(data)) {
       let done = 0;
       while (done < chunk.byteLength) {
         const { bytesWritten } = await handle.write(chunk, done, writeLength(chunk, done));
