@@ -7,13 +7,13 @@ import { conceptGroups, parseConceptGroups } from "../concepts/concept-bank.js";
 import type { ActivationDataConfig } from "../data/activation-data-config.js";
 import { type EvalReport, evaluateSae } from "../evaluation/evaluate.js";
 import { writeJsonAtomic } from "../io/atomic-write.js";
-import { readSaeFolder } from "../io/sae-folder.js";
+import { loadSae } from "../io/load-sae.js";
 import { validateRunSpec } from "../training/run-folder.js";
 import { chooseKernels } from "./kernels.js";
 
 export const evalHelp = `cosae eval SAE [SAE ...] [--data PATH] [--evalTokens N] [--model M] [--concepts LIST] [--json FILE]
 
-Evaluates SAE folders on held-out tokens with every measure of DESIGN §4 and
+Evaluates SAE folders (cosae's, or SAELens ones: see cosae help import) on held-out tokens with every measure of DESIGN §4 and
 prints one row per SAE: FVU, L0, dead, α, concept alignment, norm-correlated
 latents and norm detectors, slot share of the highest-norm tokens, and — when
 the activations name their model and hook (or --model is given) — the spliced
@@ -46,9 +46,9 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const evalTokens = values.evalTokens === undefined ? null : Number(values.evalTokens);
   if (evalTokens !== null && !(Number.isInteger(evalTokens) && evalTokens >= 1))
     throw new Error(`--evalTokens: expected a positive integer, got "${values.evalTokens}"`);
-  // Read every SAE first: a bad folder fails before any work.
+  // Read every SAE first (cosae or SAELens folders): a bad folder fails before any work.
   const saes = [];
-  for (const folder of positionals) saes.push({ folder, ...(await readSaeFolder(folder)) });
+  for (const folder of positionals) saes.push({ folder, sae: (await loadSae(folder)).sae });
 
   const kernels = await chooseKernels(Number(values.threads));
   try {

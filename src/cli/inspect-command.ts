@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ActivationDataset } from "../data/activation-dataset.js";
 import { MANIFEST_FILE } from "../data/activation-manifest.js";
-import { configFile, readSaeFolder, weightsFile } from "../io/sae-folder.js";
+import { loadSae } from "../io/load-sae.js";
+import { configFile, weightsFile } from "../io/sae-folder.js";
 import { loadTransformer } from "../transformer/load-model.js";
 
 export const inspectHelp = `cosae inspect PATH [--rows N]
@@ -12,7 +13,8 @@ Describes what PATH holds:
   a model (llama2.c .bin, Hugging Face Llama folder): its shape, tokenizer and every hook with its width;
   an activation dataset (shard folder, .npy, .safetensors): rows, d, dtype, shards, provenance,
     norm statistics over the first N rows (default 4096) and the first sequence with its tokens;
-  an SAE folder (cfg.json + ${weightsFile}): its configuration.`;
+  an SAE folder (cfg.json + ${weightsFile}), cosae's or SAELens's: its configuration
+    (a SAELens folder also as the cosae SAE it converts to, and what that folded in).`;
 
 export async function inspectCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -102,12 +104,29 @@ async function describeDataset(path: string, sampleRows: number): Promise<string
 }
 
 async function describeSae(path: string): Promise<string> {
-  const { sae, fileConfig } = await readSaeFolder(path);
+  const { sae, architecture, folded, fileConfig } = await loadSae(path);
   const c = sae.config;
-  return [
-    `SAE ${path}`,
-    `  ${c.score} score, ${c.activation} k=${c.k}, ${c.decode} decoding, d ${c.d}, m ${c.m}`,
-    `  τ ${sae.constants.threshold.toPrecision(6)}, s ${sae.constants.scale.toPrecision(6)}, ν ${sae.constants.nu.toPrecision(6)}`,
-    `  ${JSON.stringify(fileConfig)}`,
-  ].join("\n");
+  const k = c.activation === "jumprelu" ? "" : ` k=${c.k}`;
+  const lines = [
+    architecture === "cosae"
+      ? `SAE ${path}`
+      : `SAE ${path} (SAELens ${architecture.slice("saelens:".length)})`,
+    `  ${c.score} score, ${c.activation}${k}, ${c.decode} decoding, d ${c.d}, m ${c.m}`,
+  ];
+  const theta = sae.constants.thresholds;
+  if (theta) {
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (const t of theta) [lo, hi] = [Math.min(lo, t), Math.max(hi, t)];
+    lines.push(
+      `  θ per latent in [${lo.toPrecision(6)}, ${hi.toPrecision(6)}], s ${sae.constants.scale.toPrecision(6)}, ν ${sae.constants.nu.toPrecision(6)}`,
+    );
+  } else {
+    lines.push(
+      `  τ ${sae.constants.threshold.toPrecision(6)}, s ${sae.constants.scale.toPrecision(6)}, ν ${sae.constants.nu.toPrecision(6)}`,
+    );
+  }
+  if (folded.length > 0) lines.push(`  folded into the weights: ${folded.join("; ")}`);
+  lines.push(`  ${JSON.stringify(fileConfig)}`);
+  return lines.join("\n");
 }

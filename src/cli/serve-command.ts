@@ -1,5 +1,164 @@
-// Placeholder: replaced by the real command.
-export const serveHelp = "cosae serve: not yet available";
-export async function serveCommand(_argv: string[]): Promise<void> {
-  throw new Error("cosae serve is not available yet");
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { parseArgs } from "node:util";
+import { ActivationDataset } from "../data/activation-dataset.js";
+import {
+  defaultCachePath,
+  defaultFeatureCacheOptions,
+  ensureFeatureCache,
+} from "../features/build-feature-cache.js";
+import { FeatureCache } from "../features/feature-cache-file.js";
+import { loadSae } from "../io/load-sae.js";
+import { isLoopbackHost } from "../web/host-check.js";
+import { type ServedSae, servedSae } from "../web/served-sae.js";
+import { startFeatureServer } from "../web/server.js";
+import { chooseKernels } from "./kernels.js";
+import { ProgressBar } from "./progress.js";
+
+export const serveHelp = `cosae serve SAE [SAE2] --data PATH [--model M] [--tokens N] [--port 8008] [--host 127.0.0.1] [--rebuild]
+
+Opens a feature browser for one SAE, or two side by side: each latent's
+top-activating contexts, activation quantiles, histogram, activation against
+‖x‖, best concepts, promoted tokens and nearest latents by decoder cosine
+(and in the other SAE). The first run builds a feature cache per SAE over the
+dataset's last N tokens, saved in the SAE folder (feature-cache.<data>.bin)
+and reused while SAE, data and options are unchanged.
+
+  --data PATH    activation dataset with token ids (cosae harvest writes one)
+  --model M      model for promoted/suppressed tokens (default: the dataset's manifest)
+  --tokens N     dataset rows to encode for the cache (default ${defaultFeatureCacheOptions.tokens})
+  --port P       0 picks a free port (default 8008)
+  --host H       address to bind (default 127.0.0.1; anything else is reachable from the network)
+  --rebuild      rebuild the caches even when they are up to date
+  --threads N    compute threads for the build (0: every core)
+
+Prints "serving http://HOST:PORT/" and runs until Ctrl-C.`;
+
+export async function serveCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      data: { type: "string" },
+      model: { type: "string" },
+      tokens: { type: "string" },
+      port: { type: "string", default: "8008" },
+      host: { type: "string", default: "127.0.0.1" },
+      rebuild: { type: "boolean", default: false },
+      threads: { type: "string", default: "0" },
+    },
+    strict: true,
+  });
+  // Every flag is checked before anything is read, built or bound.
+  if (positionals.length < 1 || positionals.length > 2)
+    throw new Error(`serve takes one or two SAE folders, got ${positionals.length}; see "cosae help serve"`);
+  if (values.data === undefined)
+    throw new Error('serve needs --data: an activation dataset with token ids (made by "cosae harvest")');
+  const port = wholeNumber("--port", values.port!, 0, 65535);
+  const tokens = values.tokens === undefined ? undefined : wholeNumber("--tokens", values.tokens, 1);
+  const threads = wholeNumber("--threads", values.threads!, 0);
+  const host = values.host!;
+  if (!/^[A-Za-z0-9.:-]+$/.test(host) && !/^\[[0-9A-Fa-f:.]+\]$/.test(host))
+    throw new Error(`--host: expected a host name or IP address, got "${host}"`);
+  const bindHost = host.replace(/^\[(.*)\]$/, "$1");
+  if (values.model !== undefined && !existsSync(values.model))
+    throw new Error(
+      `--model ${values.model}: not found; expected a llama2.c .bin file or a Hugging Face folder`,
+    );
+
+  const dataset = await ActivationDataset.open(values.data);
+  if (!dataset.hasTokens)
+    throw new Error(
+      `${values.data}: the activations have no token ids, and the browser shows tokens; harvest them with "cosae harvest"`,
+    );
+  const saes = [];
+  for (const folder of positionals) {
+    const loaded = await loadSae(folder);
+    if (loaded.sae.config.d !== dataset.d)
+      throw new Error(
+        `${folder}: the SAE has d = ${loaded.sae.config.d} but ${values.data} has d = ${dataset.d}`,
+      );
+    saes.push({ folder, sae: loaded.sae });
+  }
+  if (port !== 0) await assertPortFree(bindHost, port);
+
+  const kernels = await chooseKernels(threads);
+  try {
+    for (const { folder } of saes) {
+      let bar: { phase: string; bar: ProgressBar } | null = null;
+      const { built } = await ensureFeatureCache({
+        saePath: folder,
+        dataPath: values.data,
+        out: defaultCachePath(folder, values.data),
+        modelPath: values.model ?? null,
+        options: tokens === undefined ? {} : { tokens },
+        kernels,
+        rebuild: values.rebuild,
+        progress: (phase, done, total) => {
+          if (bar?.phase !== phase) bar = { phase, bar: new ProgressBar(`${folder} ${phase}`, total) };
+          bar.bar.show(done, `${done}/${total}`);
+        },
+      });
+      process.stderr.write(
+        `${folder}: ${built ? "built" : "reusing"} ${defaultCachePath(folder, values.data)}\n`,
+      );
+    }
+  } finally {
+    await kernels.dispose();
+  }
+
+  const served: ServedSae[] = [];
+  for (const { folder, sae } of saes) {
+    const cache = await FeatureCache.open(defaultCachePath(folder, values.data));
+    served.push(
+      servedSae(cache, { rows: Float32Array.from(sae.params.decoder), m: sae.config.m, d: sae.config.d }),
+    );
+  }
+  const server = await startFeatureServer({ saes: served, host: bindHost, port });
+  if (!isLoopbackHost(bindHost))
+    process.stderr.write(
+      `warning: bound to ${host}: the browser is reachable from the network by anyone who can reach this machine\n`,
+    );
+  process.stdout.write(`serving ${server.url}\n`);
+  await untilSignal();
+  await server.close();
+  process.stderr.write("stopped\n");
+}
+
+/** A whole number in [min, max] written in plain digits. */
+function wholeNumber(flag: string, text: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const value = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(Number.isSafeInteger(value) && value >= min && value <= max))
+    throw new Error(
+      `${flag}: expected a whole number from ${min}${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : " up"}, got "${text}"`,
+    );
+  return value;
+}
+
+/** Fails now, not after minutes of cache building, when the port is taken. */
+async function assertPortFree(host: string, port: number): Promise<void> {
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once("error", (e: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          `cannot listen on ${host}:${port}: ${e.code === "EADDRINUSE" ? "the port is in use" : e.message}`,
+        ),
+      ),
+    );
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
+}
+
+/** Resolves at the first SIGINT or SIGTERM. */
+function untilSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = () => {
+      process.off("SIGINT", stop);
+      process.off("SIGTERM", stop);
+      resolve();
+    };
+    process.on("SIGINT", stop);
+    process.on("SIGTERM", stop);
+  });
 }

@@ -19,6 +19,14 @@ export interface ConceptAlignment {
   conceptBestF1: Float64Array;
   /** Per concept, the latent reaching it (lowest index on ties), −1 when none. */
   conceptBestLatent: Int32Array;
+  /** How many best concepts per latent `latentTopConcept` / `latentTopF1` keep (the `topPerLatent` argument). */
+  topPerLatent: number;
+  /**
+   * [m × topPerLatent]: latent j's best concepts by F1 (ties: lower index first)
+   * at j·topPerLatent…, −1 (F1 0) past the concepts it meets.
+   */
+  latentTopConcept: Int32Array;
+  latentTopF1: Float64Array;
 }
 
 /**
@@ -26,14 +34,19 @@ export interface ConceptAlignment {
  * from the pairs (active latent, concept) of each token — grouped by latent so
  * only one concept-sized scratch row is alive at a time — so the cost is the
  * number of such pairs, never m × nConcepts per token, and no m × nConcepts
- * table is ever stored.
+ * table is ever stored. With `topPerLatent` > 0 each latent also keeps its
+ * best few concepts (the feature browser lists them).
  */
 export function conceptAlignment(
   codes: SparseRows,
   m: number,
   concepts: SparseRows,
   nConcepts: number,
+  topPerLatent = 0,
 ): ConceptAlignment {
+  if (!(Number.isInteger(topPerLatent) && topPerLatent >= 0)) {
+    throw new RangeError(`conceptAlignment: topPerLatent must be an integer ≥ 0, got ${topPerLatent}`);
+  }
   const n = codes.rows;
   if (concepts.rows !== n)
     throw new RangeError(`conceptAlignment: ${concepts.rows} concept rows for ${n} tokens`);
@@ -61,6 +74,9 @@ export function conceptAlignment(
   const latentBestConcept = new Int32Array(m).fill(-1);
   const conceptBestF1 = new Float64Array(nConcepts);
   const conceptBestLatent = new Int32Array(nConcepts).fill(-1);
+  const top = topPerLatent;
+  const latentTopConcept = new Int32Array(m * top).fill(-1);
+  const latentTopF1 = new Float64Array(m * top);
   const truePositives = new Int32Array(nConcepts);
   const touched = new Int32Array(nConcepts);
   for (let j = 0; j < m; j++) {
@@ -78,6 +94,7 @@ export function conceptAlignment(
       const c = touched[k]!;
       const f1 = (2 * truePositives[c]!) / (fires + conceptCounts[c]!);
       truePositives[c] = 0;
+      if (top > 0) insertTop(latentTopConcept, latentTopF1, j * top, top, c, f1);
       const best = latentBestF1[j]!;
       if (f1 > best || (f1 === best && c < latentBestConcept[j]!)) {
         latentBestF1[j] = f1;
@@ -90,7 +107,41 @@ export function conceptAlignment(
       }
     }
   }
-  return { latentFires, conceptCounts, latentBestF1, latentBestConcept, conceptBestF1, conceptBestLatent };
+  return {
+    latentFires,
+    conceptCounts,
+    latentBestF1,
+    latentBestConcept,
+    conceptBestF1,
+    conceptBestLatent,
+    topPerLatent: top,
+    latentTopConcept,
+    latentTopF1,
+  };
+}
+
+/** Inserts (c, f1) into the sorted list at [at, at + size) (F1 descending, then concept ascending) if it ranks. */
+function insertTop(
+  concept: Int32Array,
+  f1s: Float64Array,
+  at: number,
+  size: number,
+  c: number,
+  f1: number,
+): void {
+  const before = (i: number) => {
+    const ci = concept[at + i]!;
+    return ci >= 0 && (f1s[at + i]! > f1 || (f1s[at + i]! === f1 && ci < c));
+  };
+  let i = size;
+  while (i > 0 && !before(i - 1)) i--;
+  if (i === size) return;
+  for (let k = size - 1; k > i; k--) {
+    concept[at + k] = concept[at + k - 1]!;
+    f1s[at + k] = f1s[at + k - 1]!;
+  }
+  concept[at + i] = c;
+  f1s[at + i] = f1;
 }
 
 export interface AlignmentSummary {

@@ -3,7 +3,7 @@ import type { Kernels } from "../kernels/kernels.js";
 import { reconstruct } from "../model/forward.js";
 import type { Sae } from "../model/sae.js";
 import { type AlphaReport, alphaReport } from "./alpha-report.js";
-import { alignmentSummary, conceptAlignment } from "./concept-alignment.js";
+import { alignmentSummary, type ConceptAlignment, conceptAlignment } from "./concept-alignment.js";
 import { decoderMatch } from "./decoder-match.js";
 import { deadAndDense, fireCounts, meanL0 } from "./firing.js";
 import { fractionOfVarianceUnexplained } from "./fvu.js";
@@ -100,8 +100,39 @@ export async function evaluateSae(
   kernels: Kernels,
   options: EvalOptions = defaultEvalOptions,
 ): Promise<EvalReport> {
+  const encoded = await encodeInChunks(sae, set.x, set.rows, kernels, options.chunkRows);
+  return measureEncoded(sae, set, encoded, options).report;
+}
+
+/** The report, with the per-latent arrays behind it (the feature cache shows them latent by latent). */
+export interface EvalDetails {
+  report: EvalReport;
+  /** ‖x_t‖ in raw units, per token */
+  norms: Float64Array;
+  /** tokens each latent fires on */
+  fireCounts: Int32Array;
+  /** per latent, NaN below `minFires` fires */
+  normAuroc: Float64Array;
+  /** null without concepts */
+  alignment: ConceptAlignment | null;
+  /** per latent, 1 for a norm detector */
+  isNormDetector: Uint8Array;
+}
+
+/**
+ * Every measure of `evaluateSae` from codes and reconstructions already
+ * computed (encodeInChunks), so a caller that needs the codes too encodes once.
+ * `conceptsPerLatent` > 0 also keeps each latent's best concepts (ConceptAlignment).
+ */
+export function measureEncoded(
+  sae: Sae,
+  set: EvalSet,
+  encoded: { codes: SparseRows; reconstruction: FloatArray },
+  options: EvalOptions = defaultEvalOptions,
+  conceptsPerLatent = 0,
+): EvalDetails {
   const { d, m } = sae.config;
-  const { codes, reconstruction } = await encodeInChunks(sae, set.x, set.rows, kernels, options.chunkRows);
+  const { codes, reconstruction } = encoded;
   const norms = new Float64Array(set.rows);
   for (let t = 0; t < set.rows; t++) {
     let s = 0;
@@ -114,8 +145,9 @@ export async function evaluateSae(
 
   let aligned: Uint8Array = new Uint8Array(m);
   let alignment: EvalReport["alignment"] = null;
+  let matches: ConceptAlignment | null = null;
   if (set.concepts) {
-    const matches = conceptAlignment(codes, m, set.concepts.labels, set.concepts.count);
+    matches = conceptAlignment(codes, m, set.concepts.labels, set.concepts.count, conceptsPerLatent);
     const summary = alignmentSummary(matches, options.alignmentF1Threshold);
     aligned = summary.alignedFlags;
     alignment = {
@@ -138,7 +170,7 @@ export async function evaluateSae(
       )
     : null;
 
-  return {
+  const report: EvalReport = {
     tokens: set.rows,
     fvu: fractionOfVarianceUnexplained(set.x, reconstruction, set.rows, d),
     l0: meanL0(codes),
@@ -158,6 +190,14 @@ export async function evaluateSae(
     alphaHistogram: sae.params.alpha.length > 1 ? histogram(sae.params.alpha, 0, 1, 20) : null,
     normAurocHistogram: histogram(auroc, 0, 1, 20),
     splicedLoss: null,
+  };
+  return {
+    report,
+    norms,
+    fireCounts: counts,
+    normAuroc: auroc,
+    alignment: matches,
+    isNormDetector: detectors.isNormDetector,
   };
 }
 
@@ -195,6 +235,7 @@ export async function encodeInChunks(
   rows: number,
   kernels: Kernels,
   chunkRows: number,
+  onChunk?: (rowsDone: number, rows: number) => void,
 ): Promise<{ codes: SparseRows; reconstruction: Float32Array }> {
   const { d } = sae.config;
   const reconstruction = new Float32Array(rows * d);
@@ -204,6 +245,7 @@ export async function encodeInChunks(
     const r = await reconstruct(sae, x.subarray(start * d, (start + n) * d), n, kernels);
     reconstruction.set(r.reconstruction, start * d);
     parts.push(r.codes);
+    onChunk?.(start + n, rows);
   }
   return { codes: concatRows(parts, rows), reconstruction };
 }

@@ -8,8 +8,9 @@ import { readSafetensors, type TensorEntry, toFloat32, writeSafetensors } from "
 /**
  * An SAE on disk (DESIGN §6): a folder with `cfg.json` and
  * `sae_weights.safetensors`, keys named as SAELens names them — `W_enc` [d, m],
- * `W_dec` [m, d], `b_enc`, `b_dec`, `threshold` [m] — plus `gain` = exp(γ) [m]
- * and `alpha` for the cosine family, and the scalars `scale_s`, `norm_nu`.
+ * `W_dec` [m, d], `b_enc`, `b_dec`, `threshold` [m] (τ for every latent, or
+ * θ_j for jumprelu) — plus `gain` = exp(γ) [m] and `alpha` for the cosine family,
+ * and the scalars `scale_s`, `norm_nu`.
  */
 export const weightsFile = "sae_weights.safetensors";
 export const configFile = "cfg.json";
@@ -18,6 +19,7 @@ export interface SaeFileConfig {
   architecture: "cosae";
   d_in: number;
   d_sae: number;
+  /** 0 (or absent when read) for jumprelu */
   k: number;
   score: SaeConfig["score"];
   activation: SaeConfig["activation"];
@@ -36,13 +38,49 @@ export interface SaeFileConfig {
   metadata?: Record<string, unknown>;
 }
 
-const formulas: Record<SaeConfig["score"], string> = {
-  inner: "p = W_enc^T (x/scale_s - b_dec) + b_enc",
-  cosine: "x_c = x/scale_s - b_dec; p_j = gain_j * (w_j . x_c)/(|w_j| |x_c| + eps) + b_enc_j",
-  blend: "x_c = x/scale_s - b_dec; r = |x_c|/norm_nu; p_j = gain_j * cos(w_j, x_c) * r^alpha + b_enc_j",
-  "blend-feature":
-    "x_c = x/scale_s - b_dec; r = |x_c|/norm_nu; p_j = gain_j * cos(w_j, x_c) * r^alpha_j + b_enc_j",
+/** w_j is column j of W_enc [d, m]; |.| the Euclidean norm. */
+const scores: Record<SaeConfig["score"], string> = {
+  inner: "p_j = w_j . x_c + b_enc_j",
+  cosine: "p_j = gain_j * (w_j . x_c)/(|w_j| |x_c| + eps) + b_enc_j",
+  blend: "r = |x_c|/norm_nu; p_j = gain_j * (w_j . x_c)/(|w_j| |x_c| + eps) * r^alpha + b_enc_j",
+  "blend-feature": "r = |x_c|/norm_nu; p_j = gain_j * (w_j . x_c)/(|w_j| |x_c| + eps) * r^alpha_j + b_enc_j",
 };
+
+const sparsifiers: Record<SaeConfig["activation"], string> = {
+  batchtopk: "z_j = p_j if p_j > threshold_tau and p_j > 0, else 0 (BatchTopK at inference: JumpReLU at tau)",
+  topk: "z_j = p_j for the k largest positive p_j of the token, else 0 (TopK)",
+  jumprelu:
+    "z_j = p_j if p_j > threshold_j and p_j > 0, else 0 (JumpReLU, threshold_j from the threshold tensor)",
+};
+
+/** The decoder's per-latent magnitude exponent a_j of equivariant decoding. */
+const exponents: Record<SaeConfig["score"], string> = {
+  inner: "a_j = 1",
+  cosine: "a_j = 0",
+  blend: "a_j = alpha",
+  "blend-feature": "a_j = alpha_j",
+};
+
+/**
+ * The whole inference computation in one line, for readers outside cosae:
+ * input scaling, score, sparsifier, decoder and the raw-unit reconstruction.
+ * Plain decoding is the unlabelled `x_hat = ...`; only equivariant decoding
+ * carries the `decode:` label (readers may key on it).
+ */
+export function scoreFormula(c: SaeConfig): string {
+  const decoder =
+    c.decode === "equivariant"
+      ? `decode: x_hat = sum_j z_j r^(1-a_j) W_dec_j + b_dec with r = |x_c|/norm_nu, ${exponents[c.score]}`
+      : "x_hat = sum_j z_j W_dec_j + b_dec";
+  return [
+    "x_c = x/scale_s - b_dec",
+    "w_j = W_enc[:, j], W_dec_j = W_dec[j, :]",
+    scores[c.score],
+    sparsifiers[c.activation],
+    decoder,
+    "reconstruction of x = scale_s * x_hat",
+  ].join("; ");
+}
 
 export function saeFileConfig(sae: Sae, metadata?: Record<string, unknown>): SaeFileConfig {
   const c = sae.config;
@@ -50,7 +88,7 @@ export function saeFileConfig(sae: Sae, metadata?: Record<string, unknown>): Sae
     architecture: "cosae",
     d_in: c.d,
     d_sae: c.m,
-    k: c.k,
+    k: c.activation === "jumprelu" ? 0 : c.k,
     score: c.score,
     activation: c.activation,
     decode: c.decode,
@@ -60,9 +98,7 @@ export function saeFileConfig(sae: Sae, metadata?: Record<string, unknown>): Sae
     norm_nu: sae.constants.nu,
     threshold_tau: sae.constants.threshold,
     dtype: "float32",
-    score_formula:
-      formulas[c.score] +
-      (c.decode === "equivariant" ? "; decode: x_hat = sum_j z_j r^(1-alpha_j) W_dec_j + b_dec" : ""),
+    score_formula: scoreFormula(c),
     ...(metadata ? { metadata } : {}),
   };
 }
@@ -83,13 +119,24 @@ export function saeTensors(sae: Sae): Record<string, TensorEntry> {
     W_dec: f32(p.decoder, [m, d]),
     b_enc: f32(p.bEnc, [m]),
     b_dec: f32(p.bDec, [d]),
-    threshold: f32(new Float32Array(m).fill(sae.constants.threshold), [m]),
+    threshold: f32(jumpThresholds(sae) ?? new Float32Array(m).fill(sae.constants.threshold), [m]),
     scale_s: { dtype: "F64", shape: [], data: Float64Array.of(sae.constants.scale) },
     norm_nu: { dtype: "F64", shape: [], data: Float64Array.of(sae.constants.nu) },
   };
   if (hasGain(sae.config.score)) tensors.gain = f32(p.logGain.map(Math.exp), [m]);
   if (p.alpha.length > 0) tensors.alpha = f32(p.alpha, [p.alpha.length]);
   return tensors;
+}
+
+/** θ_j of a jumprelu SAE (checked against m), or null for the other activations. */
+function jumpThresholds(sae: Sae): Float32Array | null {
+  if (sae.config.activation !== "jumprelu") return null;
+  const theta = sae.constants.thresholds;
+  if (theta?.length !== sae.config.m)
+    throw new Error(
+      `a jumprelu SAE needs ${sae.config.m} per-latent thresholds, found ${theta?.length ?? "none"}`,
+    );
+  return theta;
 }
 
 /** Writes the folder's two files, each atomically. */
@@ -130,7 +177,7 @@ export async function readSaeFolder(folder: string): Promise<{ sae: Sae; fileCon
   const config: SaeConfig = {
     d: cfg.d_in,
     m: cfg.d_sae,
-    k: cfg.k,
+    k: cfg.k ?? 0,
     score: cfg.score,
     activation: cfg.activation,
     decode: cfg.decode,
@@ -168,6 +215,7 @@ export async function readSaeFolder(folder: string): Promise<{ sae: Sae; fileCon
     params,
     constants: { scale: cfg.scale_s, nu: cfg.norm_nu, threshold: cfg.threshold_tau },
   };
+  if (config.activation === "jumprelu") sae.constants.thresholds = take("threshold", [m]);
   return { sae, fileConfig: cfg };
 }
 
@@ -190,7 +238,10 @@ function checkFileConfig(raw: unknown, where: string): SaeFileConfig {
     problems.push(`"architecture" must be "cosae" (got ${JSON.stringify(c.architecture)})`);
   positiveInt("d_in");
   positiveInt("d_sae");
-  positiveInt("k");
+  // k means nothing to jumprelu (the thresholds decide): it may be absent or 0 there.
+  if (c.activation !== "jumprelu") positiveInt("k");
+  else if (c.k !== undefined && !(Number.isInteger(c.k) && (c.k as number) >= 0))
+    problems.push(`"k" must be absent or a non-negative integer for a jumprelu SAE`);
   oneOf("score", scoreKinds);
   oneOf("activation", activations);
   oneOf("decode", decodings);

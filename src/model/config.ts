@@ -1,10 +1,17 @@
 /** The SAE's architecture (DESIGN §2). Training options live in training/train-config.ts. */
 export const scoreKinds = ["inner", "cosine", "blend", "blend-feature"] as const;
-export const activations = ["batchtopk", "topk"] as const;
+/**
+ * Sparsifiers. `jumprelu` (per-latent thresholds θ_j, z_j = p_j · 1[p_j > θ_j])
+ * is inference only: it is what imported SAELens SAEs use, and training refuses it.
+ */
+export const activations = ["batchtopk", "topk", "jumprelu"] as const;
+/** The sparsifiers cosae can train. */
+export const trainableActivations = ["batchtopk", "topk"] as const;
 export const decodings = ["plain", "equivariant"] as const;
 
 export type ScoreKind = (typeof scoreKinds)[number];
 export type Activation = (typeof activations)[number];
+export type TrainableActivation = (typeof trainableActivations)[number];
 export type Decoding = (typeof decodings)[number];
 
 export interface SaeConfig {
@@ -12,7 +19,7 @@ export interface SaeConfig {
   d: number;
   /** number of latents */
   m: number;
-  /** mean active latents per token */
+  /** mean active latents per token (batchtopk), per token (topk); 0 and unused for jumprelu */
   k: number;
   score: ScoreKind;
   activation: Activation;

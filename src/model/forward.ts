@@ -164,15 +164,27 @@ export function decode(
 /** Training-time sparsifier: BatchTopK keeps rows·k, TopK keeps k per row. */
 export function selectTraining(sae: Sae, pre: FloatArray, rows: number, kernels: Kernels): SparseRows {
   const { m, k, activation } = sae.config;
+  if (activation === "jumprelu")
+    throw new Error("jumprelu SAEs are inference only (imported SAELens SAEs); they cannot be trained");
   return activation === "batchtopk"
     ? kernels.selectBatchTopK(pre, rows, m, rows * k)
     : kernels.selectTopK(pre, rows, m, k);
 }
 
-/** Inference sparsifier: BatchTopK becomes JumpReLU at τ, so each token is encoded on its own. */
+/**
+ * Inference sparsifier; each token is encoded on its own. BatchTopK becomes
+ * JumpReLU at the one threshold τ, `jumprelu` uses its per-latent θ_j; both keep
+ * z_j = p_j · 1[p_j > θ_j] for positive p_j only.
+ */
 export function selectInference(sae: Sae, pre: FloatArray, rows: number, kernels: Kernels): SparseRows {
   const { m, k, activation } = sae.config;
   if (activation === "topk") return kernels.selectTopK(pre, rows, m, k);
+  if (activation === "jumprelu") {
+    const theta = sae.constants.thresholds;
+    if (theta?.length !== m)
+      throw new Error(`a jumprelu SAE needs ${m} per-latent thresholds, found ${theta?.length ?? "none"}`);
+    return kernels.selectAboveThreshold(pre, rows, m, theta);
+  }
   const tau = new Float64Array(m).fill(sae.constants.threshold);
   return kernels.selectAboveThreshold(pre, rows, m, tau);
 }

@@ -30,6 +30,8 @@ export interface SaeConstants {
   nu: number;
   /** τ: BatchTopK's inference threshold (float64); 0 until training sets it */
   threshold: number;
+  /** θ_j [m]: the per-latent thresholds of a `jumprelu` SAE (absent for every other activation) */
+  thresholds?: Float32Array;
 }
 
 export interface Sae {
@@ -58,5 +60,7 @@ export function cloneSae(sae: Sae, ctor?: FloatArrayConstructor): Sae {
     const src = sae.params[name];
     params[name] = ctor ? ctor.from(src) : src.slice();
   }
-  return { config: { ...sae.config }, params, constants: { ...sae.constants } };
+  const constants = { ...sae.constants };
+  if (sae.constants.thresholds) constants.thresholds = sae.constants.thresholds.slice();
+  return { config: { ...sae.config }, params, constants };
 }

@@ -1,11 +1,17 @@
 import { type FieldTable, validateFields } from "../config/fields.js";
-import { activations, decodings, type SaeConfig, scoreKinds } from "../model/config.js";
+import {
+  decodings,
+  type SaeConfig,
+  scoreKinds,
+  type TrainableActivation,
+  trainableActivations,
+} from "../model/config.js";
 import type { DecoderBiasInit } from "../model/init.js";
 
 /** Every training option, its default and its meaning; the CLI flags and JSON configs both come from this table. */
 export const trainFields = {
   score: { kind: "enum", values: scoreKinds, default: "cosine", help: "encoder score" },
-  activation: { kind: "enum", values: activations, default: "batchtopk", help: "sparsifier" },
+  activation: { kind: "enum", values: trainableActivations, default: "batchtopk", help: "sparsifier" },
   decode: { kind: "enum", values: decodings, default: "plain", help: "decoding law" },
   m: { kind: "int", default: 1024, min: 1, help: "number of latents" },
   k: { kind: "int", default: 8, min: 1, help: "mean active latents per token" },
@@ -74,7 +80,7 @@ export const trainFields = {
 
 export interface TrainConfig {
   score: SaeConfig["score"];
-  activation: SaeConfig["activation"];
+  activation: TrainableActivation;
   decode: SaeConfig["decode"];
   m: number;
   k: number;
@@ -102,6 +108,13 @@ export interface TrainConfig {
 export type ResolvedTrainConfig = { [K in keyof TrainConfig]: Exclude<TrainConfig[K], null> };
 
 export function validateTrainConfig(input: unknown, where: string): TrainConfig {
+  // jumprelu is a model activation (imported SAELens SAEs) that cosae cannot train: say so plainly.
+  if ((input as Record<string, unknown> | null)?.activation === "jumprelu") {
+    throw new Error(
+      `${where}: option "activation" "jumprelu" is inference only (SAELens SAEs read by cosae import); ` +
+        `train with ${trainableActivations.map((a) => `"${a}"`).join(" or ")}`,
+    );
+  }
   const config = validateFields(trainFields, input, where) as unknown as TrainConfig;
   if (config.k > config.m)
     throw new Error(`${where}: option "k" (${config.k}) must not exceed "m" (${config.m})`);

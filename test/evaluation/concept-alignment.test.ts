@@ -38,6 +38,17 @@ test("best F1 per latent and per concept", () => {
   assert.deepEqual([...a.conceptBestLatent], [0, 1, -1]);
 });
 
+test("each latent's best few concepts, best first, -1 past those it meets", () => {
+  const a = conceptAlignment(codes, 3, concepts, 3, 2);
+  assert.equal(a.topPerLatent, 2);
+  // latent 0: concept 0 (F1 1) only; latent 1: concept 1 (2/3), then concept 0 (0.4); latent 2: none.
+  assert.deepEqual([...a.latentTopConcept], [0, -1, 1, 0, -1, -1]);
+  assert.deepEqual([...a.latentTopF1], [1, 0, 2 / 3, 0.4, 0, 0]);
+  const one = conceptAlignment(codes, 3, concepts, 3, 1);
+  assert.deepEqual([...one.latentTopConcept], [...one.latentBestConcept]);
+  assert.equal(conceptAlignment(codes, 3, concepts, 3).latentTopConcept.length, 0);
+});
+
 test("alignment summary at two thresholds", () => {
   const a = conceptAlignment(codes, 3, concepts, 3);
   // Threshold 0.5: both alive latents aligned; both present concepts covered.
@@ -77,7 +88,8 @@ test("sparse co-occurrence equals a dense brute force on random data", () => {
     latentSets.push(latent);
     conceptSets.push(concept);
   }
-  const a = conceptAlignment(indicatorRows(latentSets), m, indicatorRows(conceptSets), nConcepts);
+  const top = 3;
+  const a = conceptAlignment(indicatorRows(latentSets), m, indicatorRows(conceptSets), nConcepts, top);
   const f1 = (j: number, c: number): number => {
     let tp = 0;
     let pred = 0;
@@ -96,6 +108,16 @@ test("sparse co-occurrence equals a dense brute force on random data", () => {
     for (let c = 0; c < nConcepts; c++) best = Math.max(best, f1(j, c));
     assert.ok(Math.abs(a.latentBestF1[j]! - best) < 1e-15, `latent ${j}`);
     assert.ok(Math.abs(f1(j, a.latentBestConcept[j]!) - best) < 1e-15);
+    // Its best `top` concepts with F1 > 0: by F1 descending, ties by lower index.
+    const ranked = Array.from({ length: nConcepts }, (_, c) => c)
+      .filter((c) => f1(j, c) > 0)
+      .sort((x, y) => f1(j, y) - f1(j, x) || x - y)
+      .slice(0, top);
+    while (ranked.length < top) ranked.push(-1);
+    assert.deepEqual([...a.latentTopConcept.subarray(j * top, (j + 1) * top)], ranked, `latent ${j}`);
+    ranked.forEach((c, i) => {
+      assert.ok(Math.abs(a.latentTopF1[j * top + i]! - (c >= 0 ? f1(j, c) : 0)) < 1e-15);
+    });
   }
   for (let c = 0; c < nConcepts; c++) {
     let best = 0;

@@ -1,0 +1,50 @@
+import { existsSync } from "node:fs";
+import { type Browser, chromium, type Page } from "playwright-core";
+
+/** Debian's Chromium; the browser tests drive it through playwright-core. */
+export const chromiumPath = "/usr/bin/chromium";
+
+/** Headless Chromium, or an error saying how to install it (these tests never skip). */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(chromiumPath))
+    throw new Error(
+      `${chromiumPath} is missing: the feature browser tests need it; install it with "apt-get install chromium"`,
+    );
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+  });
+}
+
+/**
+ * What a page did that a clean page must not: console errors (CSP violations
+ * land there too), uncaught exceptions, requests to anywhere but `origin`,
+ * and failed requests (other than fetches the page abandoned itself).
+ */
+export interface PageProblems {
+  consoleErrors: string[];
+  pageErrors: string[];
+  outside: string[];
+  failed: string[];
+  /** every request the page made (to show the check saw traffic) */
+  requests: string[];
+}
+
+export function watchPage(page: Page, origin: string): PageProblems {
+  const problems: PageProblems = { consoleErrors: [], pageErrors: [], outside: [], failed: [], requests: [] };
+  page.on("console", (m) => {
+    if (m.type() === "error" || m.type() === "warning")
+      problems.consoleErrors.push(`${m.type()}: ${m.text()}`);
+  });
+  page.on("pageerror", (e) => problems.pageErrors.push(e.message));
+  page.on("request", (r) => {
+    problems.requests.push(r.url());
+    if (new URL(r.url()).origin !== origin) problems.outside.push(r.url());
+  });
+  page.on("requestfailed", (r) => {
+    // a pane abandons its previous latent's fetch when another is opened: not a failure
+    const why = r.failure()?.errorText ?? "";
+    if (why !== "net::ERR_ABORTED") problems.failed.push(`${r.url()}: ${why}`);
+  });
+  return problems;
+}
