@@ -1,7 +1,5 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import type { Sae } from "../model/sae.js";
-import { configFile, readSaeFolder } from "./sae-folder.js";
+import { readConfigJson, readSaeFolder } from "./sae-folder.js";
 import { readSaeLensFolder } from "./saelens-import.js";
 
 /** An SAE read from a folder of either kind, with where it came from. */
@@ -22,13 +20,7 @@ export interface LoadedSae {
  * `architecture` ("cosae" or anything else; old SAELens files may have none).
  */
 export async function loadSae(folder: string): Promise<LoadedSae> {
-  const cfgPath = join(folder, configFile);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(cfgPath, "utf8"));
-  } catch (e) {
-    throw new Error(`${cfgPath}: cannot read the SAE config: ${(e as Error).message}`);
-  }
+  const { raw } = await readConfigJson(folder);
   const fileConfig = (typeof raw === "object" && raw !== null ? raw : {}) as Record<string, unknown>;
   if (fileConfig.architecture === "cosae") {
     const { sae, fileConfig: cfg } = await readSaeFolder(folder);

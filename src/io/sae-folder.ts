@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import { activations, alphaCount, decodings, hasGain, type SaeConfig, scoreKinds } from "../model/config.js";
 import { allocateParams, type Sae } from "../model/sae.js";
 import { writeJsonAtomic } from "./atomic-write.js";
+import { checkedTensor } from "./checked-tensor.js";
 import { readSafetensors, type TensorEntry, toFloat32, writeSafetensors } from "./safetensors.js";
 
 /**
@@ -164,15 +165,19 @@ export async function replaceFolder(folder: string, write: (tmp: string) => Prom
   await rm(old, { recursive: true, force: true });
 }
 
+/** An SAE folder's cfg.json, parsed (cosae's or SAELens's: the callers check it). */
+export async function readConfigJson(folder: string): Promise<{ raw: unknown; path: string }> {
+  const path = join(folder, configFile);
+  try {
+    return { raw: JSON.parse(await readFile(path, "utf8")), path };
+  } catch (e) {
+    throw new Error(`${path}: cannot read the SAE config: ${(e as Error).message}`);
+  }
+}
+
 /** Reads an SAE folder written by cosae, checking every shape and value against cfg.json. */
 export async function readSaeFolder(folder: string): Promise<{ sae: Sae; fileConfig: SaeFileConfig }> {
-  const cfgPath = join(folder, configFile);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(cfgPath, "utf8"));
-  } catch (e) {
-    throw new Error(`${cfgPath}: cannot read the SAE config: ${(e as Error).message}`);
-  }
+  const { raw, path: cfgPath } = await readConfigJson(folder);
   const cfg = checkFileConfig(raw, cfgPath);
   const config: SaeConfig = {
     d: cfg.d_in,
@@ -187,21 +192,8 @@ export async function readSaeFolder(folder: string): Promise<{ sae: Sae; fileCon
   const weightsPath = join(folder, weightsFile);
   const { tensors } = await readSafetensors(weightsPath);
   const { d, m } = config;
-  const take = (name: string, shape: number[]): Float32Array => {
-    const t = tensors[name];
-    if (!t) throw new Error(`${weightsPath}: missing tensor "${name}" (expected shape [${shape}])`);
-    if (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i])) {
-      throw new Error(
-        `${weightsPath}: tensor "${name}" has shape [${t.shape}], expected [${shape}] from ${configFile}`,
-      );
-    }
-    const data = toFloat32(t);
-    for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i]!))
-        throw new Error(`${weightsPath}: tensor "${name}" holds ${data[i]} at index ${i}`);
-    }
-    return data;
-  };
+  const take = (name: string, shape: number[]) =>
+    checkedTensor(tensors, name, shape, weightsPath, configFile, toFloat32);
   const params = allocateParams(config);
   const wEnc = take("W_enc", [d, m]);
   for (let c = 0; c < d; c++) for (let j = 0; j < m; j++) params.encoder[j * d + c] = wEnc[c * m + j]!;

@@ -21,7 +21,7 @@ export const saeLensArchitectures = ["standard", "topk", "batchtopk", "jumprelu"
 export type SaeLensArchitecture = (typeof saeLensArchitectures)[number];
 
 /** The fields SAELens moves into `metadata` when it reads an old file (plus v5's hook_layer). */
-const metadataKeys = [
+export const saeLensMetadataKeys = [
   "model_name",
   "hook_name",
   "hook_layer",
@@ -152,7 +152,7 @@ export function parseSaeLensConfig(raw: unknown, where: string): SaeLensConfig {
     if (c.hook_point !== undefined) renamed.hook_name ??= c.hook_point;
     if (c.hook_point_layer !== undefined) renamed.hook_layer ??= c.hook_point_layer;
     if (c.hook_point_head_index !== undefined) renamed.hook_head_index ??= c.hook_point_head_index;
-    for (const key of metadataKeys) if (renamed[key] !== undefined) metadata[key] = renamed[key];
+    for (const key of saeLensMetadataKeys) if (renamed[key] !== undefined) metadata[key] = renamed[key];
     if (metadataIn) Object.assign(metadata, metadataIn);
   }
   return {

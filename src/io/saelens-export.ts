@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { Sae } from "../model/sae.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { configFile, weightsFile } from "./sae-folder.js";
+import { saeLensMetadataKeys } from "./saelens-config.js";
 import { type TensorEntry, writeSafetensors } from "./safetensors.js";
 
 /**
@@ -68,22 +69,10 @@ export function saeLensTensors(sae: Sae): Record<string, TensorEntry> {
 
 /**
  * The keys SAELens's metadata knows (sae_lens/saes/sae.py SAEMetadata and the
- * training runner), taken from the SAE's own metadata where present.
+ * training runner), taken from the SAE's own metadata where present; the
+ * version is written separately and v5's hook_layer is not a v6 field.
  */
-const metadataKeys = [
-  "model_name",
-  "hook_name",
-  "model_class_name",
-  "hook_head_index",
-  "model_from_pretrained_kwargs",
-  "prepend_bos",
-  "exclude_special_tokens",
-  "neuronpedia_id",
-  "context_size",
-  "seqpos_slice",
-  "dataset_path",
-  "sae_lens_training_version",
-];
+const metadataKeys = saeLensMetadataKeys.filter((key) => key !== "hook_layer" && key !== "sae_lens_version");
 
 /**
  * cfg.json as SAELens 6 writes it (`SAEConfig.to_dict`, in its field order):

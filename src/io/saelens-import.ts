@@ -1,8 +1,8 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { SaeConfig } from "../model/config.js";
 import { allocateParams, type Sae } from "../model/sae.js";
-import { configFile, weightsFile } from "./sae-folder.js";
+import { checkedTensor } from "./checked-tensor.js";
+import { configFile, readConfigJson, weightsFile } from "./sae-folder.js";
 import { parseSaeLensConfig, type SaeLensArchitecture, type SaeLensConfig } from "./saelens-config.js";
 import { readSafetensors, type TensorEntry, toFloat64 } from "./safetensors.js";
 
@@ -42,13 +42,7 @@ export interface SaeLensImport {
 const weightDTypes = ["F32", "F16", "BF16", "F64"];
 
 export async function readSaeLensFolder(folder: string): Promise<SaeLensImport> {
-  const cfgPath = join(folder, configFile);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(await readFile(cfgPath, "utf8"));
-  } catch (e) {
-    throw new Error(`${cfgPath}: cannot read the SAE config: ${(e as Error).message}`);
-  }
+  const { raw, path: cfgPath } = await readConfigJson(folder);
   const cfg = parseSaeLensConfig(raw, cfgPath);
   const weightsPath = join(folder, weightsFile);
   const { tensors } = await readSafetensors(weightsPath);
@@ -77,26 +71,12 @@ export function foldSaeLens(
     );
   }
   const take = (name: string): Float64Array => {
-    const shape = expected[name]!;
-    const t = tensors[name];
-    if (!t) throw new Error(`${where}: missing tensor "${name}" (expected shape [${shape}])`);
-    if (!weightDTypes.includes(t.dtype))
+    const dtype = tensors[name]?.dtype;
+    if (dtype !== undefined && !weightDTypes.includes(dtype))
       throw new Error(
-        `${where}: tensor "${name}" has dtype ${t.dtype}, expected one of ${weightDTypes.join(", ")}`,
+        `${where}: tensor "${name}" has dtype ${dtype}, expected one of ${weightDTypes.join(", ")}`,
       );
-    // A scalar may also come as [1].
-    const scalarOk = shape.length === 0 && t.shape.length === 1 && t.shape[0] === 1;
-    if (!scalarOk && (t.shape.length !== shape.length || t.shape.some((s, i) => s !== shape[i]))) {
-      throw new Error(
-        `${where}: tensor "${name}" has shape [${t.shape}], expected [${shape}] from ${configFile}`,
-      );
-    }
-    const data = toFloat64(t);
-    for (let i = 0; i < data.length; i++) {
-      if (!Number.isFinite(data[i]!))
-        throw new Error(`${where}: tensor "${name}" holds ${data[i]} at index ${i}`);
-    }
-    return data;
+    return checkedTensor(tensors, name, expected[name]!, where, configFile, toFloat64);
   };
   const wEnc = take("W_enc");
   const wDec = take("W_dec");
