@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import { createServer } from "node:net";
 import { parseArgs } from "node:util";
 import { ActivationDataset } from "../data/activation-dataset.js";
@@ -15,7 +16,7 @@ import { startFeatureServer } from "../web/server.js";
 import { chooseKernels } from "./kernels.js";
 import { ProgressBar } from "./progress.js";
 
-export const serveHelp = `cosae serve SAE [SAE2] --data PATH [--model M] [--tokens N] [--port 8008] [--host 127.0.0.1] [--rebuild]
+export const serveHelp = `cosae serve SAE [SAE2] --data PATH [--model M] [--tokens N] [--port 8008] [--host 127.0.0.1] [--rebuild] [--cacheDir DIR]
 
 Opens a feature browser for one SAE, or two side by side: each latent's
 top-activating contexts, activation quantiles, histogram, activation against
@@ -30,6 +31,7 @@ and reused while SAE, data and options are unchanged.
   --port P       0 picks a free port (default 8008)
   --host H       address to bind (default 127.0.0.1; anything else is reachable from the network)
   --rebuild      rebuild the caches even when they are up to date
+  --cacheDir D   keep the caches in folder D instead of the SAE folders (for SAEs you cannot write to)
   --threads N    compute threads for the build (0: every core)
 
 Prints "serving http://HOST:PORT/" and runs until Ctrl-C.`;
@@ -45,6 +47,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       port: { type: "string", default: "8008" },
       host: { type: "string", default: "127.0.0.1" },
       rebuild: { type: "boolean", default: false },
+      cacheDir: { type: "string" },
       threads: { type: "string", default: "0" },
     },
     strict: true,
@@ -78,18 +81,19 @@ export async function serveCommand(argv: string[]): Promise<void> {
       throw new Error(
         `${folder}: the SAE has d = ${loaded.sae.config.d} but ${values.data} has d = ${dataset.d}`,
       );
-    saes.push({ folder, sae: loaded.sae });
+    saes.push({ folder, sae: loaded.sae, cache: defaultCachePath(folder, values.data, values.cacheDir) });
   }
   if (port !== 0) await assertPortFree(bindHost, port);
 
   const kernels = await chooseKernels(threads);
   try {
-    for (const { folder } of saes) {
+    if (values.cacheDir !== undefined) await mkdir(values.cacheDir, { recursive: true });
+    for (const { folder, cache } of saes) {
       let bar: { phase: string; bar: ProgressBar } | null = null;
       const { built } = await ensureFeatureCache({
         saePath: folder,
         dataPath: values.data,
-        out: defaultCachePath(folder, values.data),
+        out: cache,
         modelPath: values.model ?? null,
         options: tokens === undefined ? {} : { tokens },
         kernels,
@@ -99,17 +103,15 @@ export async function serveCommand(argv: string[]): Promise<void> {
           bar.bar.show(done, `${done}/${total}`);
         },
       });
-      process.stderr.write(
-        `${folder}: ${built ? "built" : "reusing"} ${defaultCachePath(folder, values.data)}\n`,
-      );
+      process.stderr.write(`${folder}: ${built ? "built" : "reusing"} ${cache}\n`);
     }
   } finally {
     await kernels.dispose();
   }
 
   const served: ServedSae[] = [];
-  for (const { folder, sae } of saes) {
-    const cache = await FeatureCache.open(defaultCachePath(folder, values.data));
+  for (const { sae, cache: path } of saes) {
+    const cache = await FeatureCache.open(path);
     served.push(
       servedSae(cache, { rows: Float32Array.from(sae.params.decoder), m: sae.config.m, d: sae.config.d }),
     );

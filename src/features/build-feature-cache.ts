@@ -5,6 +5,7 @@
  * LatentRecord per latent to the cache file, so memory stays bounded by the
  * codes, not by m records. Stored floats are rounded to 4 significant digits.
  */
+import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
@@ -158,10 +159,18 @@ export async function ensureFeatureCache(
   return { built: true, header: await buildFeatureCache(args) };
 }
 
-/** `<sae>/feature-cache.<data folder or file name>.bin`: beside the SAE it describes, one per dataset. */
-export function defaultCachePath(saePath: string, dataPath: string): string {
-  const name = basename(resolve(dataPath)).replace(/[^A-Za-z0-9._-]/g, "_");
-  return join(saePath, `feature-cache.${name}.bin`);
+/**
+ * `<sae>/feature-cache.<data folder or file name>.bin`: beside the SAE it
+ * describes, one per dataset. With `cacheDir` (for SAE folders that cannot be
+ * written), `<cacheDir>/feature-cache.<sae name>-<hash of its path>.<data name>.bin`.
+ */
+export function defaultCachePath(saePath: string, dataPath: string, cacheDir?: string): string {
+  const safe = (name: string) => name.replace(/[^A-Za-z0-9._-]/g, "_");
+  const data = safe(basename(resolve(dataPath)));
+  if (cacheDir === undefined) return join(saePath, `feature-cache.${data}.bin`);
+  const sae = resolve(saePath);
+  const hash = createHash("sha256").update(sae).digest("hex").slice(0, 8);
+  return join(cacheDir, `feature-cache.${safe(basename(sae))}-${hash}.${data}.bin`);
 }
 
 async function openDataset(path: string): Promise<ActivationDataset> {

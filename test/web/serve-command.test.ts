@@ -122,3 +122,20 @@ test("serve binds 127.0.0.1 unless --host says otherwise, and then warns that it
     assert.equal(await open.stop(), 0);
   }
 });
+
+test("--cacheDir keeps the caches out of the SAE folders, one file per SAE path", async () => {
+  const caches = join(folder, "caches");
+  const saeFiles = snapshot(sae);
+  const served = await spawnServe([sae, "--data", data, "--port", "0", "--cacheDir", caches]);
+  try {
+    const page = await fetch(new URL("/api/saes", served.url));
+    assert.equal(page.status, 200);
+  } finally {
+    assert.equal(await served.stop(), 0);
+  }
+  assert.deepEqual(snapshot(sae), saeFiles, "the SAE folder is untouched");
+  const written = readdirSync(caches);
+  assert.equal(written.length, 1);
+  assert.match(written[0]!, /^feature-cache\.sae-[0-9a-f]{8}\.activations\.bin$/);
+  assert.match(served.stderr(), new RegExp(`built ${caches}/feature-cache`));
+});
