@@ -1,13 +1,12 @@
 /** Horizontal bars per family at matched FVU: concept-aligned latents, and norm detectors if measured. */
 import type { CompareResults, CompareSection } from "../compare/compare-results.js";
 import { type Area, frame } from "./chart-frame.js";
-import { flowLegend } from "./chart-legend.js";
 import { DASH, isMissing, percent } from "./format.js";
 import { escapeHtml, tag } from "./html.js";
 import { type FamilyStyles, styleOf } from "./palette.js";
-import { PLOT_WIDTH, type Plot } from "./plot.js";
+import { figureWithLegend, PLOT_WIDTH, type Plot } from "./plot.js";
 import { dataScale, fixedScale } from "./scale.js";
-import { svgRoot, text, textWidth, tooltip } from "./svg.js";
+import { text, textWidth, tooltip } from "./svg.js";
 
 const BAR = 13;
 const ROW_GAP = 10;
@@ -82,25 +81,16 @@ export function alignedSharePlot(
       );
     });
   });
-  const legend = flowLegend(
-    series.map((s) => ({ label: s.label, colour: "#666", kind: "box" as const, opacity: s.opacity })),
-    area.left,
-    area.top + area.height + 46,
-    area.width,
-  );
-  parts.push(legend.svg);
-  return {
-    kind: "figure",
+  return figureWithLegend({
     title,
-    svg: svgRoot(
-      PLOT_WIDTH,
-      area.top + area.height + 52 + legend.height,
-      `${title}: ${section.title}`,
-      parts.join(""),
-    ),
+    sectionTitle: section.title,
+    parts,
+    legend: series.map((s) => ({ label: s.label, colour: "#666", kind: "box" as const, opacity: s.opacity })),
+    area,
+    gap: 46,
     caption:
       `Interpolated at the target FVU ${escapeHtml(section.targetFvu.toFixed(4))}: ` +
       `${series.map((s) => escapeHtml(s.label)).join(" (solid) and ")}${series.length > 1 ? " (light)" : ""} ` +
       "per family. † the target lies outside the family's runs; values of the nearest run.",
-  };
+  });
 }

@@ -1,15 +1,14 @@
 /** FVU against L0: one line per family through its runs, the target FVU dashed. */
 import type { CompareSection } from "../compare/compare-results.js";
 import { type Area, frame, leftMargin, xRange, yRange } from "./chart-frame.js";
-import { flowLegend } from "./chart-legend.js";
 import { fixed } from "./format.js";
 import { escapeHtml, tag } from "./html.js";
 import { placeLabels, pointBoxes } from "./label-placer.js";
 import { type FamilyStyles, styleOf } from "./palette.js";
-import { PLOT_WIDTH, type Plot } from "./plot.js";
+import { figureWithLegend, PLOT_WIDTH, type Plot } from "./plot.js";
 import { dataScale } from "./scale.js";
 import { runsByFamily } from "./section-runs.js";
-import { line, marker, polylinePath, svgRoot, text } from "./svg.js";
+import { line, marker, polylinePath, text } from "./svg.js";
 
 export function fvuL0Plot(section: CompareSection, styles: FamilyStyles): Plot {
   const title = "Reconstruction against sparsity";
@@ -91,24 +90,19 @@ export function fvuL0Plot(section: CompareSection, styles: FamilyStyles): Plot {
     );
   }
 
-  const legend = flowLegend(
-    groups.map((g) => {
+  return figureWithLegend({
+    title,
+    sectionTitle: section.title,
+    parts,
+    legend: groups.map((g) => {
       const s = styleOf(styles, g.family);
       return { label: g.family, colour: s.colour, kind: "line" as const, shape: s.shape };
     }),
-    area.left,
-    area.top + area.height + 48,
-    area.width,
-  );
-  parts.push(legend.svg);
-  const h = area.top + area.height + 48 + legend.height + 6;
-  return {
-    kind: "figure",
-    title,
-    svg: svgRoot(PLOT_WIDTH, h, `${title}: ${section.title}`, parts.join("")),
+    area,
+    gap: 48,
     caption:
       `FVU of every run against its held-out L0, one line per family through its k values` +
       `${x.log ? " (log-scale L0)" : ""}. The dashed line is the target FVU ${escapeHtml(fixed(target, 4))} ` +
       `at which the matched table compares the families; lower and further left is better.`,
-  };
+  });
 }

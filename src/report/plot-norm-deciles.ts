@@ -1,14 +1,13 @@
 /** Mean L0 per decile of token norm ‖x‖: a norm-blind SAE draws a flat line. */
 import type { CompareSection } from "../compare/compare-results.js";
 import { type Area, frame, leftMargin, yRange } from "./chart-frame.js";
-import { flowLegend } from "./chart-legend.js";
 import { fixed } from "./format.js";
 import { tag } from "./html.js";
 import { type FamilyStyles, styleOf } from "./palette.js";
-import { PLOT_WIDTH, type Plot } from "./plot.js";
+import { figureWithLegend, PLOT_WIDTH, type Plot } from "./plot.js";
 import { dataScale, fixedScale } from "./scale.js";
 import { nearestRuns } from "./section-runs.js";
-import { marker, polylinePath, svgRoot } from "./svg.js";
+import { marker, polylinePath } from "./svg.js";
 
 const DECILES = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
 
@@ -50,8 +49,11 @@ export function normDecilePlot(section: CompareSection, styles: FamilyStyles): P
       );
     });
   }
-  const legend = flowLegend(
-    series.map((s) => {
+  return figureWithLegend({
+    title,
+    sectionTitle: section.title,
+    parts,
+    legend: series.map((s) => {
       const st = styleOf(styles, s.family);
       return {
         label: `${s.family} (k=${s.run.k})`,
@@ -60,23 +62,11 @@ export function normDecilePlot(section: CompareSection, styles: FamilyStyles): P
         shape: st.shape,
       };
     }),
-    area.left,
-    area.top + area.height + 48,
-    area.width,
-  );
-  parts.push(legend.svg);
-  return {
-    kind: "figure",
-    title,
-    svg: svgRoot(
-      PLOT_WIDTH,
-      area.top + area.height + 54 + legend.height,
-      `${title}: ${section.title}`,
-      parts.join(""),
-    ),
+    area,
+    gap: 48,
     caption:
       "Mean number of active latents per token in each tenth of the held-out tokens sorted by norm, for each " +
       "family's run nearest the target FVU. A score that ignores the norm gives a flat line; a rising line " +
       "means large tokens claim more of the BatchTopK slots.",
-  };
+  });
 }
