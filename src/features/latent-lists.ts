@@ -1,10 +1,11 @@
 /**
  * The codes transposed to latent order: for each latent, the tokens it fires on
  * (value > 0) with their activations, highest first. One counting sort over
- * all entries, then one sort per latent; every per-latent view of the feature
+ * all entries (transposeCodes), then one sort per latent; every per-latent view of the feature
  * cache (top contexts, bands, histogram, scatter) reads these lists.
  */
 import type { SparseRows } from "../kernels/arrays.js";
+import { transposeCodes } from "../kernels/sparse.js";
 
 export interface LatentLists {
   readonly m: number;
@@ -18,25 +19,27 @@ export interface LatentLists {
 
 export function latentLists(codes: SparseRows, m: number): LatentLists {
   const end = codes.rowStart[codes.rows]!;
-  const start = new Int32Array(m + 1);
   for (let i = codes.rowStart[0]!; i < end; i++) {
     const j = codes.index[i]!;
     if (j < 0 || j >= m) throw new RangeError(`latentLists: latent ${j} outside [0, ${m})`);
-    if (codes.value[i]! > 0) start[j + 1]!++;
   }
-  for (let j = 0; j < m; j++) start[j + 1]! += start[j]!;
-  const fill = start.slice(0, m);
-  const row = new Int32Array(start[m]!);
-  const value = new Float64Array(start[m]!);
-  for (let t = 0; t < codes.rows; t++) {
-    for (let i = codes.rowStart[t]!; i < codes.rowStart[t + 1]!; i++) {
-      const v = codes.value[i]!;
+  // The backward pass's counting sort, keeping the fires (value > 0) in row order.
+  const byLatent = transposeCodes(codes, m);
+  const start = new Int32Array(m + 1);
+  const allRows = new Int32Array(end);
+  const allValues = new Float64Array(end);
+  let kept = 0;
+  for (let j = 0; j < m; j++) {
+    for (let e = byLatent.start[j]!; e < byLatent.start[j + 1]!; e++) {
+      const v = codes.value[byLatent.entry[e]!]!;
       if (!(v > 0)) continue;
-      const e = fill[codes.index[i]!]!++;
-      row[e] = t;
-      value[e] = v;
+      allRows[kept] = byLatent.token[e]!;
+      allValues[kept++] = v;
     }
+    start[j + 1] = kept;
   }
+  const row = allRows.subarray(0, kept);
+  const value = allValues.subarray(0, kept);
   // Rows arrive in ascending order, so sorting positions by (value desc, position asc) breaks ties by row.
   let longest = 0;
   for (let j = 0; j < m; j++) longest = Math.max(longest, start[j + 1]! - start[j]!);

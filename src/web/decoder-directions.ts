@@ -1,3 +1,5 @@
+import { rowNorms } from "../kernels/sparse.js";
+
 /**
  * An SAE's decoder rows d_j with their norms computed once, for "nearest
  * latents by decoder cosine" per request: one pass over the m rows, m·d work.
@@ -13,12 +15,7 @@ export class DecoderDirections {
     readonly d: number,
   ) {
     if (rows.length !== m * d) throw new Error(`decoder has ${rows.length} values, expected m·d = ${m * d}`);
-    this.norms = new Float64Array(m);
-    for (let j = 0; j < m; j++) {
-      let s = 0;
-      for (let c = j * d; c < (j + 1) * d; c++) s += rows[c]! * rows[c]!;
-      this.norms[j] = Math.sqrt(s);
-    }
+    this.norms = rowNorms(rows, m, d);
   }
 
   /** The `count` rows nearest to row `latent` of `from` (this SAE when omitted) by cosine, nearest first. */
