@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { describeUncaught } from "../util/system-error.js";
 import { compareCommand, compareHelp } from "./compare-command.js";
 import { evalCommand, evalHelp } from "./eval-command.js";
 import { exportCommand, exportHelp } from "./export-command.js";
@@ -52,6 +53,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((e: unknown) => {
-  process.stderr.write(`cosae: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.stderr.write(`cosae: ${describeUncaught(e)}\n`);
   process.exitCode = 1;
 });
