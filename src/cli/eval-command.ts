@@ -5,10 +5,15 @@ import { reportTable } from "../compare/compare-tables.js";
 import { activationSection, type SectionData, syntheticSection } from "../compare/section-data.js";
 import { conceptGroups, parseConceptGroups } from "../concepts/concept-bank.js";
 import type { ActivationDataConfig } from "../data/activation-data-config.js";
+import { ActivationDataset } from "../data/activation-dataset.js";
+import { defaultSyntheticConfig } from "../data/synthetic-config.js";
 import { type EvalReport, evaluateSae } from "../evaluation/evaluate.js";
 import { writeJsonAtomic } from "../io/atomic-write.js";
 import { loadSae } from "../io/load-sae.js";
 import { validateRunSpec } from "../training/run-folder.js";
+import { checkAllocation } from "../util/memory-budget.js";
+import { withPathContext } from "../util/system-error.js";
+import { checkWritableFile } from "../util/writable-path.js";
 import { chooseKernels } from "./kernels.js";
 
 export const evalHelp = `cosae eval SAE [SAE ...] [--data PATH] [--evalTokens N] [--model M] [--concepts LIST] [--json FILE]
@@ -46,27 +51,50 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const evalTokens = values.evalTokens === undefined ? null : Number(values.evalTokens);
   if (evalTokens !== null && !(Number.isInteger(evalTokens) && evalTokens >= 1))
     throw new Error(`--evalTokens: expected a positive integer, got "${values.evalTokens}"`);
-  // Read every SAE first (cosae or SAELens folders): a bad folder fails before any work.
+  // The output, every SAE (cosae or SAELens folders) and the data's shape are checked before any work.
+  if (values.json !== undefined) await checkWritableFile("--json", values.json);
   const saes = [];
   for (const folder of positionals) saes.push({ folder, sae: (await loadSae(folder)).sae });
+  const dataset = values.data === undefined ? null : await ActivationDataset.open(values.data);
+  const d = dataset?.d ?? defaultSyntheticConfig.d;
+  const dataName = values.data ?? "the synthetic default";
+  for (const { folder, sae } of saes) {
+    if (sae.config.d !== d)
+      throw new Error(
+        `${folder}: the SAE has d = ${sae.config.d} but ${dataName} has d = ${d}; ` +
+          "evaluate it on activations of the hook it was trained on (--data)",
+      );
+  }
+  const heldOut = evalTokens ?? (dataset ? 32768 : 16384);
+  if (dataset && heldOut >= dataset.rows)
+    throw new Error(
+      `--evalTokens ${heldOut}: ${values.data} has only ${dataset.rows} rows, and the held-out tail must leave ` +
+        `some before it; pass --evalTokens ${dataset.rows - 1} or fewer`,
+    );
+  // The held-out rows, their reconstruction and a work copy are held at once.
+  checkAllocation({
+    what: `evaluating on ${heldOut} rows of d = ${d}`,
+    largestArray: heldOut * d,
+    totalBytes: 3 * heldOut * d * 4,
+    options: "--evalTokens",
+  });
 
   const kernels = await chooseKernels(Number(values.threads));
   try {
     const section: SectionData =
-      values.data === undefined
-        ? syntheticSection({}, evalTokens ?? 16384)
-        : await activationSection(values.data, {
-            heldOut: evalTokens ?? 32768,
+      dataset === null
+        ? syntheticSection({}, heldOut)
+        : await activationSection(values.data!, {
+            heldOut,
             model: values.model ?? null,
             concepts: { groups },
             kernels,
+            dataset,
           });
     process.stderr.write(`${section.title}: ${section.data}\n`);
     const rows: { name: string; report: EvalReport }[] = [];
     for (const { folder, sae } of saes) {
-      if (sae.config.d !== section.d)
-        throw new Error(`${folder}: the SAE has d = ${sae.config.d} but the data has d = ${section.d}`);
-      const overlap = trainingOverlap(folder, values.data, evalTokens ?? 32768);
+      const overlap = trainingOverlap(folder, values.data, heldOut);
       if (overlap) process.stderr.write(`warning: ${overlap}\n`);
       const report = await evaluateSae(sae, section.evalSet, kernels);
       if (section.meter) report.splicedLoss = await section.meter.measure(sae);
@@ -86,8 +114,11 @@ export async function evalCommand(argv: string[]): Promise<void> {
           `${name}: best concepts ${top.map((t) => `${t.concept} (F1 ${t.f1.toFixed(2)}, latent ${t.latent})`).join(", ")}\n`,
         );
     }
-    if (values.json)
-      await writeJsonAtomic(values.json, { data: section.data, title: section.title, results: rows });
+    const json = values.json;
+    if (json !== undefined)
+      await withPathContext("--json", json, () =>
+        writeJsonAtomic(json, { data: section.data, title: section.title, results: rows }),
+      );
   } finally {
     await kernels.dispose();
   }

@@ -1,12 +1,14 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { readActivationManifest } from "../data/activation-manifest.js";
 import { writeCosaeExport } from "../io/cosae-export.js";
 import { loadSae } from "../io/load-sae.js";
 import { configFile, replaceFolder } from "../io/sae-folder.js";
 import { saeLensTarget, writeSaeLensFolder } from "../io/saelens-export.js";
+import { withPathContext } from "../util/system-error.js";
+import { checkWritableFolder } from "../util/writable-path.js";
 
 export const exportHelp = `cosae export SAE --out DIR [--format saelens|cosae] [--modelName NAME] [--hookName NAME]
 
@@ -40,6 +42,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
   if (positionals.length !== 1) throw new Error('export takes one SAE folder; see "cosae help export"');
   const input = positionals[0]!;
   const out = checkOut(values.out, input);
+  await checkWritableFolder("--out", out);
   const format = values.format;
   if (format !== undefined && !(formats as readonly string[]).includes(format))
     throw new Error(`--format: expected one of ${formats.join(", ")}, got "${format}"`);
@@ -60,12 +63,11 @@ export async function exportCommand(argv: string[]): Promise<void> {
   const metadata = { ...(await trainingProvenance(input)), ...loaded.metadata };
   if (values.modelName !== undefined) metadata.model_name = values.modelName;
   if (values.hookName !== undefined) metadata.hook_name = values.hookName;
-  await mkdir(dirname(resolve(out)), { recursive: true });
   const c = sae.config;
   const what = `${c.score} score, ${c.activation}${c.activation === "jumprelu" ? "" : ` k=${c.k}`}, d=${c.d}, m=${c.m}`;
   if (asSaeLens) {
     let architecture = "";
-    await replaceFolder(resolve(out), async (tmp) => {
+    await writeOutFolder(out, async (tmp) => {
       architecture = await writeSaeLensFolder(tmp, sae, metadata);
     });
     const folded = sae.constants.scale === 1 ? "" : `, s = ${sae.constants.scale.toPrecision(6)} folded in`;
@@ -73,7 +75,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
       `wrote ${out} (SAELens ${architecture}: cfg.json, sae_weights.safetensors) from ${input} (${what}${folded})\n`,
     );
   } else {
-    await replaceFolder(resolve(out), (tmp) => writeCosaeExport(tmp, sae, metadata));
+    await writeOutFolder(out, (tmp) => writeCosaeExport(tmp, sae, metadata));
     process.stdout.write(
       `wrote ${out} (cosae: cfg.json, sae_weights.safetensors, README.md) from ${input} (${what})\n`,
     );
@@ -84,6 +86,13 @@ export async function exportCommand(argv: string[]): Promise<void> {
 export function checkOut(out: string | undefined, input: string): string {
   if (out === undefined || out === "") throw new Error("--out DIR is required");
   if (resolve(out) === resolve(input)) throw new Error(`--out ${out} is the input folder; write elsewhere`);
+  // Replacing a folder around the input deletes the input; one inside it clutters the SAE folder.
+  if (isInside(resolve(input), resolve(out)))
+    throw new Error(
+      `--out ${out} holds the input folder ${input}, and would be replaced with it; write elsewhere`,
+    );
+  if (isInside(resolve(out), resolve(input)))
+    throw new Error(`--out ${out} is inside the input folder ${input}; write elsewhere`);
   if (existsSync(out)) {
     if (!statSync(out).isDirectory()) throw new Error(`--out ${out} exists and is not a folder`);
     if (readdirSync(out).length > 0 && !existsSync(join(out, configFile)))
@@ -92,6 +101,23 @@ export function checkOut(out: string | undefined, input: string): string {
       );
   }
   return out;
+}
+
+/** Is `path` strictly inside `folder`? (both resolved) */
+function isInside(path: string, folder: string): boolean {
+  const rel = relative(folder, path);
+  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
+}
+
+/**
+ * Writes the folder `out` whole through `write`, naming --out in a system error
+ * (a full disk, a file in the way); the folder that was there stays as it was.
+ */
+export async function writeOutFolder(out: string, write: (tmp: string) => Promise<void>): Promise<void> {
+  await withPathContext("--out", out, async () => {
+    await mkdir(dirname(resolve(out)), { recursive: true });
+    await replaceFolder(resolve(out), write);
+  });
 }
 
 /**

@@ -1,9 +1,10 @@
-import { mkdir, readFile } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { configFile, replaceFolder, writeSaeFolder } from "../io/sae-folder.js";
+import { configFile, writeSaeFolder } from "../io/sae-folder.js";
 import { readSaeLensFolder } from "../io/saelens-import.js";
-import { checkOut } from "./export-command.js";
+import { checkWritableFolder } from "../util/writable-path.js";
+import { checkOut, writeOutFolder } from "./export-command.js";
 
 export const importHelp = `cosae import SAELENS_DIR --out DIR
 
@@ -30,6 +31,7 @@ export async function importCommand(argv: string[]): Promise<void> {
   if (positionals.length !== 1) throw new Error('import takes one SAELens folder; see "cosae help import"');
   const input = positionals[0]!;
   const out = checkOut(values.out, input);
+  await checkWritableFolder("--out", out);
   const cfgPath = join(input, configFile);
   const architecture = await readFile(cfgPath, "utf8")
     .then((text) => (JSON.parse(text) as { architecture?: unknown }).architecture)
@@ -48,8 +50,7 @@ export async function importCommand(argv: string[]): Promise<void> {
       folded: imported.folded,
     },
   };
-  await mkdir(dirname(resolve(out)), { recursive: true });
-  await replaceFolder(resolve(out), (tmp) => writeSaeFolder(tmp, sae, metadata));
+  await writeOutFolder(out, (tmp) => writeSaeFolder(tmp, sae, metadata));
   const c = sae.config;
   process.stdout.write(
     `wrote ${out} (cosae: ${c.score} score, ${c.activation}${c.activation === "topk" ? ` k=${c.k}` : ""}, d=${c.d}, m=${c.m}) ` +

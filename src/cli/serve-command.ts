@@ -1,3 +1,4 @@
+import { lookup } from "node:dns/promises";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { createServer } from "node:net";
@@ -10,6 +11,9 @@ import {
 } from "../features/build-feature-cache.js";
 import { FeatureCache } from "../features/feature-cache-file.js";
 import { loadSae } from "../io/load-sae.js";
+import { checkAllocation } from "../util/memory-budget.js";
+import { systemErrorCode, withPathContext } from "../util/system-error.js";
+import { checkWritableFolder } from "../util/writable-path.js";
 import { isLoopbackHost } from "../web/host-check.js";
 import { type ServedSae, servedSae } from "../web/served-sae.js";
 import { startFeatureServer } from "../web/server.js";
@@ -55,7 +59,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   // Every flag is checked before anything is read, built or bound.
   if (positionals.length < 1 || positionals.length > 2)
     throw new Error(`serve takes one or two SAE folders, got ${positionals.length}; see "cosae help serve"`);
-  if (values.data === undefined)
+  const dataPath = values.data;
+  if (dataPath === undefined)
     throw new Error('serve needs --data: an activation dataset with token ids (made by "cosae harvest")');
   const port = wholeNumber("--port", values.port!, 0, 65535);
   const tokens = values.tokens === undefined ? undefined : wholeNumber("--tokens", values.tokens, 1);
@@ -69,7 +74,12 @@ export async function serveCommand(argv: string[]): Promise<void> {
       `--model ${values.model}: not found; expected a llama2.c .bin file or a Hugging Face folder`,
     );
 
-  const dataset = await ActivationDataset.open(values.data);
+  // Where it will listen and where caches go are checked before minutes of cache building.
+  await assertCanListen(host, bindHost, port);
+  const cacheDir = values.cacheDir;
+  if (cacheDir !== undefined) await checkWritableFolder("--cacheDir", cacheDir);
+
+  const dataset = await ActivationDataset.open(dataPath);
   if (!dataset.hasTokens)
     throw new Error(
       `${values.data}: the activations have no token ids, and the browser shows tokens; harvest them with "cosae harvest"`,
@@ -81,28 +91,42 @@ export async function serveCommand(argv: string[]): Promise<void> {
       throw new Error(
         `${folder}: the SAE has d = ${loaded.sae.config.d} but ${values.data} has d = ${dataset.d}`,
       );
-    saes.push({ folder, sae: loaded.sae, cache: defaultCachePath(folder, values.data, values.cacheDir) });
+    const cache = defaultCachePath(folder, dataPath, cacheDir);
+    if (cacheDir === undefined && (values.rebuild || !existsSync(cache)))
+      await checkWritableFolder(cacheOwner(folder), folder);
+    saes.push({ folder, sae: loaded.sae, cache });
   }
-  if (port !== 0) await assertPortFree(bindHost, port);
+  // The cache holds the encoded rows: the rows read, their codes and measures.
+  const cacheRows = Math.min(tokens ?? defaultFeatureCacheOptions.tokens, dataset.rows);
+  checkAllocation({
+    what: `the feature cache over ${cacheRows} rows of d = ${dataset.d}`,
+    largestArray: cacheRows * dataset.d,
+    totalBytes: 3 * cacheRows * dataset.d * 4,
+    options: "--tokens",
+  });
 
   const kernels = await chooseKernels(threads);
   try {
-    if (values.cacheDir !== undefined) await mkdir(values.cacheDir, { recursive: true });
+    if (cacheDir !== undefined)
+      await withPathContext("--cacheDir", cacheDir, () => mkdir(cacheDir, { recursive: true }));
     for (const { folder, cache } of saes) {
       let bar: { phase: string; bar: ProgressBar } | null = null;
-      const { built } = await ensureFeatureCache({
-        saePath: folder,
-        dataPath: values.data,
-        out: cache,
-        modelPath: values.model ?? null,
-        options: tokens === undefined ? {} : { tokens },
-        kernels,
-        rebuild: values.rebuild,
-        progress: (phase, done, total) => {
-          if (bar?.phase !== phase) bar = { phase, bar: new ProgressBar(`${folder} ${phase}`, total) };
-          bar.bar.show(done, `${done}/${total}`);
-        },
-      });
+      const owner = cacheDir === undefined ? cacheOwner(folder) : "--cacheDir";
+      const { built } = await withPathContext(owner, cache, () =>
+        ensureFeatureCache({
+          saePath: folder,
+          dataPath,
+          out: cache,
+          modelPath: values.model ?? null,
+          options: tokens === undefined ? {} : { tokens },
+          kernels,
+          rebuild: values.rebuild,
+          progress: (phase, done, total) => {
+            if (bar?.phase !== phase) bar = { phase, bar: new ProgressBar(`${folder} ${phase}`, total) };
+            bar.bar.show(done, `${done}/${total}`);
+          },
+        }),
+      );
       process.stderr.write(`${folder}: ${built ? "built" : "reusing"} ${cache}\n`);
     }
   } finally {
@@ -110,8 +134,14 @@ export async function serveCommand(argv: string[]): Promise<void> {
   }
 
   const served: ServedSae[] = [];
-  for (const { sae, cache: path } of saes) {
+  for (const { folder, sae, cache: path } of saes) {
     const cache = await FeatureCache.open(path);
+    const { m, d } = cache.header.overview;
+    if (m !== sae.config.m || d !== sae.config.d)
+      throw new Error(
+        `${path}: the feature cache describes an SAE with d = ${d}, m = ${m}, but ${folder} has ` +
+          `d = ${sae.config.d}, m = ${sae.config.m}; it changed while serve started: run again (or pass --rebuild)`,
+      );
     served.push(
       servedSae(cache, { rows: Float32Array.from(sae.params.decoder), m: sae.config.m, d: sae.config.d }),
     );
@@ -137,18 +167,37 @@ function wholeNumber(flag: string, text: string, min: number, max = Number.MAX_S
   return value;
 }
 
-/** Fails now, not after minutes of cache building, when the port is taken. */
-async function assertPortFree(host: string, port: number): Promise<void> {
+/** What a system error names when the cache goes into the SAE folder (there is no option to name). */
+function cacheOwner(folder: string): string {
+  return `the feature cache of ${folder} (--cacheDir keeps it elsewhere)`;
+}
+
+/**
+ * Fails now, not after minutes of cache building, when the host does not
+ * resolve, is not an address of this machine, or the port is taken
+ * (port 0 probes a free port, so the host is checked all the same).
+ */
+async function assertCanListen(host: string, bindHost: string, port: number): Promise<void> {
+  try {
+    await lookup(bindHost);
+  } catch (e) {
+    throw new Error(
+      `--host ${host}: the name does not resolve (${systemErrorCode(e) ?? (e as Error).message}); ` +
+        "expected a host name or IP address of this machine, e.g. 127.0.0.1",
+    );
+  }
   const probe = createServer();
   await new Promise<void>((resolve, reject) => {
     probe.once("error", (e: NodeJS.ErrnoException) =>
       reject(
         new Error(
-          `cannot listen on ${host}:${port}: ${e.code === "EADDRINUSE" ? "the port is in use" : e.message}`,
+          e.code === "EADDRINUSE"
+            ? `--port ${port}: cannot listen on ${host}:${port}: the port is in use; pass another --port, or 0 for a free one`
+            : `--host ${host}: cannot listen on ${host}:${port}: ${e.code === "EADDRNOTAVAIL" ? "not an address of this machine" : e.message}`,
         ),
       ),
     );
-    probe.listen(port, host, () => probe.close(() => resolve()));
+    probe.listen(port, bindHost, () => probe.close(() => resolve()));
   });
 }
 

@@ -56,6 +56,8 @@ export interface ActivationSectionOptions {
   model: string | null;
   concepts: Partial<ConceptBankOptions>;
   kernels: Kernels;
+  /** the dataset at `path`, when the caller has already opened it */
+  dataset?: ActivationDataset;
   /** loads the model (default loadTransformer); a comparison shares one model across its datasets */
   loadModel?: (path: string) => Promise<LlamaModel>;
 }
@@ -64,7 +66,7 @@ export async function activationSection(
   path: string,
   options: ActivationSectionOptions,
 ): Promise<SectionData> {
-  const dataset = await ActivationDataset.open(path);
+  const dataset = options.dataset ?? (await ActivationDataset.open(path));
   const loaded = await loadActivationEvalSet(dataset, options.heldOut, options.concepts);
   const hook = dataset.manifest?.hook ?? null;
   const notes: string[] = [];

@@ -8,13 +8,16 @@
 import { existsSync, statSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { describeSystemError, systemErrorCode } from "../util/system-error.js";
 import { type ActivationFile, openActivationFile, type TokenRows } from "./activation-file.js";
 import {
   type ActivationDType,
   type ActivationManifest,
   MANIFEST_FILE,
+  type ManifestShard,
   readActivationManifest,
 } from "./activation-manifest.js";
+import { firstTokenOutsideVocab } from "./token-id-check.js";
 
 /** What to do with a row holding NaN or ±Inf: fail naming file and row (training's default), or drop it. */
 export type NonFiniteRows = "error" | "skip";
@@ -71,6 +74,12 @@ export class ActivationDataset {
           `${manifestPath}: shards[${i}].file "${entry.file}" is missing (${file})`,
         );
       }
+      const extension = entry.file.slice(entry.file.lastIndexOf(".") + 1);
+      if (extension !== manifest.fileFormat)
+        throw new ActivationDatasetError(
+          `${file}: is a .${extension} shard but ${manifestPath} says "fileFormat": "${manifest.fileFormat}" ` +
+            `(shards[${i}]); the manifest does not describe these shards: rewrite it or re-harvest`,
+        );
       const shard = await openActivationFile(file);
       const mismatch = (field: string, got: unknown, want: unknown) =>
         new ActivationDatasetError(
@@ -82,9 +91,33 @@ export class ActivationDataset {
       if (shard.dtype !== manifest.dtype) throw mismatch("dtype", shard.dtype, manifest.dtype);
       if (!shard.hasTokens)
         throw new ActivationDatasetError(`${file}: has no token ids; a shard must carry them`);
+      await checkSequenceRange(shard, entry, `${manifestPath} (shards[${i}])`);
       shards.push(shard);
     }
-    return new ActivationDataset(full, manifest.d, manifest.dtype, shards, manifest, nonFinite);
+    if (shards.length === 0)
+      throw new ActivationDatasetError(
+        `${manifestPath}: lists no shards, so the dataset holds no rows` +
+          `${manifest.complete ? "" : " yet (the harvest has not written its first shard)"}`,
+      );
+    const dataset = new ActivationDataset(full, manifest.d, manifest.dtype, shards, manifest, nonFinite);
+    await dataset.checkTokenIds();
+    return dataset;
+  }
+
+  /** Every shard's token ids lie in the vocabulary the manifest names (see token-id-check.ts). */
+  private async checkTokenIds(): Promise<void> {
+    const vocab = await this.vocab();
+    if (vocab === null) return;
+    const vocabPath = join(this.path, this.manifest!.vocab!);
+    for (const [i, shard] of this.shards.entries()) {
+      const bad = await firstTokenOutsideVocab(shard, vocab.length);
+      if (bad === null) continue;
+      throw new ActivationDatasetError(
+        `${shard.path}: row ${bad.row} (dataset row ${this.starts[i]! + bad.row}) has token id ${bad.id}, ` +
+          `outside the ${vocab.length} entries of ${vocabPath}; the shards and the vocabulary come from ` +
+          "different tokenizers, or the shard is damaged: re-harvest it",
+      );
+    }
   }
 
   get rows(): number {
@@ -182,11 +215,27 @@ export class ActivationDataset {
     return out;
   }
 
-  /** The vocabulary (token id -> display string) named by the manifest, or null. */
-  async vocab(): Promise<string[] | null> {
+  private vocabRead: Promise<string[] | null> | null = null;
+
+  /** The vocabulary (token id -> display string) named by the manifest, or null; read once. */
+  vocab(): Promise<string[] | null> {
+    this.vocabRead ??= this.readVocab();
+    return this.vocabRead;
+  }
+
+  private async readVocab(): Promise<string[] | null> {
     if (!this.manifest?.vocab) return null;
     const path = join(this.path, this.manifest.vocab);
-    const raw: unknown = JSON.parse(await readFile(path, "utf8"));
+    let raw: unknown;
+    try {
+      raw = JSON.parse(await readFile(path, "utf8"));
+    } catch (e) {
+      throw new ActivationDatasetError(
+        `${path}: cannot read the vocabulary that ${MANIFEST_FILE} names ("vocab"): ${
+          systemErrorCode(e) === undefined ? (e as Error).message : describeSystemError(e, path)
+        }`,
+      );
+    }
     if (!Array.isArray(raw) || !raw.every((s) => typeof s === "string")) {
       throw new ActivationDatasetError(
         `${path}: expected a JSON array of strings (token id -> display string)`,
@@ -203,6 +252,21 @@ export class ActivationDataset {
       : "1 file";
     return `${this.path} (${this.rows} rows, d=${this.d}, ${this.dtype}, ${what})`;
   }
+}
+
+/**
+ * The shard's first and last rows lie in the sequences the manifest gives it
+ * (two rows read; -1 means the file records no sequences).
+ */
+async function checkSequenceRange(shard: ActivationFile, entry: ManifestShard, where: string): Promise<void> {
+  const first = (await shard.readTokens(0, 1)).sequence[0]!;
+  const last = (await shard.readTokens(shard.rows - 1, 1)).sequence[0]!;
+  if (first === -1 && last === -1) return;
+  if (first !== entry.firstSequence || last !== entry.lastSequence)
+    throw new ActivationDatasetError(
+      `${shard.path}: rows run from sequence ${first} to ${last} but ${where} says ` +
+        `${entry.firstSequence} to ${entry.lastSequence}; the manifest does not describe this shard`,
+    );
 }
 
 /** Index of the first NaN/±Inf in `row`, or -1. */

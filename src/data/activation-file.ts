@@ -42,6 +42,8 @@ export interface ActivationFile {
   readRows(start: number, count: number): Promise<Float32Array>;
   /** token ids, sequences and positions of rows [start, start + count) */
   readTokens(start: number, count: number): Promise<TokenRows>;
+  /** only the token ids of rows [start, start + count) (cheaper where they are stored apart) */
+  readTokenIds(start: number, count: number): Promise<Int32Array>;
 }
 
 export class ActivationFileError extends Error {
@@ -54,6 +56,15 @@ function checkRange(path: string, rows: number, start: number, count: number): v
   if (!isRowRange(rows, start, count)) {
     throw new ActivationFileError(`${path}: rows [${start}, ${start + count}) are outside its ${rows} rows`);
   }
+}
+
+/** An [N, d] array with no rows or no columns holds no activations: refused when opened, not when used. */
+function checkNotEmpty(path: string, shape: string, rows: number, d: number): void {
+  if (rows >= 1 && d >= 1) return;
+  throw new ActivationFileError(
+    `${path}: ${shape} holds no activations (${d < 1 ? `d = ${d}` : `${rows} rows`}); ` +
+      "expected [N, d] with N ≥ 1 rows of d ≥ 1 values",
+  );
 }
 
 /** Open a .npy or .safetensors activation file by its extension. */
@@ -81,10 +92,11 @@ async function openNpyActivations(path: string): Promise<ActivationFile> {
     );
   }
   const [rows, d] = header.shape as [number, number];
+  checkNotEmpty(path, `header shape (${header.shape.join(", ")})`, rows, d);
   const tokensPath = tokensFileFor(path);
   const tokens = existsSync(tokensPath) ? await readNpyHeader(tokensPath) : null;
   if (tokens) checkNpyTokens(tokens, rows);
-  return {
+  const file: ActivationFile = {
     path,
     rows,
     d,
@@ -117,7 +129,11 @@ async function openNpyActivations(path: string): Promise<ActivationFile> {
       }
       return out;
     },
+    async readTokenIds(start, count) {
+      return (await file.readTokens(start, count)).ids;
+    },
   };
+  return file;
 }
 
 function checkNpyTokens(tokens: NpyHeader, rows: number): void {
@@ -166,6 +182,7 @@ async function openSafetensorsActivations(path: string): Promise<ActivationFile>
     );
   }
   const [rows, d] = acts.shape as [number, number];
+  checkNotEmpty(path, `tensor "${acts.name}" has shape [${acts.shape.join(", ")}]`, rows, d);
   const token = new Map<string, TensorInfo>();
   for (const name of TOKEN_TENSORS) {
     const t = header.tensors.find((x) => x.name === name);
@@ -224,6 +241,11 @@ async function openSafetensorsActivations(path: string): Promise<ActivationFile>
         sequence: await readInts(token.get("sequence"), start, count),
         position: await readInts(token.get("position"), start, count),
       };
+    },
+    async readTokenIds(start, count) {
+      checkRange(path, rows, start, count);
+      if (!token.has("token_ids")) throw new ActivationFileError(`${path}: no tensor "token_ids"`);
+      return readInts(token.get("token_ids"), start, count);
     },
   };
 }

@@ -88,6 +88,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** A name inside the dataset folder: no separators, not hidden, not "." or "..". */
+function isPlainFileName(name: string): boolean {
+  return name !== "" && !name.includes("/") && !name.includes("\\") && !name.startsWith(".");
+}
+
 function describe(v: unknown): string {
   if (v === undefined) return "nothing";
   return JSON.stringify(v);
@@ -109,6 +114,11 @@ export function parseActivationManifest(raw: unknown, path: string): ActivationM
   }
   const count = (field: string, v: unknown, min: number): number =>
     typeof v === "number" && Number.isSafeInteger(v) && v >= min ? v : fail(field, v, `an integer >= ${min}`);
+  // The vocabulary, like the shards, must be a file of the dataset folder, not a path out of it.
+  const insideFolder = (field: string, name: string | null): string | null =>
+    name === null || isPlainFileName(name)
+      ? name
+      : fail(field, name, "a file name inside the dataset folder");
   const text = (field: string, v: unknown): string | null =>
     v === undefined || v === null ? null : typeof v === "string" ? v : fail(field, v, "a string or null");
   const d = count("d", raw["d"], 1);
@@ -131,13 +141,7 @@ export function parseActivationManifest(raw: unknown, path: string): ActivationM
     if (!isObject(s)) fail(at, s, "an object {file, rows, firstSequence, lastSequence}");
     const shard = s as Record<string, unknown>;
     const file = shard["file"];
-    if (
-      typeof file !== "string" ||
-      file === "" ||
-      file.includes("/") ||
-      file.includes("\\") ||
-      file.startsWith(".")
-    ) {
+    if (typeof file !== "string" || !isPlainFileName(file)) {
       fail(`${at}.file`, file, "a file name inside the dataset folder");
     }
     const shardRows = count(`${at}.rows`, shard["rows"], 1);
@@ -180,7 +184,7 @@ export function parseActivationManifest(raw: unknown, path: string): ActivationM
         ? null
         : count("contextLength", raw["contextLength"], 1),
     createdBy: text("createdBy", raw["createdBy"]),
-    vocab: text("vocab", raw["vocab"]),
+    vocab: insideFolder("vocab", text("vocab", raw["vocab"])),
     shards,
     complete: raw["complete"] as boolean,
     next: { sequence: nextSequence, rows },

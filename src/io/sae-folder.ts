@@ -4,7 +4,13 @@ import { activations, alphaCount, decodings, hasGain, type SaeConfig, scoreKinds
 import { allocateParams, type Sae } from "../model/sae.js";
 import { writeJsonAtomic } from "./atomic-write.js";
 import { checkedTensor } from "./checked-tensor.js";
-import { readSafetensors, type TensorEntry, toFloat32, writeSafetensors } from "./safetensors.js";
+import {
+  checkNoExtraTensors,
+  checkPositiveGain,
+  checkSameScalar,
+  checkThresholdIsTau,
+} from "./sae-stored-twice.js";
+import { readSafetensors, type TensorEntry, toFloat32, toFloat64, writeSafetensors } from "./safetensors.js";
 
 /**
  * An SAE on disk (DESIGN §6): a folder with `cfg.json` and
@@ -156,7 +162,12 @@ export async function replaceFolder(folder: string, write: (tmp: string) => Prom
   const tmp = join(dirname(folder), `.${folder.split("/").pop()}.${process.pid}.tmp`);
   const old = `${tmp}.old`;
   await rm(tmp, { recursive: true, force: true });
-  await write(tmp);
+  try {
+    await write(tmp);
+  } catch (e) {
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined); // a full disk leaves no half folder
+    throw e;
+  }
   await rm(old, { recursive: true, force: true });
   await rename(folder, old).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== "ENOENT") throw e;
@@ -194,20 +205,33 @@ export async function readSaeFolder(folder: string): Promise<{ sae: Sae; fileCon
   const { d, m } = config;
   const take = (name: string, shape: number[]) =>
     checkedTensor(tensors, name, shape, weightsPath, configFile, toFloat32);
+  // Values stored twice (cfg.json and tensors) must agree: see sae-stored-twice.ts.
+  checkNoExtraTensors(tensors, config, weightsPath, cfgPath);
+  for (const name of ["scale_s", "norm_nu"] as const) {
+    const value = checkedTensor(tensors, name, [], weightsPath, configFile, toFloat64)[0]!;
+    checkSameScalar(name, value, cfg[name], weightsPath, cfgPath);
+  }
+  const threshold = take("threshold", [m]);
+  if (config.activation !== "jumprelu")
+    checkThresholdIsTau(threshold, cfg.threshold_tau, weightsPath, cfgPath);
   const params = allocateParams(config);
   const wEnc = take("W_enc", [d, m]);
   for (let c = 0; c < d; c++) for (let j = 0; j < m; j++) params.encoder[j * d + c] = wEnc[c * m + j]!;
   params.decoder.set(take("W_dec", [m, d]));
   params.bEnc.set(take("b_enc", [m]));
   params.bDec.set(take("b_dec", [d]));
-  if (hasGain(config.score)) params.logGain.set(take("gain", [m]).map(Math.log));
+  if (hasGain(config.score)) {
+    const gain = take("gain", [m]);
+    checkPositiveGain(gain, weightsPath);
+    params.logGain.set(gain.map(Math.log));
+  }
   if (alphaCount(config) > 0) params.alpha.set(take("alpha", [alphaCount(config)]));
   const sae: Sae = {
     config,
     params,
     constants: { scale: cfg.scale_s, nu: cfg.norm_nu, threshold: cfg.threshold_tau },
   };
-  if (config.activation === "jumprelu") sae.constants.thresholds = take("threshold", [m]);
+  if (config.activation === "jumprelu") sae.constants.thresholds = threshold;
   return { sae, fileConfig: cfg };
 }
 
@@ -231,8 +255,11 @@ function checkFileConfig(raw: unknown, where: string): SaeFileConfig {
   positiveInt("d_in");
   positiveInt("d_sae");
   // k means nothing to jumprelu (the thresholds decide): it may be absent or 0 there.
-  if (c.activation !== "jumprelu") positiveInt("k");
-  else if (c.k !== undefined && !(Number.isInteger(c.k) && (c.k as number) >= 0))
+  if (c.activation !== "jumprelu") {
+    positiveInt("k");
+    if (Number.isInteger(c.k) && Number.isInteger(c.d_sae) && (c.k as number) > (c.d_sae as number))
+      problems.push(`"k" (${c.k}) must not exceed "d_sae" (${c.d_sae}): k of the m latents fire per token`);
+  } else if (c.k !== undefined && !(Number.isInteger(c.k) && (c.k as number) >= 0))
     problems.push(`"k" must be absent or a non-negative integer for a jumprelu SAE`);
   oneOf("score", scoreKinds);
   oneOf("activation", activations);
