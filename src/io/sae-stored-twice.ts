@@ -29,7 +29,7 @@ export function checkNoExtraTensors(
   if (extra.length === 0) return;
   throw new Error(
     `${weightsPath}: tensor${extra.length > 1 ? "s" : ""} ${extra.map((n) => `"${n}"`).join(", ")} ` +
-      `${extra.length > 1 ? "have" : "has"} no place in a "${config.score}" SAE (${cfgPath} says "score": ` +
+      `${extra.length > 1 ? "have" : "has"} no place in an SAE whose score is "${config.score}" (${cfgPath} says "score": ` +
       `"${config.score}", whose tensors are ${expected.join(", ")}); the two files come from different SAEs`,
   );
 }

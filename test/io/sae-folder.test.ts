@@ -304,3 +304,85 @@ test("a truncated weights file is refused, naming the file", async () => {
   await rm(path);
   await assert.rejects(readSaeFolder(folder), new RegExp(escapeRe(weightsFile)));
 });
+
+// ---------------------------------------------------------------------------
+// Values stored twice: cfg.json and the tensors must agree
+
+test("cfg.json's scale_s or norm_nu contradicting the tensors is refused, naming both values and files", async () => {
+  const { folder, sae } = await goodFolder();
+  await editConfig(folder, (c) => (c.scale_s = 0.5));
+  await assert.rejects(readSaeFolder(folder), (e: Error) => {
+    assert.match(
+      e.message,
+      new RegExp(
+        `${escapeRe(join(folder, weightsFile))}: tensor "scale_s" holds ${escapeRe(String(sae.constants.scale))} ` +
+          `but ${escapeRe(join(folder, configFile))} has "scale_s": 0\\.5; the two files disagree`,
+      ),
+    );
+    return true;
+  });
+  const nu = await goodFolder();
+  await rewriteWeights(nu.folder, (t) => {
+    t.norm_nu = { dtype: "F64", shape: [], data: Float64Array.of(9) };
+  });
+  await assert.rejects(
+    readSaeFolder(nu.folder),
+    new RegExp(
+      `tensor "norm_nu" holds 9 but .*cfg\\.json has "norm_nu": ${escapeRe(String(nu.sae.constants.nu))}`,
+    ),
+  );
+  // A float32 copy of the value is the same value.
+  const f32 = await goodFolder();
+  await rewriteWeights(f32.folder, (t) => {
+    t.scale_s = { dtype: "F32", shape: [], data: Float32Array.of(f32.sae.constants.scale) };
+  });
+  assert.equal((await readSaeFolder(f32.folder)).sae.constants.scale, f32.sae.constants.scale);
+});
+
+test("threshold_tau contradicting the threshold tensor is refused (topk / batchtopk share one τ)", async () => {
+  const { folder } = await goodFolder();
+  await editConfig(folder, (c) => (c.threshold_tau = 0.25));
+  await assert.rejects(
+    readSaeFolder(folder),
+    new RegExp(
+      `tensor "threshold" holds ${escapeRe(String(Math.fround(TAU)))} at latent 0 but .*cfg\\.json has "threshold_tau": 0\\.25`,
+    ),
+  );
+});
+
+test("tensors the score kind has no use for, a non-positive gain and k > d_sae are refused", async () => {
+  const cosine = await goodFolder("cosine");
+  await rewriteWeights(cosine.folder, (t) => {
+    t.alpha = { dtype: "F32", shape: [1], data: Float32Array.of(0.5) };
+  });
+  await assert.rejects(
+    readSaeFolder(cosine.folder),
+    /tensor "alpha" has no place in an SAE whose score is "cosine" \(.*cfg\.json says "score": "cosine", whose tensors are W_enc, W_dec, b_enc, b_dec, threshold, scale_s, norm_nu, gain\)/,
+  );
+  // A blend SAE's cfg.json pasted over an inner SAE's weights: gain and alpha are missing;
+  // the other way round they are left over.
+  const inner = await goodFolder("inner");
+  await editConfig(inner.folder, (c) => (c.score = "cosine"));
+  await assert.rejects(readSaeFolder(inner.folder), /missing tensor "gain"/);
+  const blend = await goodFolder("blend");
+  await editConfig(blend.folder, (c) => (c.score = "inner"));
+  await assert.rejects(
+    readSaeFolder(blend.folder),
+    /tensors "alpha", "gain" have no place in an SAE whose score is "inner"/,
+  );
+
+  const gain = await goodFolder("cosine");
+  await rewriteWeights(gain.folder, (t) => {
+    const data = Float32Array.from(t.gain!.data as Float32Array);
+    data[3] = 0;
+    t.gain = { ...t.gain!, data };
+  });
+  await assert.rejects(
+    readSaeFolder(gain.folder),
+    /tensor "gain" holds 0 at latent 3; a gain is exp\(γ\) and must be positive/,
+  );
+
+  const k = await goodFolder();
+  await editConfig(k.folder, (c) => (c.k = 11));
+  await assert.rejects(readSaeFolder(k.folder), /"k" \(11\) must not exceed "d_sae" \(10\)/);
+});

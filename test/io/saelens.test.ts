@@ -444,6 +444,20 @@ test("what cannot be imported exactly is refused, naming the field or tensor", a
       /tensor "W_dec" holds NaN at index 4/,
     ],
     [
+      // f16 bits 0x7e00: a NaN that only shows once widened.
+      "f16 NaN",
+      {
+        ...weights(),
+        b_enc: { dtype: "F16", shape: [4], values: Uint16Array.of(0, 0x7e00, 0, 0) },
+      },
+      /tensor "b_enc" holds NaN at index 1/,
+    ],
+    [
+      "cfg d_sae against the tensors",
+      { ...weights(), b_enc: { dtype: "F32", shape: [5], values: [0, 0, 0, 0, 0] } },
+      /tensor "b_enc" has shape \[5\], expected \[4\] from cfg\.json/,
+    ],
+    [
       "infinite bias",
       { ...weights(), b_dec: { dtype: "F32", shape: [3], values: [1, Number.POSITIVE_INFINITY, 0] } },
       /tensor "b_dec" holds Infinity at index 1/,
