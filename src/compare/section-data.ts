@@ -79,6 +79,7 @@ export async function activationSection(
   } else {
     const model = await (options.loadModel ?? loadTransformer)(modelPath);
     if (!model.tokenizer) throw new Error(`${modelPath}: no tokenizer found beside the model`);
+    checkIdsInModel(dataset, loaded.start, loaded.tokens.ids, model.config.vocabSize, modelPath);
     const sequences = spliceSequences(loaded.tokens, model.tokenizer.bosId, dataset.path);
     meter = new SplicedLossMeter(model, hook, sequences, options.kernels);
   }
@@ -108,4 +109,25 @@ export async function activationSection(
     meter,
     notes,
   };
+}
+
+/**
+ * The held-out token ids fit the model that replays them (a dataset harvested
+ * with another model's tokenizer would fail deep in the forward pass): else an
+ * error naming the shard and the row.
+ */
+function checkIdsInModel(
+  dataset: ActivationDataset,
+  start: number,
+  ids: Int32Array,
+  vocabSize: number,
+  modelPath: string,
+): void {
+  const i = ids.findIndex((id) => id < 0 || id >= vocabSize);
+  if (i < 0) return;
+  const at = dataset.locate(start + i);
+  throw new Error(
+    `${at.file}: row ${at.row} (dataset row ${start + i}) has token id ${ids[i]}, outside the ${vocabSize}-token ` +
+      `vocabulary of the model ${modelPath}; pass the model the activations were harvested with (--model)`,
+  );
 }

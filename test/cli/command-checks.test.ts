@@ -5,9 +5,11 @@ import { cp, mkdir, open, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { writeSaeFolder } from "../../src/io/sae-folder.js";
+import { readSafetensors, writeSafetensors } from "../../src/io/safetensors.js";
 import { writeExampleDataset } from "../data/activation-fixtures.js";
 import { cosae } from "../helpers/cosae-cli.js";
 import { randomSae } from "../helpers/random-sae.js";
+import { corpusPath, stories260kBin } from "../helpers/stories260k.js";
 import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 
 /**
@@ -129,6 +131,36 @@ test("eval --evalTokens and serve --tokens past what memory holds are refused na
   const synthetic = cosae("eval", sae128, "--evalTokens", "1e12");
   assert.equal(synthetic.code, 1);
   assert.match(synthetic.stderr, /evaluating on 1000000000000 rows of d = 128 .*; lower --evalTokens/);
+});
+
+test("eval names the shard and row of a token id the model cannot replay", async () => {
+  const data = join(dir(), "stories");
+  const harvest = cosae(
+    "harvest",
+    ...["--model", stories260kBin, "--text", corpusPath, "--hook", "blocks.1.hook_resid_pre"],
+    ...["--contextLength", "64", "--maxTokens", "1500", "--out", data],
+  );
+  assert.equal(harvest.code, 0, harvest.stderr);
+  // A vocabulary longer than the model's, and one id past the model's 512 in the held-out tail.
+  const vocab = JSON.parse(readFileSync(join(data, "vocab.json"), "utf8")) as string[];
+  await writeFile(join(data, "vocab.json"), JSON.stringify([...vocab, ...vocab]));
+  const shard = join(data, "shard-00000.safetensors");
+  const { tensors } = await readSafetensors(shard);
+  const ids = Int32Array.from(tensors.token_ids!.data as Int32Array);
+  const row = ids.length - 3;
+  ids[row] = 600;
+  await writeSafetensors(shard, { ...tensors, token_ids: { ...tensors.token_ids!, data: ids } });
+  const sae = join(dir(), "sae-stories");
+  await writeSaeFolder(sae, randomSae({ d: 64, m: 8, k: 2 }));
+  const r = cosae("eval", sae, "--data", data, "--evalTokens", "200");
+  assert.equal(r.code, 1, r.stderr);
+  assert.match(
+    r.stderr,
+    new RegExp(
+      `shard-00000\\.safetensors: row ${row} \\(dataset row ${row}\\) has token id 600, outside the 512-token ` +
+        "vocabulary of the model .*stories260K\\.bin; pass the model the activations were harvested with \\(--model\\)",
+    ),
+  );
 });
 
 test("serve checks --host and --cacheDir before building any cache", async () => {

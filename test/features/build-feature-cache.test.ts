@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { truncate, utimes, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { copyFile, truncate, utimes, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
 import test from "node:test";
 import { chooseKernels } from "../../src/cli/kernels.js";
 import {
@@ -319,6 +319,19 @@ test("ensureFeatureCache reuses a cache with the same stamp and rebuilds on any 
     const cache = await FeatureCache.open(out);
     assert.equal((await cache.record(0)).top[0]!.row, 4);
     await cache.close();
+
+    // A cache copied from another SAE's folder is not reused: its stamp names that SAE.
+    const second = await setup("stamp-other");
+    const otherOut = defaultCachePath(second.sae, second.data);
+    await copyFile(out, otherOut);
+    const copied = await ensureFeatureCache({
+      ...args,
+      saePath: second.sae,
+      dataPath: second.data,
+      out: otherOut,
+    });
+    assert.equal(copied.built, true);
+    assert.equal(copied.header.stamp.sae.path, resolve(second.sae));
   });
 });
 
