@@ -25,6 +25,7 @@ import type { SparseRows } from "../kernels/arrays.js";
 import type { Kernels } from "../kernels/kernels.js";
 import { alphaOf } from "../model/config.js";
 import type { Sae } from "../model/sae.js";
+import { checkAllocation } from "../util/memory-budget.js";
 import { buildLatentRecord } from "./build-latent-record.js";
 import { cacheModelPath, loadUnembedding } from "./cache-model.js";
 import { cacheStamp, sameStamp } from "./cache-stamp.js";
@@ -76,6 +77,13 @@ export async function buildFeatureCache(args: BuildFeatureCacheArgs): Promise<Fe
 
   const firstRow = await cacheFirstRow(dataset, options.tokens);
   const rows = dataset.rows - firstRow;
+  // Moved back to a sequence start, the rows may be more than asked (all of them when one sequence spans the tail).
+  checkAllocation({
+    what: `the feature cache over rows [${firstRow}, ${dataset.rows}) of ${args.dataPath} (d = ${d})`,
+    largestArray: rows * d,
+    totalBytes: 3 * rows * d * 4,
+    options: "--tokens",
+  });
   const tokens = await dataset.readTokens(firstRow, rows);
   const vocab = await dataset.vocab();
   const encoded = await encodeAndMeasure(
