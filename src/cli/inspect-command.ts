@@ -94,7 +94,7 @@ async function describeDataset(path: string, sampleRows: number): Promise<string
   const lines = [`activations ${dataset.describe()}`];
   if (m) {
     lines.push(
-      `  model ${m.model ?? "?"}, hook ${m.hook ?? "?"}, source ${m.source ?? "?"}, context ${m.contextLength ?? "?"}, by ${m.createdBy ?? "?"}`,
+      `  model ${m.model ?? "?"}${m.tokenizer ? ` (tokenizer ${m.tokenizer})` : ""}, hook ${m.hook ?? "?"}, source ${m.source ?? "?"}, context ${m.contextLength ?? "?"}, by ${m.createdBy ?? "?"}`,
     );
     lines.push(`  ${m.shards.length} shards: ${m.shards.map((s) => s.rows).join(", ")} rows`);
   }
