@@ -8,6 +8,7 @@ import { weightsFile } from "../io/sae-folder.js";
 import type { LlamaModel } from "../transformer/llama.js";
 import { NotLlama2cCheckpointError } from "../transformer/llama2c-checkpoint.js";
 import { loadTransformer } from "../transformer/load-model.js";
+import { SentencePieceTokenizer } from "../transformer/sentencepiece-tokenizer.js";
 
 export const inspectHelp = `cosae inspect PATH [--rows N]
 
@@ -71,9 +72,14 @@ async function describeModel(path: string): Promise<string> {
     model = await loadTransformer(path);
   } catch (err) {
     // A file that is not a checkpoint may be any other kind: list what inspect reads.
-    if (err instanceof NotLlama2cCheckpointError)
-      throw new Error(`${err.message}; cosae inspect reads ${knownLayouts}`);
-    throw err;
+    if (!(err instanceof NotLlama2cCheckpointError)) throw err;
+    const tokenizer = await SentencePieceTokenizer.read(path).catch(() => null);
+    if (tokenizer !== null) {
+      throw new Error(
+        `${path} is a llama2.c tokenizer (${tokenizer.vocabSize} tokens), not a model; inspect the model it belongs to`,
+      );
+    }
+    throw new Error(`${err.message}; cosae inspect reads ${knownLayouts}`);
   }
   const c = model.config;
   const lines = [

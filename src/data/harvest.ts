@@ -75,7 +75,9 @@ export interface HarvestResult {
 export async function harvest(options: HarvestOptions): Promise<HarvestResult> {
   const { model, outputs } = options;
   const tokenizer = requireTokenizer(model);
-  if (outputs.length === 0) throw new Error("--hook names no hook; cosae inspect MODEL lists them");
+  if (outputs.length === 0) {
+    throw new Error(`--hook names no hook; "cosae inspect ${model.source}" lists the model's hooks`);
+  }
   const known = new Set(model.hooks.map((h) => h.name));
   for (const { hook } of outputs) {
     if (!known.has(hook)) {
@@ -89,7 +91,8 @@ export async function harvest(options: HarvestOptions): Promise<HarvestResult> {
   const widths = outputs.map(({ hook }) => model.hooks.find((h) => h.name === hook)!.width);
   if (options.contextLength > model.config.maxSeqLen) {
     throw new Error(
-      `contextLength ${options.contextLength} exceeds the model's maximum of ${model.config.maxSeqLen}`,
+      `--contextLength ${options.contextLength} exceeds the model's maximum of ${model.config.maxSeqLen} ` +
+        `(${model.source}); pass at most ${model.config.maxSeqLen}`,
     );
   }
   // Everything that can be refused is checked before a folder is made or a file written.

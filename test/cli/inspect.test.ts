@@ -5,6 +5,7 @@ import { test } from "node:test";
 import { writeSaeFolder } from "../../src/io/sae-folder.js";
 import { cosae } from "../helpers/cosae-cli.js";
 import { identitySae } from "../helpers/identity-sae.js";
+import { tok512Bin } from "../helpers/stories260k.js";
 import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 
 const dir = useTemporaryFolder("cosae-inspect-");
@@ -80,6 +81,11 @@ test("inspect of a file it cannot read says what it is not, and of one file of a
     /tiny: file is 3 bytes, shorter than the 28-byte llama2\.c header .* so it is not a llama2\.c checkpoint/,
   );
   assertListsLayouts(s.stderr);
+
+  assert.match(
+    cosae("inspect", tok512Bin).stderr,
+    /tok512\.bin is a llama2\.c tokenizer \(512 tokens\), not a model; inspect the model it belongs to/,
+  );
 
   const sae = join(dir(), "run", "sae");
   await writeSaeFolder(sae, identitySae(4));
