@@ -15,7 +15,17 @@ export function readDocuments(
   /** how errors name the file: the option that gave it, e.g. "--text" */
   role = "the text corpus",
 ): string[] {
-  const bytes = withPathContextSync(role, path, () => readFileSync(path));
+  const bytes = withPathContextSync(role, path, () => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      // Node reads at most 2 GiB at once and says so without naming the file.
+      if ((err as { code?: unknown }).code !== "ERR_FS_FILE_TOO_LARGE") throw err;
+      throw new Error(
+        `${role}: ${path} is larger than the 2 GiB one read can hold; split it into several corpus files`,
+      );
+    }
+  });
   return splitDocuments(decodeUtf8(bytes, path, role), separator);
 }
 

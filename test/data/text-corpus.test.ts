@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { readDocuments, splitDocuments, tokenSequences } from "../../src/data/text-corpus.js";
@@ -32,6 +32,16 @@ test("invalid UTF-8 is an error naming the file and the byte offset", () => {
   assert.throws(
     () => readDocuments(join(folder(), "missing.txt")),
     /the text corpus: .*missing\.txt does not exist \(ENOENT\)/,
+  );
+});
+
+test("a corpus over 2 GiB is refused naming the file", () => {
+  const path = join(folder(), "huge.txt");
+  writeFileSync(path, "");
+  truncateSync(path, 2 ** 31 + 1); // sparse: no disk is used
+  assert.throws(
+    () => readDocuments(path, undefined, "--text"),
+    /--text: .*huge\.txt is larger than the 2 GiB one read can hold; split it/,
   );
 });
 
