@@ -30,7 +30,7 @@ export const harvestFields = {
   out: {
     kind: "string",
     default: null,
-    help: "output folder (one subfolder per hook when there are several)",
+    help: "a new or empty output folder (one subfolder per hook when there are several)",
   },
   contextLength: {
     kind: "int",
@@ -62,7 +62,7 @@ export const harvestFields = {
   resume: {
     kind: "bool",
     default: false,
-    help: "continue a killed harvest in --out after its last complete shard",
+    help: "continue a killed harvest in --out after its last complete shard (same model, corpus and settings)",
   },
   threads: { kind: "int", default: 0, min: 0, help: "compute threads (0: every core)" },
 } satisfies FieldTable;
