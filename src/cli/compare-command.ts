@@ -134,9 +134,9 @@ export async function compareCommand(argv: string[]): Promise<void> {
 
   // One model per path, however many datasets and the harvest use it.
   const models = new Map<string, Promise<LlamaModel>>();
-  const loadModel = (path: string): Promise<LlamaModel> => {
-    const key = resolve(path);
-    if (!models.has(key)) models.set(key, loadTransformer(path));
+  const loadModel = (path: string, tokenizer: string | null = null): Promise<LlamaModel> => {
+    const key = `${resolve(path)}\n${tokenizer ?? ""}`;
+    if (!models.has(key)) models.set(key, loadTransformer(path, tokenizer ? { tokenizer } : {}));
     return models.get(key)!;
   };
   const kernels = await chooseKernels(threads);
@@ -166,6 +166,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
     for (const path of dataPaths ?? [null]) {
       const section = await openSection(path);
       process.stderr.write(`\n${section.title}: ${section.data}\n`);
+      for (const note of section.notes) process.stderr.write(`${note}\n`); // before any training
       const result = await runCompareSection(section, join(out, section.slug), {
         families,
         ks,

@@ -92,6 +92,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
             dataset,
           });
     process.stderr.write(`${section.title}: ${section.data}\n`);
+    for (const note of section.notes) process.stderr.write(`${note}\n`); // before any evaluation
     const rows: { name: string; report: EvalReport }[] = [];
     for (const { folder, sae } of saes) {
       const overlap = trainingOverlap(folder, values.data, heldOut);

@@ -30,7 +30,7 @@ export const harvestFields = {
   out: {
     kind: "string",
     default: null,
-    help: "output folder (one subfolder per hook when there are several)",
+    help: "a new or empty output folder (one subfolder per hook when there are several)",
   },
   contextLength: {
     kind: "int",
@@ -62,7 +62,7 @@ export const harvestFields = {
   resume: {
     kind: "bool",
     default: false,
-    help: "continue a killed harvest in --out after its last complete shard",
+    help: "continue a killed harvest in --out after its last complete shard (same model, corpus and settings)",
   },
   threads: { kind: "int", default: 0, min: 0, help: "compute threads (0: every core)" },
 } satisfies FieldTable;
@@ -92,16 +92,22 @@ export async function harvestCommand(argv: string[]): Promise<void> {
   const out = String(o.out);
   const outputs = hooks.map((hook) => ({ hook, folder: hooks.length === 1 ? out : join(out, hook) }));
 
+  const tokenizerPath = o.tokenizer === null ? null : String(o.tokenizer);
   const model = await loadTransformer(
     String(o.model),
-    o.tokenizer === null ? {} : { tokenizer: String(o.tokenizer) },
-  );
+    tokenizerPath === null ? {} : { tokenizer: tokenizerPath },
+  ).catch((err: Error) => {
+    // Name the option the failing file came from.
+    const option = tokenizerPath !== null && err.message.includes(tokenizerPath) ? "--tokenizer" : "--model";
+    throw new Error(`${option}: ${err.message.replace(/^the tokenizer: /, "")}`, { cause: err });
+  });
   const kernels = await chooseKernels(Number(o.threads));
   try {
     const bar = new ProgressBar("harvest", 1);
     const result = await harvest({
       model,
       modelPath: String(o.model),
+      tokenizerPath,
       text: String(o.text),
       outputs,
       contextLength: Number(o.contextLength),

@@ -1,11 +1,14 @@
 import { existsSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { ActivationDataset } from "../data/activation-dataset.js";
-import { MANIFEST_FILE } from "../data/activation-manifest.js";
 import { loadSae } from "../io/load-sae.js";
-import { configFile, weightsFile } from "../io/sae-folder.js";
+import { knownLayouts, recognizeFolderAt, unrecognizedFolderMessage } from "../io/path-layout.js";
+import { weightsFile } from "../io/sae-folder.js";
+import type { LlamaModel } from "../transformer/llama.js";
+import { NotLlama2cCheckpointError } from "../transformer/llama2c-checkpoint.js";
 import { loadTransformer } from "../transformer/load-model.js";
+import { SentencePieceTokenizer } from "../transformer/sentencepiece-tokenizer.js";
 
 export const inspectHelp = `cosae inspect PATH [--rows N]
 
@@ -14,7 +17,9 @@ Describes what PATH holds:
   an activation dataset (shard folder, .npy, .safetensors): rows, d, dtype, shards, provenance,
     norm statistics over the first N rows (default 4096) and the first sequence with its tokens;
   an SAE folder (cfg.json + ${weightsFile}), cosae's or SAELens's: its configuration
-    (a SAELens folder also as the cosae SAE it converts to, and what that folded in).`;
+    (a SAELens folder also as the cosae SAE it converts to, and what that folded in);
+  a run folder (run.json + sae/): its SAE.
+A path that is none of these is refused, naming the layout it most resembles and what it lacks.`;
 
 export async function inspectCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -28,28 +33,54 @@ export async function inspectCommand(argv: string[]): Promise<void> {
     throw new Error(`--rows must be a positive integer, got ${values.rows}`);
   if (positionals.length !== 1) throw new Error(`inspect takes one PATH; see "cosae help inspect"`);
   const path = positionals[0]!;
-  if (!existsSync(path)) throw new Error(`${path}: no such file or folder`);
-  const kind = kindOf(path);
+  if (!existsSync(path))
+    throw new Error(`${path}: no such file or folder; cosae inspect reads ${knownLayouts}`);
+  const kind = await kindOf(path);
   const text =
     kind === "sae"
       ? await describeSae(path)
-      : kind === "model"
-        ? await describeModel(path)
-        : await describeDataset(path, sampleRows);
+      : kind === "run"
+        ? `run ${path} (run.json); its SAE:\n${await describeSae(join(path, "sae"))}`
+        : kind === "model"
+          ? await describeModel(path)
+          : await describeDataset(path, sampleRows);
   process.stdout.write(`${text}\n`);
 }
 
-function kindOf(path: string): "sae" | "model" | "dataset" {
+/** What PATH holds; a path that is none of the layouts cosae reads is refused here, naming what it resembles. */
+async function kindOf(path: string): Promise<"sae" | "model" | "dataset" | "run"> {
   if (statSync(path).isDirectory()) {
-    if (existsSync(join(path, MANIFEST_FILE))) return "dataset";
-    if (existsSync(join(path, weightsFile)) && existsSync(join(path, configFile))) return "sae";
-    return "model";
+    const found = await recognizeFolderAt(path);
+    if (found.kind === "dataset" || found.kind === "sae" || found.kind === "run") return found.kind;
+    if (found.kind === "hf-model") return "model";
+    throw new Error(unrecognizedFolderMessage(path, found));
   }
-  return path.endsWith(".npy") || path.endsWith(".safetensors") ? "dataset" : "model";
+  const name = basename(path);
+  const folder = dirname(resolve(path));
+  // Files that belong to a folder layout: the folder is what cosae reads.
+  if (name === weightsFile || name.endsWith(".json") || /^model(-\d+-of-\d+)?\.safetensors$/.test(name)) {
+    throw new Error(
+      `${path} is one file of a folder layout; inspect the folder that holds it (${folder}) — cosae reads ${knownLayouts}`,
+    );
+  }
+  return name.endsWith(".npy") || name.endsWith(".safetensors") ? "dataset" : "model";
 }
 
 async function describeModel(path: string): Promise<string> {
-  const model = await loadTransformer(path);
+  let model: LlamaModel;
+  try {
+    model = await loadTransformer(path);
+  } catch (err) {
+    // A file that is not a checkpoint may be any other kind: list what inspect reads.
+    if (!(err instanceof NotLlama2cCheckpointError)) throw err;
+    const tokenizer = await SentencePieceTokenizer.read(path).catch(() => null);
+    if (tokenizer !== null) {
+      throw new Error(
+        `${path} is a llama2.c tokenizer (${tokenizer.vocabSize} tokens), not a model; inspect the model it belongs to`,
+      );
+    }
+    throw new Error(`${err.message}; cosae inspect reads ${knownLayouts}`);
+  }
   const c = model.config;
   const lines = [
     `model ${path} (${model.format})`,
@@ -69,7 +100,7 @@ async function describeDataset(path: string, sampleRows: number): Promise<string
   const lines = [`activations ${dataset.describe()}`];
   if (m) {
     lines.push(
-      `  model ${m.model ?? "?"}, hook ${m.hook ?? "?"}, source ${m.source ?? "?"}, context ${m.contextLength ?? "?"}, by ${m.createdBy ?? "?"}`,
+      `  model ${m.model ?? "?"}${m.tokenizer ? ` (tokenizer ${m.tokenizer})` : ""}, hook ${m.hook ?? "?"}, source ${m.source ?? "?"}, context ${m.contextLength ?? "?"}, by ${m.createdBy ?? "?"}`,
     );
     lines.push(`  ${m.shards.length} shards: ${m.shards.map((s) => s.rows).join(", ")} rows`);
   }

@@ -8,6 +8,7 @@ import { basename, resolve } from "node:path";
 import type { ConceptBankOptions } from "../concepts/concept-bank.js";
 import { validateActivationDataConfig } from "../data/activation-data-config.js";
 import { ActivationDataset } from "../data/activation-dataset.js";
+import { findRecordedModel } from "../data/recorded-model.js";
 import { type SyntheticConfig, SyntheticDataset } from "../data/synthetic.js";
 import { loadActivationEvalSet } from "../evaluation/activation-eval-set.js";
 import type { EvalSet } from "../evaluation/evaluate.js";
@@ -58,8 +59,53 @@ export interface ActivationSectionOptions {
   kernels: Kernels;
   /** the dataset at `path`, when the caller has already opened it */
   dataset?: ActivationDataset;
-  /** loads the model (default loadTransformer); a comparison shares one model across its datasets */
-  loadModel?: (path: string) => Promise<LlamaModel>;
+  /**
+   * loads the model with its tokenizer (the file given, or the one beside it; default loadTransformer);
+   * a comparison shares one model across its datasets
+   */
+  loadModel?: (path: string, tokenizer: string | null) => Promise<LlamaModel>;
+}
+
+/**
+ * The model for the spliced loss, found and loaded before any evaluation, or
+ * a note saying why there is none: `--model` must exist; the manifest's model
+ * may be missing or unreadable here, which only skips the measure.
+ */
+async function splicedLossModel(
+  dataset: ActivationDataset,
+  options: ActivationSectionOptions,
+  hasHookAndTokens: boolean,
+): Promise<{ model: LlamaModel | null; path: string | null; note: string | null }> {
+  if (!hasHookAndTokens) {
+    return { model: null, path: null, note: "not measured (the dataset names no hook, or has no token ids)" };
+  }
+  const load =
+    options.loadModel ?? ((path, tokenizer) => loadTransformer(path, tokenizer ? { tokenizer } : {}));
+  if (options.model !== null) {
+    if (!existsSync(options.model)) {
+      throw new Error(
+        `--model ${options.model} does not exist; pass the model the dataset was harvested from, or leave ` +
+          "--model out to use the one its manifest names",
+      );
+    }
+    const model = await load(options.model, null);
+    if (!model.tokenizer) throw new Error(`--model ${options.model}: no tokenizer found beside the model`);
+    return { model, path: options.model, note: null };
+  }
+  const recorded = findRecordedModel(dataset.manifest, dataset.path);
+  if (!recorded.found)
+    return { model: null, path: null, note: `not measured: ${recorded.reason}; pass --model` };
+  try {
+    const model = await load(recorded.model, recorded.tokenizer);
+    if (!model.tokenizer) throw new Error("no tokenizer found beside the model");
+    return { model, path: recorded.model, note: recorded.note };
+  } catch (err) {
+    return {
+      model: null,
+      path: null,
+      note: `not measured: the model the manifest names cannot be used: ${(err as Error).message}; pass --model`,
+    };
+  }
 }
 
 export async function activationSection(
@@ -67,21 +113,17 @@ export async function activationSection(
   options: ActivationSectionOptions,
 ): Promise<SectionData> {
   const dataset = options.dataset ?? (await ActivationDataset.open(path));
-  const loaded = await loadActivationEvalSet(dataset, options.heldOut, options.concepts);
   const hook = dataset.manifest?.hook ?? null;
   const notes: string[] = [];
   let meter: SplicedLossMeter | null = null;
-  const modelPath = options.model ?? dataset.manifest?.model ?? null;
-  if (modelPath === null || hook === null || loaded.tokens === null) {
-    notes.push("spliced loss: not measured (the dataset names no model and hook, or has no token ids)");
-  } else if (!existsSync(modelPath)) {
-    notes.push(`spliced loss: not measured (model ${modelPath} not found; pass --model)`);
-  } else {
-    const model = await (options.loadModel ?? loadTransformer)(modelPath);
-    if (!model.tokenizer) throw new Error(`${modelPath}: no tokenizer found beside the model`);
-    checkIdsInModel(dataset, loaded.start, loaded.tokens.ids, model.config.vocabSize, modelPath);
-    const sequences = spliceSequences(loaded.tokens, model.tokenizer.bosId, dataset.path);
-    meter = new SplicedLossMeter(model, hook, sequences, options.kernels);
+  // The model first: a wrong --model fails, and a missing one is known, before any data is read.
+  const spliced = await splicedLossModel(dataset, options, hook !== null && dataset.hasTokens);
+  if (spliced.note !== null) notes.push(`spliced loss: ${spliced.note}`);
+  const loaded = await loadActivationEvalSet(dataset, options.heldOut, options.concepts);
+  if (spliced.model !== null && loaded.tokens !== null) {
+    checkIdsInModel(dataset, loaded.start, loaded.tokens.ids, spliced.model.config.vocabSize, spliced.path!);
+    const sequences = spliceSequences(loaded.tokens!, spliced.model.tokenizer!.bosId, dataset.path);
+    meter = new SplicedLossMeter(spliced.model, hook!, sequences, options.kernels);
   }
   if (!loaded.conceptGroups)
     notes.push("concept alignment: not measured (the dataset has no token ids or vocab)");

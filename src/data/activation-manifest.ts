@@ -4,7 +4,7 @@
  *   {
  *     "format": "cosae-activations", "version": 1,
  *     "d": 768, "dtype": "f16", "fileFormat": "safetensors", "rows": 131072,
- *     "model": "gpt2", "hook": "blocks.6.hook_resid_post", "source": "corpus.txt",
+ *     "model": "/models/gpt2", "tokenizer": null, "hook": "blocks.6.hook_resid_post", "source": "corpus.txt",
  *     "contextLength": 128, "createdBy": "cosae harvest 0.1.0",
  *     "vocab": "vocab.json",            // optional: JSON array, token id -> display string
  *     "shards": [{ "file": "shard-00000.safetensors", "rows": 65536,
@@ -25,6 +25,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { isPlainFileName } from "../util/plain-file-name.js";
 
 export const MANIFEST_FILE = "manifest.json";
 export const MANIFEST_FORMAT = "cosae-activations";
@@ -46,7 +47,10 @@ export interface ManifestShard {
 
 /** What the producer knows about where the activations came from (all optional). */
 export interface ActivationProvenance {
+  /** the model file or folder (harvest records it resolved, so it is found from any folder) */
   model: string | null;
+  /** the tokenizer file when it was not the one beside the model (resolved), else null */
+  tokenizer: string | null;
   hook: string | null;
   /** the text file or corpus the tokens came from */
   source: string | null;
@@ -86,11 +90,6 @@ export function tokensFileFor(npyFile: string): string {
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** A name inside the dataset folder: no separators, not hidden, not "." or "..". */
-function isPlainFileName(name: string): boolean {
-  return name !== "" && !name.includes("/") && !name.includes("\\") && !name.startsWith(".");
 }
 
 function describe(v: unknown): string {
@@ -141,9 +140,7 @@ export function parseActivationManifest(raw: unknown, path: string): ActivationM
     if (!isObject(s)) fail(at, s, "an object {file, rows, firstSequence, lastSequence}");
     const shard = s as Record<string, unknown>;
     const file = shard["file"];
-    if (typeof file !== "string" || !isPlainFileName(file)) {
-      fail(`${at}.file`, file, "a file name inside the dataset folder");
-    }
+    if (!isPlainFileName(file)) fail(`${at}.file`, file, "a file name inside the dataset folder");
     const shardRows = count(`${at}.rows`, shard["rows"], 1);
     const firstSequence = count(`${at}.firstSequence`, shard["firstSequence"], 0);
     const lastSequence = count(`${at}.lastSequence`, shard["lastSequence"], firstSequence);
@@ -177,6 +174,7 @@ export function parseActivationManifest(raw: unknown, path: string): ActivationM
     fileFormat: fileFormat as ActivationFileFormat,
     rows,
     model: text("model", raw["model"]),
+    tokenizer: text("tokenizer", raw["tokenizer"]),
     hook: text("hook", raw["hook"]),
     source: text("source", raw["source"]),
     contextLength:

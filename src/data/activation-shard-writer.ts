@@ -149,7 +149,7 @@ export class ActivationShardWriter {
       }
       const manifest = await readActivationManifest(folder);
       // The continuation must be the same recipe: shape and storage, and the provenance the producer gives.
-      const provenance = (["model", "hook", "source", "contextLength", "createdBy"] as const)
+      const provenance = (["model", "tokenizer", "hook", "source", "contextLength", "createdBy"] as const)
         .filter((field) => options[field] !== undefined)
         .map((field) => [field, options[field]] as const);
       for (const [field, want] of [
@@ -184,6 +184,7 @@ export class ActivationShardWriter {
       fileFormat,
       rows: 0,
       model: options.model ?? null,
+      tokenizer: options.tokenizer ?? null,
       hook: options.hook ?? null,
       source: options.source ?? null,
       contextLength: options.contextLength ?? null,

@@ -4,18 +4,35 @@
  * hook). Sequences are numbered in corpus order, so a killed harvest resumes
  * by regenerating them and skipping those its shards already hold.
  */
+import { existsSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
 import type { Kernels } from "../kernels/kernels.js";
 import type { LlamaModel } from "../transformer/llama.js";
 import type { Tokenizer } from "../transformer/tokenizer.js";
+import { checkAllocation } from "../util/memory-budget.js";
+import { firstNonFiniteIndex } from "../util/non-finite.js";
 import type { TokenRows } from "./activation-file.js";
-import type { ActivationDType, ActivationFileFormat } from "./activation-manifest.js";
+import {
+  type ActivationDType,
+  type ActivationFileFormat,
+  MANIFEST_FILE,
+  readActivationManifest,
+} from "./activation-manifest.js";
 import { ActivationShardWriter } from "./activation-shard-writer.js";
-import { readDocuments, type TokenSequence, tokenSequences } from "./text-corpus.js";
+import { checkHarvestOutput } from "./harvest-output-folder.js";
+import {
+  defaultDocumentSeparator,
+  readDocuments,
+  type TokenSequence,
+  tokenSequences,
+} from "./text-corpus.js";
 
 export interface HarvestOptions {
   model: LlamaModel;
-  /** model path, recorded in the manifests */
+  /** model path, recorded (resolved) in the manifests */
   modelPath: string;
+  /** the tokenizer file when given apart from the model (recorded resolved), else null */
+  tokenizerPath?: string | null;
   /** UTF-8 corpus, documents separated by `<|endoftext|>` lines */
   text: string;
   /** hook name → output folder */
@@ -58,35 +75,64 @@ export interface HarvestResult {
 export async function harvest(options: HarvestOptions): Promise<HarvestResult> {
   const { model, outputs } = options;
   const tokenizer = requireTokenizer(model);
-  const widths = outputs.map(({ hook }) => {
-    const info = model.hooks.find((h) => h.name === hook);
-    if (info === undefined)
-      throw new Error(`${model.source}: no hook "${hook}"; "cosae inspect ${model.source}" lists them`);
-    return info.width;
-  });
+  if (outputs.length === 0) {
+    throw new Error(`--hook names no hook; "cosae inspect ${model.source}" lists the model's hooks`);
+  }
+  const known = new Set(model.hooks.map((h) => h.name));
+  for (const { hook } of outputs) {
+    if (!known.has(hook)) {
+      throw new Error(
+        `--hook "${hook}" is not a hook of ${model.source}; it has ${known.size} hooks, e.g. ` +
+          `blocks.0.hook_resid_pre, blocks.0.mlp.hook_post, ln_final.hook_normalized ` +
+          `("cosae inspect ${model.source}" lists them all)`,
+      );
+    }
+  }
+  const widths = outputs.map(({ hook }) => model.hooks.find((h) => h.name === hook)!.width);
   if (options.contextLength > model.config.maxSeqLen) {
     throw new Error(
-      `contextLength ${options.contextLength} exceeds the model's maximum of ${model.config.maxSeqLen}`,
+      `--contextLength ${options.contextLength} exceeds the model's maximum of ${model.config.maxSeqLen} ` +
+        `(${model.source}); pass at most ${model.config.maxSeqLen}`,
     );
   }
+  // Everything that can be refused is checked before a folder is made or a file written.
+  for (const { folder } of outputs) await checkHarvestOutput(folder, options.resume);
+  const documents = readDocuments(options.text, defaultDocumentSeparator, "--text");
+  if (documents.length === 0) {
+    throw new Error(
+      `--text ${options.text} holds no documents (it is empty, or only whitespace and ${defaultDocumentSeparator} ` +
+        "lines), so the harvest would write an empty dataset; pass a corpus with text",
+    );
+  }
+  checkHarvestMemory(options, widths, statSync(options.text).size, documents.length);
+  // Recorded resolved, so that eval finds the model from any folder.
+  const recorded = {
+    model: resolve(options.modelPath),
+    tokenizer: options.tokenizerPath ? resolve(options.tokenizerPath) : null,
+    source: resolve(options.text),
+  };
+  const createdBy = `cosae harvest (bos ${options.skipBos ? "excluded" : "included"})`;
   const vocab = Array.from({ length: tokenizer.vocabSize }, (_, id) => tokenizer.tokenString(id));
-  const writers = await Promise.all(
-    outputs.map(({ hook, folder }, i) =>
-      ActivationShardWriter.open(folder, {
+  const writers: ActivationShardWriter[] = [];
+  for (const [i, { hook, folder }] of outputs.entries()) {
+    const resumed = options.resume
+      ? await resumedProvenance(folder, options, hook, recorded, createdBy)
+      : null;
+    writers.push(
+      await ActivationShardWriter.open(folder, {
         d: widths[i]!,
         dtype: options.dtype,
         fileFormat: options.fileFormat,
         shardRows: options.shardRows,
         resume: options.resume,
         vocab,
-        model: options.modelPath,
+        ...(resumed ?? recorded),
         hook,
-        source: options.text,
         contextLength: options.contextLength,
-        createdBy: `cosae harvest (bos ${options.skipBos ? "excluded" : "included"})`,
+        createdBy,
       }),
-    ),
-  );
+    );
+  }
   // Resume from the writer that is furthest behind; the others skip what they hold.
   const firstSequence = Math.min(...writers.map((w) => w.next.sequence));
   const rowsBefore = Math.min(...writers.map((w) => w.next.rows));
@@ -94,7 +140,6 @@ export async function harvest(options: HarvestOptions): Promise<HarvestResult> {
   const order = new Map(model.hooks.map((h, i) => [h.name, i]));
   const stopAfter = outputs.map((o) => o.hook).sort((a, b) => order.get(b)! - order.get(a)!)[0]!;
 
-  const documents = readDocuments(options.text);
   let documentsDone = 0;
   const encode = (text: string) => tokenizer.encode(text, { bos: true });
   const sequences = tokenSequences(
@@ -126,11 +171,15 @@ export async function harvest(options: HarvestOptions): Promise<HarvestResult> {
       batch.map((s) => s.ids),
       { kernels: options.kernels, hooks, logits: false, stopAfter },
     );
-    for (const [i, { hook }] of outputs.entries()) {
-      const writer = writers[i]!;
-      const keep = batch.filter((s) => s.index >= writer.next.sequence);
+    // Every hook's rows are checked before any is appended: no shard may hold a non-finite value.
+    const picks = outputs.map(({ hook, folder }, i) => {
+      const keep = batch.filter((s) => s.index >= writers[i]!.next.sequence);
       const picked = pickRows(captured.get(hook)!, widths[i]!, batch, keep, first);
-      if (picked.tokens.ids.length > 0) await writer.append(picked.x, picked.tokens);
+      refuseNonFiniteRows(picked, widths[i]!, hook, folder, model.source, tokenizer);
+      return picked;
+    });
+    for (const [i, picked] of picks.entries()) {
+      if (picked.tokens.ids.length > 0) await writers[i]!.append(picked.x, picked.tokens);
     }
     rows += batchRows;
     tokens += batchTokens;
@@ -168,6 +217,112 @@ export async function harvest(options: HarvestOptions): Promise<HarvestResult> {
     seconds,
     tokensPerSecond: tokens / Math.max(seconds, 1e-9),
   };
+}
+
+/**
+ * A NaN or Inf activation (finite weights can still overflow) stops the
+ * harvest before its rows reach a shard, naming where it arose.
+ */
+function refuseNonFiniteRows(
+  picked: { x: Float32Array; tokens: TokenRows },
+  width: number,
+  hook: string,
+  folder: string,
+  source: string,
+  tokenizer: Tokenizer,
+): void {
+  const at = firstNonFiniteIndex(picked.x);
+  if (at < 0) return;
+  const row = Math.floor(at / width);
+  const id = picked.tokens.ids[row]!;
+  throw new Error(
+    `--hook ${hook}: the model ${source} gives ${picked.x[at]} at sequence ${picked.tokens.sequence[row]}, ` +
+      `position ${picked.tokens.position[row]} (token ${id} ${JSON.stringify(tokenizer.tokenString(id))}), ` +
+      `component ${at % width}; expected finite activations, so the harvest stops here and no shard holds ` +
+      `that row (${folder} keeps only its complete shards) — check the model's weights`,
+  );
+}
+
+/**
+ * A forward batch holds per token the residual, the attention and MLP
+ * intermediates and the captured hooks; the shard buffer holds up to
+ * --shardRows rows and one batch more, grown by doubling. Neither can exceed
+ * the corpus's tokens: at most one per byte, plus a prefix per document and
+ * a BOS per sequence.
+ */
+function checkHarvestMemory(
+  options: HarvestOptions,
+  widths: readonly number[],
+  corpusBytes: number,
+  documents: number,
+): void {
+  const { dim, hiddenDim } = options.model.config;
+  const body = corpusBytes + documents;
+  const corpusTokens = Math.ceil(body + body / (options.contextLength - 1) + documents);
+  const batch = Math.min(Math.max(options.batchTokens, options.contextLength), corpusTokens);
+  const hookWidths = widths.reduce((a, b) => a + b, 0);
+  checkAllocation({
+    what: `a forward batch of ${batch} tokens`,
+    largestArray: batch * 2 * hiddenDim,
+    totalBytes: 4 * batch * (12 * dim + 4 * hiddenDim + 2 * hookWidths),
+    options: "--batchTokens",
+  });
+  const rows = Math.min(options.shardRows + batch, corpusTokens);
+  checkAllocation({
+    what: `the buffer of a ${options.shardRows}-row shard`,
+    largestArray: 2 * rows * Math.max(...widths),
+    totalBytes: 4 * 3 * rows * hookWidths,
+    options: "--shardRows",
+  });
+}
+
+/**
+ * The provenance to continue with when resuming `folder`: the manifest's own
+ * strings, once they are checked to name the same model, tokenizer, corpus and
+ * settings (an older manifest may hold paths relative to where it ran).
+ */
+async function resumedProvenance(
+  folder: string,
+  options: HarvestOptions,
+  hook: string,
+  recorded: { model: string; tokenizer: string | null; source: string },
+  createdBy: string,
+): Promise<{ model: string | null; tokenizer: string | null; source: string | null } | null> {
+  if (!existsSync(join(folder, MANIFEST_FILE))) return null;
+  const m = await readActivationManifest(folder);
+  const same = (a: string | null, b: string | null) =>
+    a === null ? b === null : b !== null && resolve(a) === b;
+  const bosOf = (by: string | null) => /bos (exclud|includ)ed/.exec(by ?? "")?.[1]?.concat("e") ?? null;
+  if (bosOf(m.createdBy) === null) {
+    throw new Error(
+      `--resume: ${join(folder, MANIFEST_FILE)} was written by ${m.createdBy ?? "an unnamed producer"}, not by ` +
+        "cosae harvest; pass another --out for a new dataset",
+    );
+  }
+  const checks: [boolean, string, unknown, unknown][] = [
+    [same(m.model, recorded.model), "--model", m.model, recorded.model],
+    [
+      same(m.tokenizer, recorded.tokenizer),
+      "--tokenizer",
+      m.tokenizer ?? "(the one beside the model)",
+      recorded.tokenizer ?? "(the one beside the model)",
+    ],
+    [same(m.source, recorded.source), "--text", m.source, recorded.source],
+    [m.hook === hook, "--hook", m.hook, hook],
+    [m.contextLength === options.contextLength, "--contextLength", m.contextLength, options.contextLength],
+    [m.createdBy === createdBy, "--bos", bosOf(m.createdBy), bosOf(createdBy)],
+    [m.dtype === options.dtype, "--dtype", m.dtype, options.dtype],
+    [m.fileFormat === options.fileFormat, "--fileFormat", m.fileFormat, options.fileFormat],
+  ];
+  for (const [ok, option, was, now] of checks) {
+    if (!ok) {
+      throw new Error(
+        `--resume: ${join(folder, MANIFEST_FILE)} was harvested with ${option} ${was}, not ${now}; pass ` +
+          `${option} ${was} to continue it, or another --out for a new dataset`,
+      );
+    }
+  }
+  return { model: m.model, tokenizer: m.tokenizer, source: m.source };
 }
 
 function requireTokenizer(model: LlamaModel): Tokenizer {

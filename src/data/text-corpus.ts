@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { withPathContextSync } from "../util/system-error.js";
 
 /** The line that separates documents in TinyStories-style corpora. */
 export const defaultDocumentSeparator = "<|endoftext|>";
@@ -8,14 +9,24 @@ export const defaultDocumentSeparator = "<|endoftext|>";
  * (surrounding whitespace trimmed, empty documents dropped). A file without
  * the separator is one document.
  */
-export function readDocuments(path: string, separator = defaultDocumentSeparator): string[] {
-  let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    throw new Error(`${path}: cannot read the text corpus: ${(e as Error).message}`);
-  }
-  return splitDocuments(decodeUtf8(bytes, path), separator);
+export function readDocuments(
+  path: string,
+  separator = defaultDocumentSeparator,
+  /** how errors name the file: the option that gave it, e.g. "--text" */
+  role = "the text corpus",
+): string[] {
+  const bytes = withPathContextSync(role, path, () => {
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      // Node reads at most 2 GiB at once and says so without naming the file.
+      if ((err as { code?: unknown }).code !== "ERR_FS_FILE_TOO_LARGE") throw err;
+      throw new Error(
+        `${role}: ${path} is larger than the 2 GiB one read can hold; split it into several corpus files`,
+      );
+    }
+  });
+  return splitDocuments(decodeUtf8(bytes, path, role), separator);
 }
 
 export function splitDocuments(text: string, separator = defaultDocumentSeparator): string[] {
@@ -35,12 +46,14 @@ export function splitDocuments(text: string, separator = defaultDocumentSeparato
 }
 
 /** Strict UTF-8: a corpus with invalid bytes is an error naming the first bad byte's offset. */
-function decodeUtf8(bytes: Buffer, path: string): string {
+function decodeUtf8(bytes: Buffer, path: string, role: string): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     const at = firstInvalidUtf8(bytes);
-    throw new Error(`${path}: not valid UTF-8${at >= 0 ? ` (first invalid byte at offset ${at})` : ""}`);
+    throw new Error(
+      `${role}: ${path} is not valid UTF-8${at >= 0 ? ` (first invalid byte at offset ${at})` : ""}; expected a UTF-8 text corpus`,
+    );
   }
 }
 

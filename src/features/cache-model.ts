@@ -7,6 +7,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import type { ActivationDataset } from "../data/activation-dataset.js";
+import { findRecordedModel } from "../data/recorded-model.js";
 import { loadTransformer } from "../transformer/load-model.js";
 import type { Tokenizer } from "../transformer/tokenizer.js";
 import type { Unembedding } from "./decoder-logits.js";
@@ -22,11 +23,8 @@ export function cacheModelPath(
   const hook = dataset.manifest?.hook ?? null;
   if (hook === null || !hook.includes("resid")) return null;
   if (modelPath !== undefined && modelPath !== null) return resolve(modelPath);
-  const named = dataset.manifest?.model;
-  if (!named) return null;
-  // Recorded as given to harvest: relative to where it ran, or perhaps to the dataset.
-  for (const path of [resolve(named), resolve(dataset.path, named)]) if (existsSync(path)) return path;
-  return null;
+  const recorded = findRecordedModel(dataset.manifest, dataset.path);
+  return recorded.found ? recorded.model : null;
 }
 
 /**

@@ -7,6 +7,9 @@
 import { readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { readSafetensors, type TensorEntry, toFloat32 } from "../io/safetensors.js";
+import { firstNonFiniteIndex } from "../util/non-finite.js";
+import { isPlainFileName } from "../util/plain-file-name.js";
+import { withPathContext } from "../util/system-error.js";
 import { kvDim, type LlamaConfig, validateLlamaConfig } from "./llama-config.js";
 import type { LlamaLayerWeights, LlamaWeights } from "./llama-weights.js";
 import { ModelFormatError } from "./model-format-error.js";
@@ -42,7 +45,7 @@ async function exists(path: string): Promise<boolean> {
 }
 
 async function readJson(path: string): Promise<unknown> {
-  const text = await readFile(path, "utf8");
+  const text = await withPathContext("the Hugging Face folder", path, () => readFile(path, "utf8"));
   try {
     return JSON.parse(text);
   } catch (err) {
@@ -75,7 +78,9 @@ export function parseHfLlamaConfig(json: unknown, source: string): LlamaConfig {
     const v = json[field];
     if (v === undefined && fallback !== undefined) return fallback;
     if (typeof v !== "number") {
-      throw new ModelFormatError(`${source}: field ${field} is ${JSON.stringify(v)}; expected a number`);
+      const found =
+        v === undefined ? "missing" : `${JSON.stringify(v)} (a ${v === null ? "null" : typeof v})`;
+      throw new ModelFormatError(`${source}: field ${field} is ${found}; expected a number`);
     }
     return v;
   };
@@ -91,6 +96,10 @@ export function parseHfLlamaConfig(json: unknown, source: string): LlamaConfig {
   refuse("attention_bias", (v) => v === false, "false");
   refuse("mlp_bias", (v) => v === false, "false");
   refuse("pretraining_tp", (v) => v === 1, "1");
+  refuse("tie_word_embeddings", (v) => typeof v === "boolean", "true or false");
+  for (const field of ["bos_token_id", "eos_token_id"]) {
+    refuse(field, (v) => v === null || Number.isSafeInteger(v), "a token id");
+  }
   const heads = num("num_attention_heads");
   const config = validateLlamaConfig(
     {
@@ -121,7 +130,8 @@ export function parseHfLlamaConfig(json: unknown, source: string): LlamaConfig {
 async function readWeightFiles(folder: string): Promise<Map<string, { entry: TensorEntry; file: string }>> {
   const indexPath = join(folder, "model.safetensors.index.json");
   let files: string[];
-  if (await exists(indexPath)) {
+  const indexed = await exists(indexPath);
+  if (indexed) {
     const index = await readJson(indexPath);
     const weightMap = isRecord(index) ? index["weight_map"] : undefined;
     if (!isRecord(weightMap)) {
@@ -129,7 +139,16 @@ async function readWeightFiles(folder: string): Promise<Map<string, { entry: Ten
         `${indexPath}: expected an object with "weight_map": {tensor name: file name}`,
       );
     }
-    files = [...new Set(Object.values(weightMap).map(String))].sort();
+    // Shards must lie beside the index: a downloaded folder must not make cosae read files elsewhere.
+    for (const [tensor, file] of Object.entries(weightMap)) {
+      if (!isPlainFileName(file)) {
+        throw new ModelFormatError(
+          `${indexPath}: weight_map["${tensor}"] is ${JSON.stringify(file)}; expected the name of a ` +
+            `safetensors file inside ${folder} (no folders, no absolute path)`,
+        );
+      }
+    }
+    files = [...new Set(Object.values(weightMap) as string[])].sort();
   } else if (await exists(join(folder, "model.safetensors"))) {
     files = ["model.safetensors"];
   } else {
@@ -141,7 +160,8 @@ async function readWeightFiles(folder: string): Promise<Map<string, { entry: Ten
   const tensors = new Map<string, { entry: TensorEntry; file: string }>();
   for (const f of files) {
     const path = join(folder, f);
-    const file = await readSafetensors(path);
+    const what = indexed ? `a shard named in ${indexPath}` : "the weights";
+    const file = await withPathContext(what, path, () => readSafetensors(path));
     for (const [name, entry] of Object.entries(file.tensors)) tensors.set(name, { entry, file: path });
   }
   return tensors;
@@ -173,7 +193,17 @@ export async function readHfLlamaFolder(folder: string): Promise<HfLlamaFolder> 
         `${file}: tensor "${name}" has dtype ${entry.dtype}; expected F32, F16 or BF16`,
       );
     }
-    return toFloat32(entry);
+    const values = toFloat32(entry);
+    // One NaN or Inf weight spreads to every activation: refuse it here, naming where it is.
+    const bad = firstNonFiniteIndex(values);
+    if (bad >= 0) {
+      throw new ModelFormatError(
+        `${file}: tensor "${name}" holds ${values[bad]} at index ${bad}` +
+          (shape.length === 2 ? ` (row ${Math.floor(bad / shape[1]!)}, column ${bad % shape[1]!})` : "") +
+          "; expected finite weights — the model is corrupt or was saved from a diverged run",
+      );
+    }
+    return values;
   };
   const layers: LlamaLayerWeights[] = [];
   for (let l = 0; l < config.layers; l++) {

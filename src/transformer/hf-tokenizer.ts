@@ -95,16 +95,22 @@ export class HfTokenizer implements Tokenizer {
     }
     const added = Array.isArray(json["added_tokens"]) ? json["added_tokens"] : [];
     for (const a of added) {
-      if (!isRecord(a) || typeof a["id"] !== "number" || typeof a["content"] !== "string") {
+      if (
+        !isRecord(a) ||
+        !Number.isSafeInteger(a["id"]) ||
+        (a["id"] as number) < 0 ||
+        typeof a["content"] !== "string"
+      ) {
         throw new ModelFormatError(
           `${source}: added_tokens entry ${JSON.stringify(a)}; expected {id, content}`,
         );
       }
-      this.tokens[a["id"]] ??= a["content"];
-      if (!this.idOf.has(a["content"])) this.idOf.set(a["content"], a["id"]);
-      this.addedTokens.push({ content: a["content"], id: a["id"] });
-      if (a["special"] === true) this.special.add(a["id"]);
-      size = Math.max(size, a["id"] + 1);
+      const id = a["id"] as number;
+      this.tokens[id] ??= a["content"];
+      if (!this.idOf.has(a["content"])) this.idOf.set(a["content"], id);
+      this.addedTokens.push({ content: a["content"], id });
+      if (a["special"] === true) this.special.add(id);
+      size = Math.max(size, id + 1);
     }
     this.addedTokens.sort((a, b) => b.content.length - a.content.length);
     this.vocabSize = size;
@@ -164,8 +170,20 @@ export class HfTokenizer implements Tokenizer {
     };
     this.bosId = ids.bosId ?? find("<s>", "<|begin_of_text|>");
     this.eosId = ids.eosId ?? find("</s>", "<|end_of_text|>");
+    if (ids.bosId !== undefined && (ids.bosId < 0 || ids.bosId >= size)) {
+      throw new ModelFormatError(
+        `${source}: the model's bos_token_id ${ids.bosId} is not a token of this ${size}-token vocabulary; ` +
+          "expected the tokenizer.json the model was saved with",
+      );
+    }
     if (this.bosId < 0 || this.bosId >= size) {
       throw new ModelFormatError(`${source}: no BOS token (<s>) found; expected one in the vocabulary`);
+    }
+    if (this.eosId >= size) {
+      throw new ModelFormatError(
+        `${source}: the model's eos_token_id ${this.eosId} is not a token of this ${size}-token vocabulary; ` +
+          "expected the tokenizer.json the model was saved with",
+      );
     }
   }
 
@@ -226,13 +244,19 @@ export class HfTokenizer implements Tokenizer {
     path: string,
     ids: { bosId?: number | undefined; eosId?: number | undefined } = {},
   ): Promise<HfTokenizer> {
-    let json: unknown;
+    let text: string;
     try {
-      json = JSON.parse(await readFile(path, "utf8"));
+      text = await readFile(path, "utf8");
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") {
         throw new ModelFormatError(`${path}: no such file; expected the model's tokenizer.json`);
       }
+      throw err;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
       throw new ModelFormatError(
         `${path}: not valid JSON: ${err instanceof Error ? err.message : String(err)}`,
       );

@@ -16,6 +16,8 @@
  * classifier if unshared. Version 2 (int8-quantised) is refused.
  */
 import { readFile } from "node:fs/promises";
+import { firstNonFiniteIndex } from "../util/non-finite.js";
+import { withPathContext } from "../util/system-error.js";
 import { headSize, kvDim, type LlamaConfig, validateLlamaConfig } from "./llama-config.js";
 import type { LlamaLayerWeights, LlamaWeights } from "./llama-weights.js";
 import { ModelFormatError } from "./model-format-error.js";
@@ -47,7 +49,7 @@ const FIELD_NAMES = {
 
 /** Read and validate a llama2.c checkpoint file. */
 export async function readLlama2cCheckpoint(path: string): Promise<Llama2cCheckpoint> {
-  const bytes = await readFile(path);
+  const bytes = await withPathContext("the llama2.c model", path, () => readFile(path));
   return decodeLlama2cCheckpoint(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path);
 }
 
@@ -62,12 +64,53 @@ function describeHeader(values: readonly number[]): string {
   return HEADER_FIELDS.map((f, i) => `${f}=${values[i]}`).join(", ");
 }
 
+/** A file that is not a llama2.c checkpoint at all (as opposed to a damaged one). */
+export class NotLlama2cCheckpointError extends ModelFormatError {
+  override name = "NotLlama2cCheckpointError";
+}
+
+/**
+ * The largest value each header field may plausibly hold (dim 16384 and
+ * contexts of 128k tokens are real; a text or random file reads as ~1e9).
+ */
+const PLAUSIBLE_MAX = [2 ** 16, 2 ** 18, 2 ** 10, 2 ** 10, 2 ** 10, 2 ** 22, 2 ** 22];
+
+function plausibleField(value: number, i: number): boolean {
+  const magnitude = i === 5 ? Math.abs(value) : value;
+  return magnitude > 0 && magnitude <= PLAUSIBLE_MAX[i]!;
+}
+
+/** The first bytes as text when they look like text (printable ASCII, tabs, newlines), else null. */
+function textStart(bytes: Uint8Array): string | null {
+  const head = bytes.subarray(0, 40);
+  const printable = head.every((b) => (b >= 0x20 && b < 0x7f) || b === 0x09 || b === 0x0a || b === 0x0d);
+  return printable ? JSON.stringify(Buffer.from(head).toString("latin1")) : null;
+}
+
+/**
+ * A file whose header holds several implausible values (or any absurdly large
+ * one) is not a llama2.c checkpoint at all: say so, instead of reporting the
+ * first arithmetic that fails on its numbers.
+ */
+function refuseImplausibleHeader(bytes: Uint8Array, header: readonly number[], source: string): void {
+  const wrong = header.filter((v, i) => !plausibleField(v, i)).length;
+  const huge = header.some((v, i) => (i === 5 ? Math.abs(v) : v) > PLAUSIBLE_MAX[i]!);
+  if (wrong < 2 && !huge) return;
+  const text = textStart(bytes);
+  throw new NotLlama2cCheckpointError(
+    `${source} is not a llama2.c checkpoint: its header values are implausible (${describeHeader(header)}; ` +
+      `expected positive sizes such as dim=288, n_layers=6, vocab_size=32000)` +
+      (text === null ? "" : ` and it starts like a text file (${text})`) +
+      "; expected a llama2.c .bin model (as written by llama2.c's export.py) or a Hugging Face Llama folder",
+  );
+}
+
 /** Decode a checkpoint held in memory; `source` names it in errors. */
 export function decodeLlama2cCheckpoint(bytes: Uint8Array, source: string): Llama2cCheckpoint {
   if (bytes.length < LEGACY_HEADER_BYTES) {
-    throw new ModelFormatError(
+    throw new NotLlama2cCheckpointError(
       `${source}: file is ${bytes.length} bytes, shorter than the ${LEGACY_HEADER_BYTES}-byte llama2.c header ` +
-        "(7 int32: dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len)",
+        "(7 int32: dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, seq_len), so it is not a llama2.c checkpoint",
     );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -94,6 +137,7 @@ export function decodeLlama2cCheckpoint(bytes: Uint8Array, source: string): Llam
     fieldsAt = 8;
   }
   const header = HEADER_FIELDS.map((_, i) => view.getInt32(fieldsAt + 4 * i, true));
+  refuseImplausibleHeader(bytes, header, source);
   let vocab = header[5]!;
   if (format === "llama2c-v1") {
     const flag = view.getUint8(fieldsAt + 28);
@@ -164,7 +208,10 @@ export function decodeLlama2cCheckpoint(bytes: Uint8Array, source: string): Llam
   for (const spec of specs) {
     const count = spec.size * (spec.layered ? L : 1);
     const copy = bytes.slice(at, at + 4 * count);
-    tensors.set(spec.name, new Float32Array(copy.buffer, copy.byteOffset, count));
+    const values = new Float32Array(copy.buffer, copy.byteOffset, count);
+    // The RoPE tables are recomputed, so only the tensors the forward pass reads must be finite.
+    if (!spec.name.startsWith("freq_cis")) refuseNonFinite(values, spec, L, at, source);
+    tensors.set(spec.name, values);
     at += 4 * count;
   }
   const perLayer = (name: string, l: number): Float32Array => {
@@ -197,6 +244,24 @@ export function decodeLlama2cCheckpoint(bytes: Uint8Array, source: string): Llam
       classifier: shared ? tokenEmbedding : tensors.get("classifier")!,
     },
   };
+}
+
+/** One NaN or Inf weight spreads to every activation: name the tensor, layer, index and byte offset. */
+function refuseNonFinite(
+  values: Float32Array,
+  spec: TensorSpec,
+  layers: number,
+  offset: number,
+  source: string,
+): void {
+  const i = firstNonFiniteIndex(values);
+  if (i < 0) return;
+  const where = spec.layered ? `layer ${Math.floor(i / spec.size)} index ${i % spec.size}` : `index ${i}`;
+  throw new ModelFormatError(
+    `${source}: weight ${values[i]} in tensor ${spec.name} (${where} of ${spec.size}` +
+      `${spec.layered ? ` per layer, ${layers} layers` : ""}; bytes ${offset + 4 * i}..${offset + 4 * i + 4}); ` +
+      "expected finite weights — the model is corrupt or was exported from a diverged run",
+  );
 }
 
 /** The stored tensors in file order. */

@@ -8,6 +8,8 @@
  */
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { recognizeFolderAt } from "../io/path-layout.js";
+import { withPathContext } from "../util/system-error.js";
 import { readHfLlamaFolder } from "./hf-llama-folder.js";
 import { HfTokenizer } from "./hf-tokenizer.js";
 import { LlamaModel } from "./llama.js";
@@ -37,9 +39,17 @@ export async function loadTransformer(path: string, options: LoadOptions = {}): 
   if (info === undefined) throw new ModelFormatError(`${path}: no such file or folder`);
   if (info.isDirectory()) {
     if ((await statOrUndefined(join(path, "config.json"))) === undefined) {
+      const found = await recognizeFolderAt(path);
+      const looks = found.empty
+        ? " (it is empty)"
+        : found.kind !== null
+          ? ` (it holds ${found.kind === "dataset" ? "an activation dataset" : found.kind === "sae" ? "an SAE" : "a cosae run"}, not a model)`
+          : found.resemblance === null
+            ? ""
+            : ` (it most resembles ${found.resemblance})`;
       throw new ModelFormatError(
         `${path}: folder has no config.json; expected a Hugging Face Llama folder (config.json, ` +
-          "model.safetensors or model.safetensors.index.json, tokenizer.json) or a llama2.c .bin file",
+          `model.safetensors or model.safetensors.index.json, tokenizer.json) or a llama2.c .bin file${looks}`,
       );
     }
     const folder = await readHfLlamaFolder(path);
@@ -92,14 +102,22 @@ export async function readTokenizerFile(
   path: string,
   ids: { bosId?: number | undefined; eosId?: number | undefined },
 ): Promise<Tokenizer> {
-  if (path.endsWith(".json")) return HfTokenizer.read(path, ids);
   if (path.endsWith(".model")) {
     throw new ModelFormatError(
       `${path}: unsupported tokenizer: SentencePiece .model (protobuf) files are not read; expected a ` +
         "Hugging Face tokenizer.json or a llama2.c tokenizer.bin (export it with llama2.c's tokenizer.py)",
     );
   }
-  return SentencePieceTokenizer.read(path);
+  const info = await statOrUndefined(path);
+  if (info?.isDirectory()) {
+    throw new ModelFormatError(
+      `the tokenizer: ${path} is a folder, not a file; pass the tokenizer file itself ` +
+        "(a llama2.c tokenizer.bin or a Hugging Face tokenizer.json)",
+    );
+  }
+  return withPathContext<Tokenizer>("the tokenizer", path, () =>
+    path.endsWith(".json") ? HfTokenizer.read(path, ids) : SentencePieceTokenizer.read(path),
+  );
 }
 
 /**

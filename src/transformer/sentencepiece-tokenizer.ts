@@ -91,7 +91,8 @@ export class SentencePieceTokenizer implements Tokenizer {
       if (!Number.isFinite(score) || length < 0 || length > maxLength || at + 8 + length > bytes.length) {
         throw new ModelFormatError(
           `${source}: token ${id} at byte ${at}: score ${score}, length ${length}; expected a finite score and ` +
-            `0 <= length <= max_token_length ${maxLength} within the ${bytes.length}-byte file`,
+            `0 <= length <= max_token_length ${maxLength} within the ${bytes.length}-byte file` +
+            (id < 3 ? " — is this a llama2.c tokenizer file?" : ""),
         );
       }
       pieces.push(bytes.slice(at + 8, at + 8 + length));

@@ -144,7 +144,7 @@ test("a harvest killed mid-way keeps its complete shards, and --resume finishes 
     await assert.rejects(harvest(options(killed, true)), /complete; nothing to resume/);
     await assert.rejects(
       harvest({ ...options(join(dir(), "whole"), true), contextLength: 32 }),
-      /field "contextLength" is 64; the writer was opened with 32/,
+      /harvested with --contextLength 64, not 32; pass --contextLength 64/,
     );
   } finally {
     await kernels.dispose();

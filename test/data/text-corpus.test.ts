@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
+import { truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { readDocuments, splitDocuments, tokenSequences } from "../../src/data/text-corpus.js";
@@ -25,10 +25,23 @@ test("invalid UTF-8 is an error naming the file and the byte offset", () => {
     path,
     Buffer.concat([Buffer.from("fine text "), Buffer.from([0xc3, 0x28]), Buffer.from(" more")]),
   );
-  assert.throws(() => readDocuments(path), /bad\.txt: not valid UTF-8 \(first invalid byte at offset 10\)/);
+  assert.throws(
+    () => readDocuments(path),
+    /the text corpus: .*bad\.txt is not valid UTF-8 \(first invalid byte at offset 10\)/,
+  );
   assert.throws(
     () => readDocuments(join(folder(), "missing.txt")),
-    /missing\.txt: cannot read the text corpus/,
+    /the text corpus: .*missing\.txt does not exist \(ENOENT\)/,
+  );
+});
+
+test("a corpus over 2 GiB is refused naming the file", () => {
+  const path = join(folder(), "huge.txt");
+  writeFileSync(path, "");
+  truncateSync(path, 2 ** 31 + 1); // sparse: no disk is used
+  assert.throws(
+    () => readDocuments(path, undefined, "--text"),
+    /--text: .*huge\.txt is larger than the 2 GiB one read can hold; split it/,
   );
 });
 

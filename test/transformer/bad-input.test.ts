@@ -90,3 +90,51 @@ test("a folder without config.json, a missing path and a tokenizer of the wrong 
   );
   await assert.rejects(SentencePieceTokenizer.read(join(folder, "model.bin")), ModelFormatError);
 });
+
+test("one NaN or Inf weight in a llama2.c checkpoint is refused, naming the file, the tensor, the layer and the index", async () => {
+  // Byte 428 is token_embedding[100] (token 1, component 36): the issue's own reproduction.
+  const nan = await editedCheckpoint("nan", (b) => {
+    b.writeFloatLE(Number.NaN, 428);
+    return b;
+  });
+  await assert.rejects(loadTransformer(nan), (err: Error) => {
+    assert.ok(err instanceof ModelFormatError);
+    assert.match(
+      err.message,
+      /model\.bin: weight NaN in tensor token_embedding \(index 100 of 32768; bytes 428\.\.432\)/,
+    );
+    assert.match(err.message, /expected finite weights/);
+    return true;
+  });
+  // wq follows token_embedding (512·64) and rms_att (5·64): layer 2, index 7.
+  const wqAt = 28 + 4 * (512 * 64 + 5 * 64 + 2 * 64 * 64 + 7);
+  const inf = await editedCheckpoint("inf", (b) => {
+    b.writeFloatLE(Number.NEGATIVE_INFINITY, wqAt);
+    return b;
+  });
+  await assert.rejects(
+    loadTransformer(inf),
+    /weight -Infinity in tensor wq \(layer 2 index 7 of 4096 per layer, 5 layers/,
+  );
+});
+
+test("a text file passed as a llama2.c checkpoint is said not to be one", async () => {
+  const text = await editedCheckpoint("text", () =>
+    Buffer.from(
+      "Once upon a time, there was a little girl named Lily. She liked to play outside.\n".repeat(40),
+    ),
+  );
+  await assert.rejects(loadTransformer(text), (err: Error) => {
+    assert.match(err.message, /model\.bin is not a llama2\.c checkpoint: its header values are implausible/);
+    assert.match(err.message, /starts like a text file \("Once upon a time/);
+    assert.doesNotMatch(err.message, /does not divide/);
+    return true;
+  });
+});
+
+test("a tokenizer path that is a folder names the path", async () => {
+  await assert.rejects(
+    loadTransformer(stories260kBin, { tokenizer: root() }),
+    new RegExp(`the tokenizer: ${root()} is a folder, not a file; pass the tokenizer file itself`),
+  );
+});

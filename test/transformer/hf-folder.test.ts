@@ -146,3 +146,83 @@ test("unsupported configs and tokenizers are refused clearly", async () => {
   const model = await loadTransformer(folder, { tokenizer: false });
   assert.equal(model.tokenizer, undefined);
 });
+
+test("one NaN or Inf weight in an F32, F16 or BF16 HF folder is refused, naming the file, the tensor and the index", async () => {
+  for (const [dtype, shards] of [
+    ["F32", 1],
+    ["F16", 2],
+    ["BF16", 2],
+  ] as const) {
+    const folder = join(root(), `non-finite-${dtype}`);
+    await writeHfLlamaFolder(llama2c, folder, { dtype, shards });
+    const name = "model.layers.2.mlp.down_proj.weight";
+    const index =
+      shards > 1 ? JSON.parse(await readFile(join(folder, "model.safetensors.index.json"), "utf8")) : null;
+    const file = join(folder, index ? index.weight_map[name] : "model.safetensors");
+    const { tensors } = await readSafetensors(file);
+    const t = tensors[name]!;
+    const data = t.data.slice() as Float32Array | Uint16Array;
+    // NaN in every dtype: F32 NaN, and the all-ones exponent with a mantissa bit for F16 and BF16.
+    data[3 * 172 + 5] = dtype === "F32" ? Number.NaN : dtype === "F16" ? 0x7e00 : 0x7fc0;
+    await writeSafetensors(file, { ...tensors, [name]: { ...t, data } });
+    await assert.rejects(loadTransformer(folder), (err: Error) => {
+      assert.ok(err instanceof ModelFormatError, String(err));
+      assert.ok(err.message.startsWith(file), err.message);
+      assert.match(
+        err.message,
+        /tensor "model\.layers\.2\.mlp\.down_proj\.weight" holds NaN at index 521 \(row 3, column 5\); expected finite weights/,
+      );
+      return true;
+    });
+  }
+});
+
+test("an HF index naming a shard outside the folder is refused, and a missing shard is named", async () => {
+  const folder = join(root(), "index-escape");
+  await writeHfLlamaFolder(llama2c, folder, { shards: 2 });
+  const indexPath = join(folder, "model.safetensors.index.json");
+  const index = JSON.parse(await readFile(indexPath, "utf8"));
+  const [first] = Object.keys(index.weight_map);
+  for (const bad of ["../other/model.safetensors", "/etc/passwd", ".hidden.safetensors"]) {
+    await writeFile(
+      indexPath,
+      JSON.stringify({ ...index, weight_map: { ...index.weight_map, [first!]: bad } }),
+    );
+    await assert.rejects(loadTransformer(folder), (err: Error) => {
+      assert.ok(err instanceof ModelFormatError, String(err));
+      assert.match(
+        err.message,
+        /model\.safetensors\.index\.json: weight_map\[".*"\] is ".*"; expected the name of a safetensors file inside/,
+      );
+      assert.ok(err.message.includes(JSON.stringify(bad)), err.message);
+      return true;
+    });
+  }
+  await writeFile(indexPath, JSON.stringify(index));
+  const shard = index.weight_map[first!];
+  await rm(join(folder, shard));
+  await assert.rejects(
+    loadTransformer(folder),
+    new RegExp(`a shard named in ${indexPath}: ${join(folder, shard)} does not exist \\(ENOENT\\)`),
+  );
+});
+
+test("config.json fields of the wrong type or missing are named", async () => {
+  const folder = join(root(), "config-types");
+  await writeHfLlamaFolder(llama2c, folder);
+  const configPath = join(folder, "config.json");
+  const config = JSON.parse(await readFile(configPath, "utf8"));
+  const cases: [object, RegExp][] = [
+    [{ ...config, hidden_size: "64" }, /field hidden_size is "64" \(a string\); expected a number/],
+    [{ ...config, num_hidden_layers: undefined }, /field num_hidden_layers is missing; expected a number/],
+    [
+      { ...config, tie_word_embeddings: "true" },
+      /tie_word_embeddings "true" is not supported; expected true or false/,
+    ],
+    [{ ...config, bos_token_id: 999 }, /bos_token_id 999 is not a token of this 512-token vocabulary/],
+  ];
+  for (const [edited, message] of cases) {
+    await writeFile(configPath, JSON.stringify(edited));
+    await assert.rejects(loadTransformer(folder), message);
+  }
+});
