@@ -6,11 +6,13 @@
 //   the missing ones; otherwise it prints the exact command and goes on without them.
 // - Chromium for the feature browser's tests: the build inside the pinned npm package
 //   @sparticuz/chromium, unpacked once into node_modules/.cache/cosae/ with the libraries
-//   it carries (it then needs only libc6 and libgcc-s1 from the system).
+//   it carries (it then needs only libc6 and libgcc-s1 from the system); a system library
+//   it still cannot find goes into the same apt-get run (or printed command).
 // Fast when all is there: a few file checks and one python3 start, no network.
 // Under CI=true a part still missing afterwards fails the step.
 // For trying the other paths without changing the machine:
-//   COSAE_SETUP_MISSING=libopenblas-dev,python3-numpy,chromium  treat these as missing
+//   COSAE_SETUP_MISSING=libopenblas-dev,python3-numpy,chromium  treat these as missing (also a
+//                       library file name, e.g. libgcc_s.so.1: as if Chromium could not find it)
 //   COSAE_SETUP_AS_USER=1                                       act as if not root
 //   COSAE_SETUP_DRY_RUN=1                                       print apt-get commands, run none
 import { spawnSync } from "node:child_process";
@@ -78,8 +80,8 @@ function aptInstall(names) {
   return true;
 }
 
-function setUpDebianPackages() {
-  const missing = debianParts.filter((part) => !isPresent(part));
+function setUpDebianPackages(parts) {
+  const missing = parts.filter((part) => !isPresent(part));
   if (missing.length === 0) return [];
   const names = missing.map((part) => part.name);
   const apt = hasCommand("apt-get");
@@ -114,19 +116,40 @@ function unresolvedLibraries(executablePath, libraryPath) {
     encoding: "utf8",
     env: { ...env, LD_LIBRARY_PATH: libraryPath },
   });
-  if (ldd.error) return []; // no ldd: the launch itself will tell
-  return [...ldd.stdout.matchAll(/^\s*(\S+) => not found/gm)].map((m) => m[1]);
+  const pretended = [...pretendMissing].filter((name) => name.includes(".so"));
+  if (ldd.error) return pretended; // no ldd: the launch itself will tell
+  return [...ldd.stdout.matchAll(/^\s*(\S+) => not found/gm)].map((m) => m[1]).concat(pretended);
 }
 
-async function setUpChromium() {
+/** Debian packages of the libraries the unpacked binary links that it does not carry (ldd on Debian 12). */
+const libraryPackages = {
+  "libc.so.6": "libc6",
+  "libm.so.6": "libc6",
+  "libdl.so.2": "libc6",
+  "libpthread.so.0": "libc6",
+  "libgcc_s.so.1": "libgcc-s1",
+  "libnss3.so": "libnss3",
+  "libnssutil3.so": "libnss3",
+  "libnspr4.so": "libnspr4",
+  "libplc4.so": "libnspr4",
+  "libplds4.so": "libnspr4",
+  "libexpat.so.1": "libexpat1",
+};
+
+/** Unpacks the browser when needed; null when it is ready (or cannot be), else what finishing it needs. */
+async function unpackChromium() {
   if (!existsSync(join(chromiumPackage, "package.json"))) {
     say(`Chromium: ${chromiumPackage} is missing; run "npm ci" (the browser tests skip without it)`);
-    return ["chromium"];
+    return { ready: false };
   }
   const { version } = JSON.parse(readFileSync(join(chromiumPackage, "package.json"), "utf8"));
   const folder = join(cacheRoot, `chromium-${version}`);
   const complete = join(folder, ".complete");
-  if (existsSync(complete) && existsSync(manifestPath) && !pretendMissing.has("chromium")) return [];
+  const executablePath = join(folder, "chromium");
+  const libraryPath = join(folder, "al2023", "lib");
+  const chromium = { ready: false, version, folder, complete, executablePath, libraryPath };
+  if (existsSync(complete) && existsSync(manifestPath) && !pretendMissing.has("chromium"))
+    return { ...chromium, ready: true };
 
   const started = Date.now();
   rmSync(cacheRoot, { recursive: true, force: true }); // older versions too
@@ -154,30 +177,48 @@ async function setUpChromium() {
       `  <dir>${join(folder, "fonts", "fonts")}</dir>\n  <dir>/usr/share/fonts</dir>\n` +
       `  <cachedir>${join(folder, "fonts-cache")}</cachedir>\n</fontconfig>\n`,
   );
-  const executablePath = join(folder, "chromium");
-  const libraryPath = join(folder, "al2023", "lib");
-  const unresolved = unresolvedLibraries(executablePath, libraryPath);
-  if (unresolved.length > 0) {
-    say(
-      `Chromium ${version}: ${executablePath} needs ${unresolved.join(", ")}, which this system lacks ` +
-        `(on Debian: "dpkg -S" on another machine names their packages); the browser tests skip`,
-    );
-    return ["chromium"];
+  say(`Chromium ${version} unpacked from @sparticuz/chromium in ${Date.now() - started} ms (${folder})`);
+  return chromium;
+}
+
+/** The Debian parts for the system libraries the unpacked browser cannot find. */
+function chromiumLibraryParts(chromium) {
+  const unresolved = () => unresolvedLibraries(chromium.executablePath, chromium.libraryPath);
+  const packages = new Map();
+  for (const library of unresolved()) {
+    const name = libraryPackages[library] ?? `(the package with ${library})`;
+    packages.set(name, [...(packages.get(name) ?? []), library]);
   }
+  return [...packages].map(([name, libraries]) => ({
+    name,
+    without: `Chromium cannot start (${libraries.join(", ")} not found) and the browser tests skip`,
+    present: () => !unresolved().some((library) => libraries.includes(library)),
+  }));
+}
+
+/** Writes what test/helpers/chromium-browser.ts reads, once the browser's libraries all resolve. */
+function finishChromium(chromium) {
+  if (unresolvedLibraries(chromium.executablePath, chromium.libraryPath).length > 0) return ["chromium"];
   const manifest = {
-    version,
-    executablePath,
-    env: { LD_LIBRARY_PATH: libraryPath, FONTCONFIG_FILE: join(folder, "fonts.conf") },
+    version: chromium.version,
+    executablePath: chromium.executablePath,
+    env: { LD_LIBRARY_PATH: chromium.libraryPath, FONTCONFIG_FILE: join(chromium.folder, "fonts.conf") },
   };
   writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
-  writeFileSync(complete, "");
-  say(`Chromium ${version} unpacked from @sparticuz/chromium in ${Date.now() - started} ms (${folder})`);
+  writeFileSync(chromium.complete, "");
   return [];
 }
 
 // ---- both -----------------------------------------------------------------------------
 
-const leftOut = [...setUpDebianPackages(), ...(await setUpChromium())];
+// Chromium first (it needs only npm's files), so that any system library it lacks joins the one apt-get run.
+const chromium = await unpackChromium();
+const chromiumParts = chromium.ready || !chromium.executablePath ? [] : chromiumLibraryParts(chromium);
+const leftOut = setUpDebianPackages([...debianParts, ...chromiumParts]).filter(
+  (name) => !chromiumParts.some((part) => part.name === name),
+);
+if (chromium.executablePath && !chromium.ready) leftOut.push(...finishChromium(chromium));
+else if (!chromium.executablePath) leftOut.push("chromium");
 if (leftOut.length > 0 && ci) {
   say(`CI=true and ${leftOut.join(", ")} still missing: failing, since CI must not pass with parts left out`);
   process.exit(1);
