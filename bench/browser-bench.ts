@@ -16,8 +16,9 @@ import { writeJsonAtomic } from "../src/io/atomic-write.js";
 import { loadSae } from "../src/io/load-sae.js";
 import { type ServedSae, servedSae } from "../src/web/served-sae.js";
 import { type FeatureServer, startFeatureServer } from "../src/web/server.js";
+import { findChromium } from "../test/helpers/chromium-browser.js";
 import { browserBenchK, corpusPath, hook, modelPath, type Prepared, preparedPath } from "./browser-data.js";
-import { chromiumPath, launchChromium, type PageRun, pageRun, type Timed } from "./browser-page.js";
+import { launchChromium, type PageRun, pageRun, type Timed } from "./browser-page.js";
 import { measurePeak } from "./peak.js";
 
 /**
@@ -548,11 +549,12 @@ function checkedOptions() {
     for (const [what, path] of [
       ["model", modelPath],
       ["corpus", corpusPath],
-      ["browser", chromiumPath],
     ] as const) {
       if (!existsSync(path))
         throw new Error(`the ${what} ${path} is missing; the browser benchmark needs it`);
     }
+    const { missing } = findChromium();
+    if (missing) throw new Error(`Chromium is missing (${missing}); the browser benchmark needs it`);
     return options;
   } catch (e) {
     process.stderr.write(`browser bench: ${(e as Error).message}\n`);

@@ -5,11 +5,8 @@
  * the expected element appears (a MutationObserver), and a geometry read
  * forces style and layout; `…FrameMs` goes on to the next animation frame.
  */
-import { existsSync } from "node:fs";
-import { type Browser, chromium, type Page } from "playwright-core";
-
-/** Debian's Chromium, as the browser tests use it. */
-export const chromiumPath = "/usr/bin/chromium";
+import type { Browser, Page } from "playwright-core";
+import { launchChromium as launchTestChromium } from "../test/helpers/chromium-browser.js";
 
 // The few DOM names the in-page functions use (this project compiles without the DOM library);
 // those functions run in the page, where these are the real globals.
@@ -36,19 +33,9 @@ declare const MutationObserver: new (
 declare const Event: new (type: string) => unknown;
 declare const requestAnimationFrame: (callback: () => void) => number;
 
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(chromiumPath))
-    throw new Error(
-      `${chromiumPath} is missing: the browser benchmark needs it ("apt-get install chromium")`,
-    );
-  return chromium.launch({
-    executablePath: chromiumPath,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    // this process stops the browser itself, on exit and on signals
-    handleSIGINT: false,
-    handleSIGTERM: false,
-    handleSIGHUP: false,
-  });
+/** The browser the tests use (test/helpers/chromium-browser.ts); this process stops it itself, on exit and on signals. */
+export function launchChromium(): Promise<Browser> {
+  return launchTestChromium({ handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
 }
 
 export interface Timed {

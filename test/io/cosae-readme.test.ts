@@ -8,6 +8,7 @@ import { referenceKernels } from "../../src/kernels/reference.js";
 import type { Activation, Decoding, ScoreKind } from "../../src/model/config.js";
 import { reconstruct } from "../../src/model/forward.js";
 import { cloneSae } from "../../src/model/sae.js";
+import { skipWhenMissing } from "../helpers/optional-part.js";
 import { randomInputs, randomSae } from "../helpers/random-sae.js";
 import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 
@@ -38,7 +39,10 @@ const cases: Array<[ScoreKind, Activation, Decoding]> = [
 ];
 
 test("the README's NumPy reference computes what cosae computes", {
-  skip: !hasNumpy && "python3 with numpy not found",
+  skip: skipWhenMissing(
+    "NumPy",
+    hasNumpy ? null : "python3 cannot import numpy (apt-get install python3-numpy)",
+  ),
 }, async () => {
   await mkdir(join(root(), "safetensors"), { recursive: true });
   await writeFile(join(root(), "safetensors", "__init__.py"), "");

@@ -2,10 +2,12 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type AttentionShape, causalAttention } from "../../src/transformer/causal-attention.js";
 import { fastCausalAttention, nativeAttentionAddon } from "../../src/transformer/native-attention.js";
+import { requirePart, skipWhenMissing } from "../helpers/optional-part.js";
 import { maxRelativeError } from "../helpers/stories260k.js";
 
 const { addon, reason } = nativeAttentionAddon();
-const skip = addon ? false : `native attention unavailable: ${reason}`;
+const skip = skipWhenMissing("native attention", addon ? null : reason);
+const nativeAttention = () => requirePart("native attention", addon, reason);
 
 /** Deterministic uniform values in [-range, range) (a small LCG, so failures reproduce). */
 function randomArray(n: number, seed: number, range: number): Float32Array {
@@ -22,7 +24,7 @@ function compare(lengths: number[], shape: AttentionShape, seed: number, range =
   const rows = lengths.reduce((a, b) => a + b, 0);
   const qkv = randomArray(rows * (shape.heads + 2 * shape.kvHeads) * shape.headSize, seed, range);
   const expected = causalAttention(qkv, lengths, shape);
-  const got = addon!.causalAttention(
+  const got = nativeAttention().causalAttention(
     qkv,
     Int32Array.from(lengths),
     shape.heads,
@@ -66,15 +68,21 @@ test("native causal attention matches the JS kernel on packed sequences", { skip
 });
 
 test("native causal attention handles no rows and rejects bad shapes", { skip }, () => {
-  assert.equal(addon!.causalAttention(new Float32Array(0), new Int32Array(0), 8, 4, 8).length, 0);
-  assert.equal(addon!.causalAttention(new Float32Array(0), new Int32Array([0, 0]), 8, 4, 8).length, 0);
-  assert.throws(() => addon!.causalAttention(new Float32Array(10), new Int32Array([1]), 8, 4, 8), RangeError);
+  assert.equal(nativeAttention().causalAttention(new Float32Array(0), new Int32Array(0), 8, 4, 8).length, 0);
+  assert.equal(
+    nativeAttention().causalAttention(new Float32Array(0), new Int32Array([0, 0]), 8, 4, 8).length,
+    0,
+  );
   assert.throws(
-    () => addon!.causalAttention(new Float32Array(128), new Int32Array([1]), 8, 3, 8),
+    () => nativeAttention().causalAttention(new Float32Array(10), new Int32Array([1]), 8, 4, 8),
     RangeError,
   );
   assert.throws(
-    () => addon!.causalAttention(new Float32Array(128), new Int32Array([-1]), 8, 4, 8),
+    () => nativeAttention().causalAttention(new Float32Array(128), new Int32Array([1]), 8, 3, 8),
+    RangeError,
+  );
+  assert.throws(
+    () => nativeAttention().causalAttention(new Float32Array(128), new Int32Array([-1]), 8, 4, 8),
     RangeError,
   );
 });

@@ -1,20 +1,11 @@
-import { existsSync } from "node:fs";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { findChromium } from "../helpers/chromium-browser.js";
+import { skipWhenMissing } from "../helpers/optional-part.js";
 
-/** Debian's Chromium; the browser tests drive it through playwright-core. */
-export const chromiumPath = "/usr/bin/chromium";
+export { launchChromium } from "../helpers/chromium-browser.js";
 
-/** Headless Chromium, or an error saying how to install it (these tests never skip). */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(chromiumPath))
-    throw new Error(
-      `${chromiumPath} is missing: the feature browser tests need it; install it with "apt-get install chromium"`,
-    );
-  return chromium.launch({
-    executablePath: chromiumPath,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-  });
-}
+/** The `skip` option of every test that drives the page: the reason when there is no browser (never under CI=true). */
+export const skipWithoutBrowser = skipWhenMissing("Chromium", findChromium().missing);
 
 /**
  * What a page did that a clean page must not: console errors (CSP violations

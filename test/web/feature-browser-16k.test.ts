@@ -7,7 +7,7 @@ import type { Browser, Page } from "playwright-core";
 import { FeatureCache } from "../../src/features/feature-cache-file.js";
 import type { LatentTable } from "../../src/features/latent-record.js";
 import { type FeatureServer, startFeatureServer } from "../../src/web/server.js";
-import { launchChromium, type PageProblems, watchPage } from "./chromium-page.js";
+import { launchChromium, type PageProblems, skipWithoutBrowser as skip, watchPage } from "./chromium-page.js";
 import { handmadeVocab, hostileTokens, openHandmade, writeHandmadeCache } from "./handmade-feature-cache.js";
 import { httpRequest } from "./http-client.js";
 
@@ -27,6 +27,7 @@ let problems: PageProblems;
 let table: LatentTable;
 
 before(async () => {
+  if (skip) return;
   folder = await mkdtemp(join(tmpdir(), "cosae-browser-16k-"));
   const made = await writeHandmadeCache(folder, "big", { m: M, d: 16, seed: 3, lean: true });
   const cache = await FeatureCache.open(made.path);
@@ -44,7 +45,7 @@ after(async () => {
   if (folder) await rm(folder, { recursive: true, force: true });
 });
 
-test("the 16k-latent table is sent gzipped at a fraction of its size", async () => {
+test("the 16k-latent table is sent gzipped at a fraction of its size", { skip }, async () => {
   const plain = await httpRequest(server!.port, { path: "/api/saes/0/latents" });
   const zipped = await httpRequest(server!.port, {
     path: "/api/saes/0/latents",
@@ -71,7 +72,9 @@ function timeInPage(selector: string, action: "click" | { fill: string }): Promi
   }, action);
 }
 
-test("the list holds 16,384 rows of scroll height but draws only those in view, and sorts and filters it (times printed, see npm run bench:browser)", async () => {
+test("the list holds 16,384 rows of scroll height but draws only those in view, and sorts and filters it (times printed, see npm run bench:browser)", {
+  skip,
+}, async () => {
   await page.goto(server!.url);
   await page.locator(".list-spacer .list-row").first().waitFor();
   const list = await page.locator(".list-spacer").evaluate((spacer) => ({
@@ -113,7 +116,7 @@ test("the list holds 16,384 rows of scroll height but draws only those in view, 
   );
 });
 
-test("token strings that look like markup are shown as text and never run", async () => {
+test("token strings that look like markup are shown as text and never run", { skip }, async () => {
   // the latent whose contexts use the most hostile tokens
   await page.goto(`${server!.url}#a=1`);
   await page.locator('.latent-view[data-latent="1"]').waitFor();
@@ -132,7 +135,7 @@ test("token strings that look like markup are shown as text and never run", asyn
   assert.ok(handmadeVocab.length > hostileTokens.length);
 });
 
-test("the 16k page logged no errors (nor CSP violations) and requested nothing elsewhere", () => {
+test("the 16k page logged no errors (nor CSP violations) and requested nothing elsewhere", { skip }, () => {
   assert.deepEqual(problems.consoleErrors, []);
   assert.deepEqual(problems.pageErrors, []);
   assert.deepEqual(problems.outside, []);

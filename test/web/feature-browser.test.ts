@@ -9,7 +9,7 @@ import type { Browser, Locator, Page } from "playwright-core";
 import type { LatentTable, LatentTableResponse } from "../../src/features/latent-record.js";
 import { cosae } from "../helpers/cosae-cli.js";
 import { corpusPath, stories260kBin } from "../helpers/stories260k.js";
-import { launchChromium, type PageProblems, watchPage } from "./chromium-page.js";
+import { launchChromium, type PageProblems, skipWithoutBrowser as skip, watchPage } from "./chromium-page.js";
 import { type ServeProcess, spawnServe } from "./serve-process.js";
 
 /**
@@ -35,6 +35,7 @@ let saeFolders: string[];
 const timings: Record<string, number> = {};
 
 before(async () => {
+  if (skip) return;
   folder = await mkdtemp(join(tmpdir(), "cosae-feature-browser-"));
   const t0 = Date.now();
   const data = join(dir(), "activations");
@@ -100,7 +101,9 @@ function shownLatent(key: "a" | "b", latent: number): Promise<void> {
   return pane(key).locator(`.latent-view[data-latent="${latent}"]`).waitFor({ timeout: 10_000 });
 }
 
-test("cosae serve builds a feature cache in each SAE folder and prints a loopback URL by default", () => {
+test("cosae serve builds a feature cache in each SAE folder and prints a loopback URL by default", {
+  skip,
+}, () => {
   assert.match(serve!.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
   for (const folder of saeFolders)
     assert.ok(
@@ -111,7 +114,9 @@ test("cosae serve builds a feature cache in each SAE folder and prints a loopbac
   assert.equal(tables[0]!.frequency.length, M);
 });
 
-test("the page shows both SAEs' summaries, and each list is virtual: m rows of height, few rows in the DOM", async () => {
+test("the page shows both SAEs' summaries, and each list is virtual: m rows of height, few rows in the DOM", {
+  skip,
+}, async () => {
   const t0 = Date.now();
   await page.goto(serve!.url);
   await pane("a").locator(".list-spacer .list-row").first().waitFor();
@@ -146,7 +151,7 @@ test("the page shows both SAEs' summaries, and each list is virtual: m rows of h
     .waitFor();
 });
 
-test("clicking a column header sorts the list, and clicking it again reverses it", async () => {
+test("clicking a column header sorts the list, and clicking it again reverses it", { skip }, async () => {
   await pane("a").getByRole("button", { name: "latent", exact: true }).click();
   assert.deepEqual((await drawnLatents("a")).slice(0, 5), [0, 1, 2, 3, 4]);
   assert.equal(
@@ -165,7 +170,7 @@ test("clicking a column header sorts the list, and clicking it again reverses it
   assert.deepEqual((await drawnLatents("a")).slice(0, 10), byFrequency.slice(0, 10));
 });
 
-test("the search box filters by latent number and by token text", async () => {
+test("the search box filters by latent number and by token text", { skip }, async () => {
   const table = tables[0]!;
   const matches = (query: string) =>
     new Set(
@@ -195,7 +200,9 @@ test("the search box filters by latent number and by token text", async () => {
 
 let opened = 0;
 
-test("opening a latent shows highlighted contexts, histogram and scatter SVGs, concepts and nearest latents", async () => {
+test("opening a latent shows highlighted contexts, histogram and scatter SVGs, concepts and nearest latents", {
+  skip,
+}, async () => {
   // the most frequent latent of the inner SAE: sure to have contexts
   const freq = tables[0]!.frequency;
   opened = freq.indexOf(Math.max(...freq));
@@ -235,7 +242,7 @@ test("opening a latent shows highlighted contexts, histogram and scatter SVGs, c
   await page.screenshot({ path: join(artifacts, "feature-browser.png") });
 });
 
-test("a nearest latent opens in its pane, and Back returns to the previous one", async () => {
+test("a nearest latent opens in its pane, and Back returns to the previous one", { skip }, async () => {
   const neighbour = pane("a").locator(".neighbours.nearest button").first();
   const latent = Number(await neighbour.getAttribute("data-latent"));
   await neighbour.click();
@@ -247,7 +254,7 @@ test("a nearest latent opens in its pane, and Back returns to the previous one",
 
 let other = 0;
 
-test("a nearest latent of the other SAE opens in the other pane, side by side", async () => {
+test("a nearest latent of the other SAE opens in the other pane, side by side", { skip }, async () => {
   const neighbour = pane("a").locator(".neighbours.nearest-other button").first();
   other = Number(await neighbour.getAttribute("data-latent"));
   assert.equal(await neighbour.getAttribute("data-sae"), "1");
@@ -263,7 +270,7 @@ test("a nearest latent of the other SAE opens in the other pane, side by side", 
   await page.screenshot({ path: join(artifacts, "feature-browser-side-by-side.png"), fullPage: true });
 });
 
-test("reloading the page, or opening a bookmarked hash, restores the views", async () => {
+test("reloading the page, or opening a bookmarked hash, restores the views", { skip }, async () => {
   await page.reload();
   await shownLatent("a", opened);
   await shownLatent("b", other);
@@ -276,7 +283,7 @@ test("reloading the page, or opening a bookmarked hash, restores the views", asy
   await shownLatent("b", 9);
 });
 
-test("↓ and ↑ in a list move through its rows and open each latent", async () => {
+test("↓ and ↑ in a list move through its rows and open each latent", { skip }, async () => {
   const historyLength = () =>
     page.evaluate(() => (globalThis as unknown as { history: { length: number } }).history.length);
   const entries = await historyLength();
@@ -294,7 +301,7 @@ test("↓ and ↑ in a list move through its rows and open each latent", async (
   assert.equal(await historyLength(), entries);
 });
 
-test("the page logged no errors, threw nothing and requested nothing outside its origin", () => {
+test("the page logged no errors, threw nothing and requested nothing outside its origin", { skip }, () => {
   assert.deepEqual(problems.consoleErrors, []);
   assert.deepEqual(problems.pageErrors, []);
   assert.deepEqual(problems.outside, []);
@@ -302,7 +309,7 @@ test("the page logged no errors, threw nothing and requested nothing outside its
   assert.ok(problems.requests.some((r) => r.includes("/api/saes/1/latents/")));
 });
 
-test("the screenshots were written as real PNGs", () => {
+test("the screenshots were written as real PNGs", { skip }, () => {
   for (const name of ["feature-browser.png", "feature-browser-side-by-side.png"]) {
     const path = join(artifacts, name);
     assert.ok(existsSync(path), path);
@@ -316,7 +323,7 @@ test("the screenshots were written as real PNGs", () => {
   }
 });
 
-test("SIGTERM stops cosae serve cleanly", async () => {
+test("SIGTERM stops cosae serve cleanly", { skip }, async () => {
   const code = await serve!.stop();
   assert.equal(code, 0, serve!.stderr());
   assert.match(serve!.stderr(), /stopped/);
