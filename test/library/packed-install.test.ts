@@ -93,7 +93,7 @@ test("the README's library example type-checks and runs against the packed, inst
   const output = run("node", ["example.js"], app);
   const lines = output.trim().split("\n");
   assert.equal(lines.length, 3, `three tokens printed:\n${output}`);
-  for (const [t, line] of lines.entries()) assert.match(line, new RegExp(`^token ${t}: \\d+: -?\\d`));
+  for (const [t, line] of lines.entries()) assert.match(line, new RegExp(`^token ${t}: latent \\d+ = -?\\d`));
   assert.ok(existsSync(join(app, "runs", "my-sae", "cfg.json")), "the SAE folder was written");
 
   // Internal modules are not part of the package's interface.
