@@ -44,7 +44,8 @@ function checkBatch(sae: Sae, x: Float32Array, rows: number, what: string): void
 /**
  * The SAE's inference codes of `rows` raw activations `x` [rows, d]: BatchTopK
  * SAEs fire above their learned threshold τ, TopK keeps k per token, JumpReLU
- * (SAELens) uses its per-latent thresholds.
+ * (SAELens) uses its per-latent thresholds. The scores of the batch are held
+ * as one rows × m array: encode a large set a few thousand rows at a time.
  */
 export async function encode(
   sae: Sae,

@@ -96,6 +96,10 @@ test("the README's library example type-checks and runs against the packed, inst
   for (const [t, line] of lines.entries()) assert.match(line, new RegExp(`^token ${t}: latent \\d+ = -?\\d`));
   assert.ok(existsSync(join(app, "runs", "my-sae", "cfg.json")), "the SAE folder was written");
 
+  // The package's command runs from the installed copy too.
+  const help = run("node", [join(installed, "dist", "src", "cli", "main.js"), "help"], app);
+  assert.match(help, /cosae train/);
+
   // Internal modules are not part of the package's interface.
   const internal = `import("cosae/dist/src/model/sae.js").then(() => process.exit(1), (e) => process.exit(e.code === "ERR_PACKAGE_PATH_NOT_EXPORTED" ? 0 : 2))`;
   run("node", ["--input-type=module", "-e", internal], app);
