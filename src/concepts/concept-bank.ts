@@ -33,7 +33,9 @@ export interface ConceptBank {
   duplicates: { name: string; sameAs: string }[];
 }
 
+/** The concept groups built from real text (docs/concepts.md), in the order a bank lists them. */
 export const conceptGroups = ["class", "word", "pos", "sentence", "token"] as const;
+/** A concept group: `class`, `word`, `pos`, `sentence` or `token`. */
 export type ConceptGroup = (typeof conceptGroups)[number];
 
 /** Groups from a comma-separated list (a command-line flag), each known. */

@@ -31,10 +31,14 @@ export const MANIFEST_FILE = "manifest.json";
 export const MANIFEST_FORMAT = "cosae-activations";
 export const MANIFEST_VERSION = 1;
 
+/** The dtypes an activation shard may store. */
 export const activationDTypes = ["f32", "f16", "bf16"] as const;
+/** A stored activation dtype: `f32`, `f16` or `bf16`. */
 export type ActivationDType = (typeof activationDTypes)[number];
 
+/** The file formats of activation shards. */
 export const activationFileFormats = ["safetensors", "npy"] as const;
+/** An activation shard format: `safetensors` or `npy`. */
 export type ActivationFileFormat = (typeof activationFileFormats)[number];
 
 export interface ManifestShard {

@@ -52,6 +52,7 @@ export interface HarvestOptions {
   onProgress?(progress: HarvestProgress): void;
 }
 
+/** How far a harvest has come, reported as documents are done. */
 export interface HarvestProgress {
   documentsDone: number;
   documents: number;
@@ -62,6 +63,7 @@ export interface HarvestProgress {
   tokensPerSecond: number;
 }
 
+/** What a harvest wrote, and how fast the model ran. */
 export interface HarvestResult {
   /** rows per output, in `outputs` order */
   rows: number[];

@@ -7,13 +7,19 @@ export const scoreKinds = ["inner", "cosine", "blend", "blend-feature"] as const
 export const activations = ["batchtopk", "topk", "jumprelu"] as const;
 /** The sparsifiers cosae can train. */
 export const trainableActivations = ["batchtopk", "topk"] as const;
+/** Decoding laws: plain x̂ = Σ z_j d_j, or equivariant with the scale r^(1−α_j). */
 export const decodings = ["plain", "equivariant"] as const;
 
+/** An encoder score: `inner`, `cosine`, `blend` (one α) or `blend-feature` (one α per latent). */
 export type ScoreKind = (typeof scoreKinds)[number];
+/** A sparsifier: `batchtopk`, `topk`, or `jumprelu` (inference only). */
 export type Activation = (typeof activations)[number];
+/** A sparsifier cosae can train: `batchtopk` or `topk`. */
 export type TrainableActivation = (typeof trainableActivations)[number];
+/** A decoding law: `plain` or `equivariant`. */
 export type Decoding = (typeof decodings)[number];
 
+/** An SAE's shape and architecture: width d, latents m, k, score, sparsifier, decoding, α₀ and ε. */
 export interface SaeConfig {
   /** input width */
   d: number;

@@ -3,6 +3,7 @@ import type { FloatArray } from "../kernels/arrays.js";
 import type { SaeConfig } from "./config.js";
 import { allocateParams, type Sae } from "./sae.js";
 
+/** How b_dec starts: the geometric median of the first tokens, or their mean. */
 export type DecoderBiasInit = "geometric-median" | "mean";
 
 /**

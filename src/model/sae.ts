@@ -34,6 +34,7 @@ export interface SaeConstants {
   thresholds?: Float32Array;
 }
 
+/** A sparse autoencoder: its config, learned parameters and constants. */
 export interface Sae {
   config: SaeConfig;
   params: SaeParams;

@@ -78,6 +78,7 @@ export const trainFields = {
   logEvery: { kind: "int", default: 10, min: 1, help: "steps between metric lines" },
 } as const satisfies FieldTable;
 
+/** The training options of `cosae train` (defaults in `trainFields`); null means derived from the others. */
 export interface TrainConfig {
   score: SaeConfig["score"];
   activation: TrainableActivation;

@@ -21,6 +21,7 @@ export interface TrainerState {
   thresholdUpdates: number;
 }
 
+/** What one logged training step measured (the lines of metrics.jsonl). */
 export interface StepMetrics {
   step: number;
   tokens: number;

@@ -23,6 +23,7 @@
 import type { LlamaConfig } from "./llama-config.js";
 import { ModelFormatError } from "./model-format-error.js";
 
+/** Where a hook function is called: the hook point, its layer, and the shape of the value. */
 export interface HookInfo {
   readonly name: string;
   /** The block index, L for `blocks.{L}.hook_resid_pre`, -1 for `ln_final.*`. */
@@ -45,8 +46,10 @@ export type HookFunction = (
   // biome-ignore lint/suspicious/noConfusingVoidType: a hook, or an async hook, may return nothing
 ) => Float32Array | undefined | void | Promise<Float32Array | undefined | void>;
 
+/** Hook functions by hook name (`blocks.3.hook_resid_pre` …). */
 export type Hooks = Readonly<Record<string, HookFunction>>;
 
+/** A hook point of a model: its name, layer, width, and what it holds. */
 export interface HookDescription {
   readonly name: string;
   readonly layer: number;
