@@ -146,8 +146,19 @@ export async function writeSaeFolder(
   sae: Sae,
   metadata?: Record<string, unknown>,
 ): Promise<void> {
+  const tensors = saeTensors(sae);
+  // An SAE with a NaN or ∞ is refused here too, whatever produced it: no reader would accept it.
+  for (const [name, t] of Object.entries(tensors)) {
+    const data = t.data as Float32Array | Float64Array;
+    const i = data.findIndex((v) => !Number.isFinite(v));
+    if (i >= 0)
+      throw new Error(
+        `cannot write ${join(folder, weightsFile)}: tensor "${name}" holds ${data[i]} at entry ${i}; ` +
+          "an SAE with non-finite values would not load",
+      );
+  }
   await mkdir(folder, { recursive: true });
-  await writeSafetensors(join(folder, weightsFile), saeTensors(sae));
+  await writeSafetensors(join(folder, weightsFile), tensors);
   await writeJsonAtomic(join(folder, configFile), saeFileConfig(sae, metadata));
 }
 
@@ -156,7 +167,13 @@ export async function replaceFolder(folder: string, write: (tmp: string) => Prom
   const tmp = join(dirname(folder), `.${folder.split("/").pop()}.${process.pid}.tmp`);
   const old = `${tmp}.old`;
   await rm(tmp, { recursive: true, force: true });
-  await write(tmp);
+  try {
+    await write(tmp);
+  } catch (e) {
+    // A failed write (a full disk, a refused value) leaves no half folder behind.
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
+    throw e;
+  }
   await rm(old, { recursive: true, force: true });
   await rename(folder, old).catch((e: NodeJS.ErrnoException) => {
     if (e.code !== "ENOENT") throw e;
