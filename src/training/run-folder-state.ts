@@ -4,7 +4,7 @@
  * refused whole, and inside a run the only things replaced are the run's own.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { rm } from "node:fs/promises";
+import { rm, rmdir } from "node:fs/promises";
 import { join } from "node:path";
 import { configFile, weightsFile } from "../io/sae-folder.js";
 import { lockFile } from "./run-lock.js";
@@ -118,4 +118,6 @@ export async function removeRunOutputs(dir: string): Promise<void> {
 export async function removeRun(dir: string): Promise<void> {
   await removeRunOutputs(dir);
   for (const name of [runFile, metricsFile]) await rm(join(dir, name), { force: true });
+  const checkpoints = join(dir, checkpointsFolder);
+  if (existsSync(checkpoints) && readdirSync(checkpoints).length === 0) await rmdir(checkpoints);
 }

@@ -253,9 +253,13 @@ export async function trainRun(runDir: string, requested: RunSpec | null, option
     });
     if (stopped) {
       const signal = options.stopRequested!()!;
+      const where =
+        checkpointed === null
+          ? "before its first step, with nothing to keep"
+          : `after writing ${join(runDir, "checkpoints", checkpointName(state.step))}`;
       throw new RunInterrupted(
-        `${signal}: stopped at step ${state.step} of ${config.steps} after writing ` +
-          `${join(runDir, "checkpoints", checkpointName(state.step))}; continue with: cosae train --out ${runDir} --resume`,
+        `${signal}: stopped at step ${state.step} of ${config.steps} ${where}; ` +
+          `continue with: cosae train --out ${runDir} --resume`,
         signal,
       );
     }

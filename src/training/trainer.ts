@@ -112,9 +112,13 @@ export async function train(
     checkpointedAt = performance.now();
   };
   while (state.step < config.steps) {
-    if (hooks.shouldStop?.()) {
-      await checkpoint();
-      return { stopped: true };
+    if (hooks.shouldStop) {
+      // A step may never wait on I/O (synthetic data): let pending signals be handled first.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (hooks.shouldStop()) {
+        await checkpoint();
+        return { stopped: true };
+      }
     }
     const step = state.step;
     clock?.restart();
