@@ -25,7 +25,7 @@ const dataFlags = {
   holdOut,
 } as const satisfies FieldTable;
 
-export const trainHelp = `cosae train [--config FILE.json] [--out DIR] [--resume] [--threads N] [--data PATH] [options]
+export const trainHelp = `cosae train [--config FILE.json] [--out DIR] [--resume | --restart] [--threads N] [--data PATH] [options]
 
 Trains one SAE into DIR (default runs/train): run.json, metrics.jsonl, checkpoints/,
 and the final SAE in sae/. The data is the built-in synthetic set (DESIGN §5) unless
@@ -43,6 +43,8 @@ data, checked against the fingerprint in run.json) to the same result as an
 uninterrupted run. A run with no checkpoint yet (killed before the first, or
 stopped by bad data) starts again from step 0, said on stderr: with --resume on
 its run.json, or without --resume on the options given (e.g. --nonFinite skip).
+--restart starts a run that has checkpoints again from step 0 with the options
+given, replacing its checkpoints, metrics and SAE (nothing else in DIR).
 
 Options:
 ${fieldHelp(trainFields)}
@@ -59,11 +61,12 @@ export async function trainCommand(argv: string[]): Promise<void> {
       config: { type: "string" },
       out: { type: "string", default: "runs/train" },
       resume: { type: "boolean", default: false },
+      restart: { type: "boolean", default: false },
       threads: { type: "string", default: "0" },
     },
     strict: true,
   });
-  const { config, out, resume, threads, ...rest } = values;
+  const { config, out, resume, restart, threads, ...rest } = values;
   const { data, bufferMiB, chunkRows, nonFinite, epochs, holdOut, ...flags } = rest as Record<
     string,
     string | undefined
@@ -73,6 +76,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const stop = catchStopSignals();
   try {
     let spec = null;
+    if (resume && restart) throw new Error("--resume continues a run and --restart starts it over: give one");
     if (!resume) {
       let fromFile: Record<string, unknown> = {};
       if (config) {
@@ -102,6 +106,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     let bar: ProgressBar | undefined;
     const sae = await trainRun(out!, spec, {
       resume: Boolean(resume),
+      restart: Boolean(restart),
       kernels,
       log: (line) => process.stderr.write(`${line}\n`),
       stopRequested: stop.requested,

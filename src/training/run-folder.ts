@@ -148,6 +148,8 @@ async function openRunData(
 
 export interface RunOptions {
   resume: boolean;
+  /** start a run that has checkpoints again from step 0 with the spec given, replacing its own files */
+  restart?: boolean;
   kernels: Kernels;
   onMetrics?: (m: StepMetrics) => void;
   /** called once the data is open, before the first step: the resolved options and the data source */
@@ -175,12 +177,12 @@ export async function trainRun(runDir: string, requested: RunSpec | null, option
   const metricsPath = join(runDir, metricsFile);
   // The folder, the options and the data are checked before anything is written.
   const before = runFolderState(runDir);
-  const spec = await runSpecOf(runDir, before, requested, options.resume);
+  const spec = await runSpecOf(runDir, before, requested, options);
   const { source, train: trainConfig, record, dataset } = await openRunData(spec, specPath);
   const config = resolveTrainConfig(trainConfig, source.d);
   checkTrainingMemory(config, source.d);
   const fingerprint = dataset && (await fingerprintDataset(dataset));
-  const resuming = before.kind === "checkpointed";
+  const resuming = before.kind === "checkpointed" && !options.restart;
   if (resuming && dataset && fingerprint && spec.dataFingerprint)
     checkFingerprint(spec.dataFingerprint, fingerprint, dataset, specPath);
 
@@ -206,8 +208,12 @@ export async function trainRun(runDir: string, requested: RunSpec | null, option
           `note: ${runDir} holds a run that never reached a checkpoint (${runFile}, no checkpoints/latest.json); ` +
             `starting it again from step 0${options.resume ? ` with its ${runFile}` : " with the options given"}`,
         );
-        await removeRunOutputs(runDir);
+      } else if (before.kind === "checkpointed") {
+        log(
+          `note: --restart: starting the run in ${runDir} again from step 0; its checkpoints and SAE are replaced`,
+        );
       }
+      await removeRunOutputs(runDir);
       await writeJsonAtomic(specPath, fingerprint ? { ...record, dataFingerprint: fingerprint } : record);
       await writeFileAtomic(metricsPath, "");
       ({ sae, state } = await startTraining(config, source));
@@ -248,7 +254,7 @@ export async function trainRun(runDir: string, requested: RunSpec | null, option
       const next =
         checkpointed === null
           ? `run the command again with them into ${runDir} (it has no checkpoint, so it starts over)`
-          : `train with them into another --out (${runDir}'s checkpoints would diverge again)`;
+          : `start it again with them and --restart (its checkpoints would diverge again), or use another --out`;
       throw new Error(`${e.message}; ${next}`, { cause: e });
     });
     if (stopped) {
@@ -283,7 +289,7 @@ async function runSpecOf(
   runDir: string,
   state: RunFolderState,
   requested: RunSpec | null,
-  resume: boolean,
+  { resume, restart }: RunOptions,
 ): Promise<RunSpec> {
   const specPath = join(runDir, runFile);
   const stored = () => {
@@ -302,15 +308,16 @@ async function runSpecOf(
     return stored();
   }
   if (!requested) throw new Error("trainRun: a run spec is required for a new run");
-  if (state.kind === "checkpointed") {
+  if (state.kind === "checkpointed" && !restart) {
     throw new Error(
       state.finished
-        ? `--out ${runDir} already holds a run, finished (${saeFolder}/ is written); choose another --out`
+        ? `--out ${runDir} already holds a run, finished (${saeFolder}/ is written); choose another --out, ` +
+            "or pass --restart to train it again from step 0"
         : `--out ${runDir} already holds a run with a checkpoint at step ${state.step}; pass --resume to continue it, ` +
-            "or choose another --out",
+            "--restart to start it again from step 0 with these options, or choose another --out",
     );
   }
-  if (state.kind === "unstarted") stored(); // refuses a run.json that is not a cosae run's before replacing it
+  if (state.kind !== "empty") stored(); // refuses a run.json that is not a cosae run's before replacing it
   return requested;
 }
 

@@ -323,3 +323,54 @@ test("a --config of the wrong type is refused naming the file", () => {
     assert.ok(!existsSync(out));
   }
 });
+
+test("a run stopped by bad data is run again with the fix (--nonFinite skip) in the same folder", async () => {
+  const data = join(dir(), "with-nan.npy");
+  const x = new SyntheticDataset({ d: 16, features: 48, meanActive: 3, seed: 5 }).batch("train", 0, 2000).x;
+  x[500 * 16 + 3] = Number.NaN;
+  await writeNpy(data, x, [2000, 16]);
+  const out = join(dir(), "bad-data");
+  const args = [
+    "--data",
+    data,
+    "--m",
+    "32",
+    "--k",
+    "4",
+    "--steps",
+    "12",
+    "--batchSize",
+    "128",
+    "--threads",
+    "1",
+  ];
+  const failed = cosae("train", ...args, "--out", out);
+  assert.equal(failed.code, 1);
+  assert.match(failed.stderr, /with-nan\.npy.*row 500/);
+  const fixed = cosae("train", ...args, "--nonFinite", "skip", "--out", out);
+  assert.equal(fixed.code, 0, fixed.stderr);
+  assert.match(
+    fixed.stderr,
+    /never reached a checkpoint.*starting it again from step 0 with the options given/,
+  );
+  assert.equal(JSON.parse(readFileSync(join(out, "run.json"), "utf8")).data.activations.nonFinite, "skip");
+});
+
+test("--restart starts a run with checkpoints again from step 0, to the same SAE as a new run", () => {
+  const out = join(dir(), "restart");
+  assert.equal(cosae("train", ...small, "--out", out).code, 0);
+  const refused = cosae("train", ...small, "--out", out);
+  assert.equal(refused.code, 1);
+  assert.match(
+    refused.stderr,
+    /already holds a run, finished .*or pass --restart to train it again from step 0/,
+  );
+  const r = cosae("train", ...small, "--seed", "3", "--out", out, "--restart");
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /--restart: starting the run in .*restart again from step 0/);
+  const fresh = join(dir(), "restart-fresh");
+  assert.equal(cosae("train", ...small, "--seed", "3", "--out", fresh).code, 0);
+  const weights = (run: string) => readFileSync(join(run, "sae", "sae_weights.safetensors"));
+  assert.ok(weights(out).equals(weights(fresh)));
+  assert.deepEqual(readdirSync(join(out, "checkpoints")), ["latest.json", "step-00000020"]);
+});
