@@ -24,6 +24,7 @@ import type { Sae } from "../model/sae.js";
 import { fingerprintDataset } from "../training/data-fingerprint.js";
 import { type RunSpec, trainRun, validateRunSpec } from "../training/run-folder.js";
 import { removeRun, runFolderState } from "../training/run-folder-state.js";
+import { takeRunLock } from "../training/run-lock.js";
 import type { StepMetrics } from "../training/trainer.js";
 import type { CompareRun, CompareSection, FamilySpec } from "./compare-results.js";
 import { matchAtFvu } from "./matched.js";
@@ -154,7 +155,12 @@ async function trainOrReuse(
       resume = true; // from its checkpoint, or from step 0 when it has none
     } else {
       log(`note: ${runDir} holds a run trained ${why}; training it again`);
-      await removeRun(runDir);
+      const release = takeRunLock(runDir, log); // not while a `cosae train` works in it
+      try {
+        await removeRun(runDir);
+      } finally {
+        release();
+      }
     }
   }
   const started = performance.now();
