@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -20,8 +20,10 @@ import { harvest } from "../data/harvest.js";
 import { writeFileAtomic, writeJsonAtomic } from "../io/atomic-write.js";
 import type { Kernels } from "../kernels/kernels.js";
 import { renderCompareReport } from "../report/compare-report.js";
+import { RunInterrupted } from "../training/run-folder.js";
 import type { LlamaModel } from "../transformer/llama.js";
 import { loadTransformer } from "../transformer/load-model.js";
+import { catchStopSignals, signalExitCode } from "../util/stop-signals.js";
 import { harvestFields, harvestProgress } from "./harvest-command.js";
 import { chooseKernels } from "./kernels.js";
 import { ProgressBar } from "./progress.js";
@@ -34,7 +36,8 @@ held-out tokens (FVU, L0, dead, α, slot share by norm, norm detectors, concept
 alignment; MMCS on synthetic data; the spliced loss when the model is known),
 interpolates every measure at the target FVU, and prints one table per dataset.
 Writes DIR/compare-results.json (every figure) and DIR/report.html (plots; no
-network needed to view it). Finished runs in DIR are reused, unfinished ones resumed.
+network needed to view it). Finished runs in DIR are reused, unfinished ones resumed
+(SIGINT/SIGTERM stop after a checkpoint); DIR must be new, empty or compare's own.
 
 Data (one of):
   (none)                     the built-in synthetic default (ground truth known)
@@ -130,7 +133,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
   };
   const evalTokens = values.evalTokens === undefined ? null : int("evalTokens");
   const threads = int("threads", 0);
-  const out = values.out!;
+  const out = checkCompareOut(values.out!);
 
   // One model per path, however many datasets and the harvest use it.
   const models = new Map<string, Promise<LlamaModel>>();
@@ -140,6 +143,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
     return models.get(key)!;
   };
   const kernels = await chooseKernels(threads);
+  const stop = catchStopSignals();
   const started = performance.now();
   try {
     const dataPaths = harvestAsked
@@ -180,6 +184,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
           bars.get(label)!.update(m);
         },
         log: (line) => process.stderr.write(`${line}\n`),
+        stopRequested: stop.requested,
       });
       sections.push(result);
       process.stdout.write(`\n${sectionText(result)}\n`);
@@ -204,9 +209,41 @@ export async function compareCommand(argv: string[]): Promise<void> {
     process.stdout.write(
       `\n${results.seconds.toFixed(0)} s on ${kernels.name}; wrote ${join(out, "compare-results.json")} and ${join(out, "report.html")}\n`,
     );
+  } catch (e) {
+    if (!(e instanceof RunInterrupted)) throw e;
+    process.stderr.write(
+      `\ncosae: ${e.message.replace(/continue with: .*$/, "")}run the same compare again to continue\n`,
+    );
+    process.exitCode = signalExitCode(e.signal);
   } finally {
+    stop.dispose();
     await kernels.dispose();
   }
+}
+
+/** What compare writes in --out: its results, harvested activations, and one folder of runs per dataset. */
+const compareFiles = new Set(["compare-results.json", "report.html", "activations"]);
+const runFolderName = /^[a-z-]+-k\d+$/;
+
+/**
+ * --out must be new, empty, or a folder compare wrote: anything else is
+ * refused before anything is written, since compare replaces runs it finds there.
+ */
+function checkCompareOut(out: string): string {
+  if (!existsSync(out)) return out;
+  if (!statSync(out).isDirectory())
+    throw new Error(`--out ${out} exists and is not a folder; choose a folder`);
+  const foreign = readdirSync(out).filter((name) => {
+    if (compareFiles.has(name) || /^\..+\.tmp$/.test(name)) return false;
+    const path = join(out, name);
+    return !(statSync(path).isDirectory() && readdirSync(path).every((run) => runFolderName.test(run)));
+  });
+  if (foreign.length > 0)
+    throw new Error(
+      `--out ${out} holds "${foreign[0]}", which cosae compare did not write; nothing was written: ` +
+        "choose another --out, or an empty folder",
+    );
+  return out;
 }
 
 function parseKs(list: string): number[] {

@@ -3,8 +3,9 @@ import { parseArgs } from "node:util";
 import { type FieldTable, fieldHelp, flagOptions, parseFlagValues } from "../config/fields.js";
 import { activationDataFields } from "../data/activation-data-config.js";
 import { ActivationStreamSource } from "../data/activation-source.js";
-import { trainRun, validateRunSpec } from "../training/run-folder.js";
+import { RunInterrupted, trainRun, validateRunSpec } from "../training/run-folder.js";
 import { trainFields } from "../training/train-config.js";
+import { catchStopSignals, signalExitCode } from "../util/stop-signals.js";
 import { chooseKernels } from "./kernels.js";
 import { ProgressBar } from "./progress.js";
 
@@ -24,16 +25,26 @@ const dataFlags = {
   holdOut,
 } as const satisfies FieldTable;
 
-export const trainHelp = `cosae train [--config FILE.json] [--out DIR] [--resume] [--threads N] [--data PATH] [options]
+export const trainHelp = `cosae train [--config FILE.json] [--out DIR] [--resume | --restart] [--threads N] [--data PATH] [options]
 
 Trains one SAE into DIR (default runs/train): run.json, metrics.jsonl, checkpoints/,
 and the final SAE in sae/. The data is the built-in synthetic set (DESIGN §5) unless
 --data names an activation dataset on disk, streamed through a seeded block shuffle
 with bounded memory (--bufferMiB). Options come from --config (a JSON object with
 the options below and "data": {"synthetic": {...}} or "data": {"activations":
-{"path": ..., "bufferMiB": ...}}), overridden by flags. --resume continues the run
-in DIR from its latest checkpoint (reopening the same data) to the same result as an
-uninterrupted run.
+{"path": ..., "bufferMiB": ...}}), overridden by flags.
+
+DIR must be new, empty, or a run: a folder holding anything else is refused. One
+process at a time trains in DIR (a lock, DIR/run.lock, names who holds it).
+Checkpoints are written every --checkpointEvery steps, every --checkpointMinutes
+(default 5), at the end, and on SIGINT/SIGTERM (then the command exits 130/143).
+--resume continues the run in DIR from its latest checkpoint (reopening the same
+data, checked against the fingerprint in run.json) to the same result as an
+uninterrupted run. A run with no checkpoint yet (killed before the first, or
+stopped by bad data) starts again from step 0, said on stderr: with --resume on
+its run.json, or without --resume on the options given (e.g. --nonFinite skip).
+--restart starts a run that has checkpoints again from step 0 with the options
+given, replacing its checkpoints, metrics and SAE (nothing else in DIR).
 
 Options:
 ${fieldHelp(trainFields)}
@@ -50,27 +61,36 @@ export async function trainCommand(argv: string[]): Promise<void> {
       config: { type: "string" },
       out: { type: "string", default: "runs/train" },
       resume: { type: "boolean", default: false },
+      restart: { type: "boolean", default: false },
       threads: { type: "string", default: "0" },
     },
     strict: true,
   });
-  const { config, out, resume, threads, ...rest } = values;
+  const { config, out, resume, restart, threads, ...rest } = values;
   const { data, bufferMiB, chunkRows, nonFinite, epochs, holdOut, ...flags } = rest as Record<
     string,
     string | undefined
   >;
   const dataFlagValues = { data, bufferMiB, chunkRows, nonFinite, epochs, holdOut };
   const kernels = await chooseKernels(Number(threads));
+  const stop = catchStopSignals();
   try {
     let spec = null;
+    if (resume && restart) throw new Error("--resume continues a run and --restart starts it over: give one");
     if (!resume) {
       let fromFile: Record<string, unknown> = {};
       if (config) {
+        let parsed: unknown;
         try {
-          fromFile = JSON.parse(readFileSync(config, "utf8"));
+          parsed = JSON.parse(readFileSync(config, "utf8"));
         } catch (e) {
           throw new Error(`${config}: cannot read the config: ${(e as Error).message}`);
         }
+        if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed))
+          throw new Error(
+            `${config}: --config expects a JSON object of options, found ${JSON.stringify(parsed)?.slice(0, 40)}`,
+          );
+        fromFile = parsed as Record<string, unknown>;
       }
       const fromFlags = parseFlagValues(trainFields, flags as Record<string, string | boolean | undefined>);
       spec = validateRunSpec(
@@ -86,7 +106,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
     let bar: ProgressBar | undefined;
     const sae = await trainRun(out!, spec, {
       resume: Boolean(resume),
+      restart: Boolean(restart),
       kernels,
+      log: (line) => process.stderr.write(`${line}\n`),
+      stopRequested: stop.requested,
       onStart: (resolved, source) => {
         // The step count is known once the data is open (--epochs derives it from the rows).
         if (source instanceof ActivationStreamSource) process.stderr.write(`data: ${source.description}\n`);
@@ -97,7 +120,12 @@ export async function trainCommand(argv: string[]): Promise<void> {
     process.stdout.write(
       `wrote ${out}/sae (${sae.config.score}, d=${sae.config.d}, m=${sae.config.m}, τ=${sae.constants.threshold.toPrecision(5)})\n`,
     );
+  } catch (e) {
+    if (!(e instanceof RunInterrupted)) throw e;
+    process.stderr.write(`\ncosae: ${e.message}\n`);
+    process.exitCode = signalExitCode(e.signal);
   } finally {
+    stop.dispose();
     await kernels.dispose();
   }
 }

@@ -8,19 +8,23 @@
  * matched measures are interpolated rather than read off the nearest run.
  *
  * Runs live in `<out>/<family>-k<k>/`. A run whose run.json asks for exactly
- * this training is reused when finished and resumed when not, so an
- * interrupted comparison picks up where it stopped; anything else there is
- * replaced.
+ * this training on the same data (its fingerprint) is reused when finished
+ * and resumed when not, so an interrupted comparison picks up where it
+ * stopped; a run trained otherwise is replaced (its own files only), and a
+ * folder that is not a run is refused.
  */
-import { existsSync } from "node:fs";
-import { readFile, rm } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { isDeepStrictEqual } from "node:util";
+import { ActivationDataset } from "../data/activation-dataset.js";
 import { evaluateSae } from "../evaluation/evaluate.js";
 import { readSaeFolder } from "../io/sae-folder.js";
 import type { Kernels } from "../kernels/kernels.js";
 import type { Sae } from "../model/sae.js";
+import { fingerprintDataset } from "../training/data-fingerprint.js";
 import { type RunSpec, trainRun, validateRunSpec } from "../training/run-folder.js";
+import { removeRun, runFolderState } from "../training/run-folder-state.js";
+import { takeRunLock } from "../training/run-lock.js";
 import type { StepMetrics } from "../training/trainer.js";
 import type { CompareRun, CompareSection, FamilySpec } from "./compare-results.js";
 import { matchAtFvu } from "./matched.js";
@@ -39,6 +43,8 @@ export interface CompareOptions {
   /** training options shared by every run (m, steps, batchSize, lr, seed …) */
   training: { m: number } & Record<string, unknown>;
   kernels: Kernels;
+  /** polled before each training step: a signal stops the comparison after a checkpoint */
+  stopRequested?: () => NodeJS.Signals | null;
   /** progress of one run's training: label, metrics, total steps */
   onMetrics?: (label: string, metrics: StepMetrics, steps: number) => void;
   log?: (line: string) => void;
@@ -119,7 +125,7 @@ async function trainAndEvaluate(
     `${section.title}: ${runDir}`,
   );
   const label = `${section.slug} ${runDir}`;
-  const trained = await trainOrReuse(join(out, runDir), spec, options.kernels, (m) =>
+  const trained = await trainOrReuse(join(out, runDir), spec, options, (m) =>
     options.onMetrics?.(label, m, spec.train.steps),
   );
   const report = await evaluateSae(trained.sae, section.evalSet, options.kernels);
@@ -135,35 +141,58 @@ async function trainAndEvaluate(
 async function trainOrReuse(
   runDir: string,
   spec: RunSpec,
-  kernels: Kernels,
+  options: CompareOptions,
   onMetrics: (m: StepMetrics) => void,
 ): Promise<{ sae: Sae; seconds: number | null }> {
-  const specPath = join(runDir, "run.json");
+  const log = options.log ?? (() => undefined);
+  const state = runFolderState(runDir, "compare: the run folder");
   let resume = false;
-  if (existsSync(specPath)) {
-    if (await sameTraining(specPath, spec)) {
-      if (existsSync(join(runDir, "sae", "cfg.json"))) {
+  if (state.kind !== "empty") {
+    const why = await otherTraining(join(runDir, "run.json"), spec);
+    if (why === null) {
+      if (state.kind === "checkpointed" && state.finished)
         return { sae: (await readSaeFolder(join(runDir, "sae"))).sae, seconds: null };
+      resume = true; // from its checkpoint, or from step 0 when it has none
+    } else {
+      log(`note: ${runDir} holds a run trained ${why}; training it again`);
+      const release = takeRunLock(runDir, log); // not while a `cosae train` works in it
+      try {
+        await removeRun(runDir);
+      } finally {
+        release();
       }
-      resume = existsSync(join(runDir, "checkpoints"));
     }
-    if (!resume) await rm(runDir, { recursive: true });
   }
   const started = performance.now();
-  const sae = await trainRun(runDir, resume ? null : spec, { resume, kernels, onMetrics });
+  const sae = await trainRun(runDir, resume ? null : spec, {
+    resume,
+    kernels: options.kernels,
+    onMetrics,
+    log,
+    stopRequested: options.stopRequested,
+  });
   return { sae, seconds: (performance.now() - started) / 1000 };
 }
 
-async function sameTraining(specPath: string, spec: RunSpec): Promise<boolean> {
+/** Why the run at `specPath` is not the training `spec` asks for, or null when it is. */
+async function otherTraining(specPath: string, spec: RunSpec): Promise<string | null> {
   let existing: RunSpec;
   try {
     existing = validateRunSpec(JSON.parse(await readFile(specPath, "utf8")), specPath);
   } catch {
-    return false;
+    return "with a run.json cosae cannot read";
   }
   const dataKey = (s: RunSpec) =>
     s.data.activations
       ? { path: resolve(s.data.activations.path), holdOut: s.data.activations.holdOut }
       : s.data.synthetic;
-  return isDeepStrictEqual(existing.train, spec.train) && isDeepStrictEqual(dataKey(existing), dataKey(spec));
+  if (!isDeepStrictEqual(existing.train, spec.train)) return "with other options";
+  if (!isDeepStrictEqual(dataKey(existing), dataKey(spec))) return "on other data";
+  const activations = spec.data.activations;
+  if (activations && existing.dataFingerprint) {
+    const dataset = await ActivationDataset.open(activations.path, { nonFinite: activations.nonFinite });
+    if (!isDeepStrictEqual(await fingerprintDataset(dataset), existing.dataFingerprint))
+      return `on data that has changed since (${activations.path})`;
+  }
+  return null;
 }

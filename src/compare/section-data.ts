@@ -18,6 +18,7 @@ import type { Kernels } from "../kernels/kernels.js";
 import type { RunSpec } from "../training/run-folder.js";
 import type { LlamaModel } from "../transformer/llama.js";
 import { loadTransformer } from "../transformer/load-model.js";
+import { checkAllocation } from "../util/memory-budget.js";
 
 export interface SectionData {
   title: string;
@@ -36,6 +37,12 @@ export interface SectionData {
 
 export function syntheticSection(config: Partial<SyntheticConfig>, evalTokens: number): SectionData {
   const dataset = new SyntheticDataset(config);
+  checkAllocation({
+    what: `a held-out set of ${evalTokens} tokens at d = ${dataset.d}`,
+    largestArray: evalTokens * dataset.d,
+    totalBytes: 2 * 4 * evalTokens * dataset.d, // the tokens and their reconstruction
+    options: "--evalTokens",
+  });
   return {
     title: "synthetic default",
     data:

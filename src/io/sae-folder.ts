@@ -152,8 +152,19 @@ export async function writeSaeFolder(
   sae: Sae,
   metadata?: Record<string, unknown>,
 ): Promise<void> {
+  const tensors = saeTensors(sae);
+  // An SAE with a NaN or ∞ is refused here too, whatever produced it: no reader would accept it.
+  for (const [name, t] of Object.entries(tensors)) {
+    const data = t.data as Float32Array | Float64Array;
+    const i = data.findIndex((v) => !Number.isFinite(v));
+    if (i >= 0)
+      throw new Error(
+        `cannot write ${join(folder, weightsFile)}: tensor "${name}" holds ${data[i]} at entry ${i}; ` +
+          "an SAE with non-finite values would not load",
+      );
+  }
   await mkdir(folder, { recursive: true });
-  await writeSafetensors(join(folder, weightsFile), saeTensors(sae));
+  await writeSafetensors(join(folder, weightsFile), tensors);
   await writeJsonAtomic(join(folder, configFile), saeFileConfig(sae, metadata));
 }
 
@@ -165,7 +176,8 @@ export async function replaceFolder(folder: string, write: (tmp: string) => Prom
   try {
     await write(tmp);
   } catch (e) {
-    await rm(tmp, { recursive: true, force: true }).catch(() => undefined); // a full disk leaves no half folder
+    // A failed write (a full disk, a refused value) leaves no half folder behind.
+    await rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     throw e;
   }
   await rm(old, { recursive: true, force: true });

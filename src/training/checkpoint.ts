@@ -23,13 +23,18 @@ import type { TrainerState } from "./trainer.js";
 const stateFile = "training_state.safetensors";
 const keep = 2;
 
+/** The folder of the checkpoint after `step` steps. */
+export function checkpointName(step: number): string {
+  return `step-${String(step).padStart(8, "0")}`;
+}
+
 export async function saveCheckpoint(
   runDir: string,
   sae: Sae,
   state: TrainerState,
   metadata: Record<string, unknown>,
 ): Promise<string> {
-  const name = `step-${String(state.step).padStart(8, "0")}`;
+  const name = checkpointName(state.step);
   const root = join(runDir, "checkpoints");
   await replaceFolder(join(root, name), async (tmp) => {
     await writeSaeFolder(tmp, sae, metadata);
@@ -63,17 +68,36 @@ export async function saveCheckpoint(
   return join(root, name);
 }
 
-/** The newest complete checkpoint of a run folder. */
-export async function loadCheckpoint(runDir: string): Promise<{ sae: Sae; state: TrainerState }> {
+/**
+ * The newest complete checkpoint of a run folder, with the training options
+ * its SAE recorded (cfg.json metadata.train), for the caller to cross-check.
+ */
+export async function loadCheckpoint(
+  runDir: string,
+): Promise<{ sae: Sae; state: TrainerState; folder: string; trainedWith: Record<string, unknown> }> {
   const root = join(runDir, "checkpoints");
+  const latestPath = join(root, "latest.json");
   let latest: { step: number; folder: string };
   try {
-    latest = JSON.parse(await readFile(join(root, "latest.json"), "utf8"));
+    latest = JSON.parse(await readFile(latestPath, "utf8"));
   } catch (e) {
-    throw new Error(`${join(root, "latest.json")}: no checkpoint to resume from (${(e as Error).message})`);
+    throw new Error(`${latestPath}: no checkpoint to resume from (${(e as Error).message})`);
+  }
+  // latest.json names a step-NNNNNNNN folder beside it, and nothing else (no ../x, no absolute path).
+  if (
+    typeof latest !== "object" ||
+    latest === null ||
+    !Number.isInteger(latest.step) ||
+    latest.step < 0 ||
+    latest.folder !== checkpointName(latest.step)
+  ) {
+    throw new Error(
+      `${latestPath}: expected {"step": N, "folder": "step-NNNNNNNN"} naming that step's folder in ${root}, ` +
+        `found ${JSON.stringify(latest)}; the file was edited or damaged: restore it, or train a new run`,
+    );
   }
   const folder = join(root, latest.folder);
-  const { sae } = await readSaeFolder(folder);
+  const { sae, fileConfig } = await readSaeFolder(folder);
   const path = join(folder, stateFile);
   const { tensors, metadata } = await readSafetensors(path);
   const need = (key: string): TensorEntry => {
@@ -105,8 +129,11 @@ export async function loadCheckpoint(runDir: string): Promise<{ sae: Sae; state:
   if (!Number.isInteger(step) || step !== latest.step || !Number.isInteger(thresholdUpdates)) {
     throw new Error(`${path}: metadata step=${metadata.step} does not match latest.json step=${latest.step}`);
   }
+  const train = fileConfig.metadata?.train;
   return {
     sae,
     state: { step, moments, tokensSinceFired: Float64Array.from(tokensSinceFired), thresholdUpdates },
+    folder,
+    trainedWith: typeof train === "object" && train !== null ? (train as Record<string, unknown>) : {},
   };
 }

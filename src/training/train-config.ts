@@ -73,7 +73,13 @@ export const trainFields = {
     kind: "int",
     default: 0,
     min: 0,
-    help: "steps between checkpoints (0: only at the end)",
+    help: "steps between checkpoints (0: only at the end and by time)",
+  },
+  checkpointMinutes: {
+    kind: "number",
+    default: 5,
+    min: 0,
+    help: "minutes between checkpoints, besides checkpointEvery (0: off)",
   },
   logEvery: { kind: "int", default: 10, min: 1, help: "steps between metric lines" },
 } as const satisfies FieldTable;
@@ -102,13 +108,18 @@ export interface TrainConfig {
   initTokens: number;
   seed: number;
   checkpointEvery: number;
+  checkpointMinutes: number;
   logEvery: number;
 }
 
 /** The config with every derived option filled in. */
 export type ResolvedTrainConfig = { [K in keyof TrainConfig]: Exclude<TrainConfig[K], null> };
 
-export function validateTrainConfig(input: unknown, where: string): TrainConfig {
+/**
+ * `stepsKnown` is false when data.activations.epochs will set the steps: the
+ * warm-up is then checked once they are (checkWarmup).
+ */
+export function validateTrainConfig(input: unknown, where: string, stepsKnown = true): TrainConfig {
   // jumprelu is a model activation (imported SAELens SAEs) that cosae cannot train: say so plainly.
   if ((input as Record<string, unknown> | null)?.activation === "jumprelu") {
     throw new Error(
@@ -119,7 +130,23 @@ export function validateTrainConfig(input: unknown, where: string): TrainConfig 
   const config = validateFields(trainFields, input, where) as unknown as TrainConfig;
   if (config.k > config.m)
     throw new Error(`${where}: option "k" (${config.k}) must not exceed "m" (${config.m})`);
+  if (stepsKnown) checkWarmup(config, where);
   return config;
+}
+
+/**
+ * BatchTopK's inference threshold τ is the average of the batches after
+ * warm-up: a warm-up as long as the run would leave none, and τ = 0 would let
+ * every positive score fire. Refused here, before anything is written.
+ */
+export function checkWarmup(config: TrainConfig, where: string): void {
+  const { warmupSteps, steps, activation } = config;
+  if (activation === "batchtopk" && warmupSteps !== null && warmupSteps >= steps) {
+    throw new Error(
+      `${where}: option "warmupSteps" (--warmupSteps ${warmupSteps}) must be less than "steps" (--steps ${steps}) ` +
+        "for batchtopk: its threshold τ is averaged over the steps after warm-up; lower --warmupSteps or raise --steps",
+    );
+  }
 }
 
 /** Fills the options whose defaults depend on others (DESIGN §3 defaults, scaled to the run). */

@@ -8,6 +8,7 @@ import { type ParamName, paramNames, type Sae, type SaeParams } from "../model/s
 import { Workspace } from "../model/workspace.js";
 import { type AdamMoments, adamMoments } from "./adam.js";
 import { DeadLatentTracker } from "./dead-latents.js";
+import { checkFiniteParams, TrainingDivergedError } from "./finite-params.js";
 import { learningRate } from "./schedule.js";
 import { type ResolvedTrainConfig, saeConfigOf } from "./train-config.js";
 
@@ -41,8 +42,14 @@ export interface StepMetrics {
 
 export interface TrainHooks {
   onMetrics?(metrics: StepMetrics): void;
-  /** called every `checkpointEvery` steps and after the last step */
+  /**
+   * Called every `checkpointEvery` steps, every `checkpointMinutes`, after the
+   * last step, and when `shouldStop` asks to stop; the parameters are checked
+   * finite first.
+   */
   onCheckpoint?(sae: Sae, state: TrainerState): Promise<void>;
+  /** polled before each step: true ends training early (after a checkpoint), e.g. on SIGINT */
+  shouldStop?(): boolean;
   /** charged with the time of each phase of every step (data, scores, transform+select, decode, auxk, backward, optimizer) */
   clock?: PhaseClock;
 }
@@ -82,7 +89,7 @@ export async function train(
   kernels: Kernels,
   hooks: TrainHooks = {},
   workspace = new Workspace(),
-): Promise<void> {
+): Promise<{ stopped: boolean }> {
   const { d } = sae.config;
   const B = config.batchSize;
   // Every entry is overwritten by each backward pass, so left-over contents do not matter.
@@ -96,7 +103,24 @@ export async function train(
   const clock = hooks.clock;
   // ‖w_j‖ of the encoder as the last Adam step left it (none before the first step).
   let encoderNorm: Float64Array | undefined;
+  let checkpointedStep = state.step;
+  let checkpointedAt = performance.now();
+  const checkpoint = async () => {
+    checkFiniteParams(sae, state.step, config.lr);
+    if (!hooks.onCheckpoint || checkpointedStep === state.step) return;
+    await hooks.onCheckpoint(sae, state);
+    checkpointedStep = state.step;
+    checkpointedAt = performance.now();
+  };
   while (state.step < config.steps) {
+    if (hooks.shouldStop) {
+      // A step may never wait on I/O (synthetic data): let pending signals be handled first.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (hooks.shouldStop()) {
+        await checkpoint();
+        return { stopped: true };
+      }
+    }
     const step = state.step;
     clock?.restart();
     const x = await source.trainBatch(step, B);
@@ -112,8 +136,9 @@ export async function train(
       clock,
     );
     if (!Number.isFinite(fwd.loss)) {
-      throw new Error(
-        `training diverged at step ${step}: loss is ${fwd.loss} (lower lr, or check the input for NaN/Inf)`,
+      throw new TrainingDivergedError(
+        `training diverged at step ${step}: the loss is ${fwd.loss}, so no SAE was written; lower --lr ` +
+          `(it was ${config.lr}), or check the input for NaN/Inf`,
       );
     }
 
@@ -162,6 +187,10 @@ export async function train(
     clock?.lap("optimizer");
 
     const last = state.step === config.steps;
+    if (state.step % config.logEvery === 0 || last) {
+      // A cheap pass over the parameters (a step costs B·m·d): a diverged run stops near where it went wrong.
+      checkFiniteParams(sae, state.step, config.lr);
+    }
     if (hooks.onMetrics && (state.step % config.logEvery === 0 || last)) {
       const now = performance.now();
       hooks.onMetrics({
@@ -181,13 +210,13 @@ export async function train(
       windowStart = now;
       windowTokens = 0;
     }
-    if (
-      hooks.onCheckpoint &&
-      (last || (config.checkpointEvery > 0 && state.step % config.checkpointEvery === 0))
-    ) {
-      await hooks.onCheckpoint(sae, state);
+    const byTime =
+      config.checkpointMinutes > 0 && performance.now() - checkpointedAt >= config.checkpointMinutes * 60_000;
+    if (last || byTime || (config.checkpointEvery > 0 && state.step % config.checkpointEvery === 0)) {
+      await checkpoint();
     }
   }
+  return { stopped: false };
 }
 
 function clipGlobalNorm(grads: SaeParams, maxNorm: number): void {

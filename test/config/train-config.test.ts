@@ -48,6 +48,7 @@ test("defaults fill in every option; derived ones stay null", () => {
     initTokens: 4096,
     seed: 0,
     checkpointEvery: 0,
+    checkpointMinutes: 5,
     logEvery: 10,
   } satisfies TrainConfig);
   assert.deepEqual(Object.keys(c).sort(), Object.keys(trainFields).sort());
