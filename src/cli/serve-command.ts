@@ -151,8 +151,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
     process.stderr.write(
       `warning: bound to ${host}: the browser is reachable from the network by anyone who can reach this machine\n`,
     );
+  // Listen for the stop signals before saying "serving": a caller may send one as soon as it reads the line.
+  const stopped = untilSignal();
   process.stdout.write(`serving ${server.url}\n`);
-  await untilSignal();
+  await stopped;
   await server.close();
   process.stderr.write("stopped\n");
 }
