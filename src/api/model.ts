@@ -4,10 +4,10 @@
  * TransformerLens-named hook points that read or replace activations, harvest
  * activations to shard folders, and splice an SAE's reconstruction in.
  */
-import { harvestFields } from "../cli/harvest-command.js";
 import { validateFields } from "../config/fields.js";
 import type { ActivationDType, ActivationFileFormat } from "../data/activation-manifest.js";
 import { type HarvestProgress, type HarvestResult, harvest } from "../data/harvest.js";
+import { harvestFields, harvestSettings } from "../data/harvest-config.js";
 import { reconstruct } from "../model/forward.js";
 import type { Sae } from "../model/sae.js";
 import type { HookDescription, HookFunction, Hooks } from "../transformer/hooks.js";
@@ -173,14 +173,7 @@ export async function harvestActivations(options: HarvestActivationsOptions): Pr
       modelPath: model.source,
       text: options.text,
       outputs: options.outputs,
-      contextLength: Number(o.contextLength),
-      batchTokens: Number(o.batchTokens),
-      maxRows: o.maxTokens === null ? null : Number(o.maxTokens),
-      skipBos: o.bos === "exclude",
-      shardRows: Number(o.shardRows),
-      dtype: o.dtype as ActivationDType,
-      fileFormat: o.fileFormat as ActivationFileFormat,
-      resume: Boolean(o.resume),
+      ...harvestSettings(o),
       kernels,
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     }),

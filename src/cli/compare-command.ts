@@ -17,6 +17,7 @@ import {
   readActivationManifest,
 } from "../data/activation-manifest.js";
 import { harvest } from "../data/harvest.js";
+import { harvestFields } from "../data/harvest-config.js";
 import { writeFileAtomic, writeJsonAtomic } from "../io/atomic-write.js";
 import type { Kernels } from "../kernels/kernels.js";
 import { renderCompareReport } from "../report/compare-report.js";
@@ -24,7 +25,7 @@ import { RunInterrupted } from "../training/run-folder.js";
 import type { LlamaModel } from "../transformer/llama.js";
 import { loadTransformer } from "../transformer/load-model.js";
 import { catchStopSignals, signalExitCode } from "../util/stop-signals.js";
-import { harvestFields, harvestProgress } from "./harvest-command.js";
+import { harvestProgress } from "./harvest-command.js";
 import { chooseKernels } from "./kernels.js";
 import { ProgressBar } from "./progress.js";
 

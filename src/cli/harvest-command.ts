@@ -1,71 +1,11 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import {
-  type FieldTable,
-  fieldHelp,
-  flagOptions,
-  parseFlagValues,
-  splitList,
-  validateFields,
-} from "../config/fields.js";
-import type { ActivationDType, ActivationFileFormat } from "../data/activation-manifest.js";
+import { fieldHelp, flagOptions, parseFlagValues, splitList, validateFields } from "../config/fields.js";
 import { type HarvestProgress, harvest } from "../data/harvest.js";
+import { harvestFields, harvestSettings } from "../data/harvest-config.js";
 import { loadTransformer } from "../transformer/load-model.js";
 import { chooseKernels } from "./kernels.js";
 import { formatRate, ProgressBar } from "./progress.js";
-
-export const harvestFields = {
-  model: {
-    kind: "string",
-    default: null,
-    help: "llama2.c .bin (tokenizer beside it) or Hugging Face Llama folder",
-  },
-  tokenizer: { kind: "string", default: null, help: "tokenizer file, when not beside the model" },
-  text: { kind: "string", default: null, help: "UTF-8 corpus, documents separated by <|endoftext|> lines" },
-  hook: {
-    kind: "string",
-    default: null,
-    help: "hook name, or several separated by commas (cosae inspect MODEL lists them)",
-  },
-  out: {
-    kind: "string",
-    default: null,
-    help: "a new or empty output folder (one subfolder per hook when there are several)",
-  },
-  contextLength: {
-    kind: "int",
-    default: 256,
-    min: 2,
-    help: "tokens per sequence; longer documents are cut, each piece led by BOS",
-  },
-  batchTokens: { kind: "int", default: 8192, min: 1, help: "tokens per forward batch" },
-  maxTokens: {
-    kind: "int",
-    default: null,
-    min: 1,
-    help: "stop after this many rows (whole sequences) [default: whole corpus]",
-  },
-  bos: {
-    kind: "enum",
-    default: "exclude",
-    values: ["exclude", "include"],
-    help: "keep the BOS position's row",
-  },
-  shardRows: { kind: "int", default: 65536, min: 1, help: "rows per shard (cut at a sequence boundary)" },
-  dtype: { kind: "enum", default: "f32", values: ["f32", "f16", "bf16"], help: "stored dtype" },
-  fileFormat: {
-    kind: "enum",
-    default: "safetensors",
-    values: ["safetensors", "npy"],
-    help: "shard file format",
-  },
-  resume: {
-    kind: "bool",
-    default: false,
-    help: "continue a killed harvest in --out after its last complete shard (same model, corpus and settings)",
-  },
-  threads: { kind: "int", default: 0, min: 0, help: "compute threads (0: every core)" },
-} satisfies FieldTable;
 
 export const harvestHelp = `cosae harvest --model PATH --text FILE --hook NAME --out DIR [options]
 
@@ -110,14 +50,7 @@ export async function harvestCommand(argv: string[]): Promise<void> {
       tokenizerPath,
       text: String(o.text),
       outputs,
-      contextLength: Number(o.contextLength),
-      batchTokens: Number(o.batchTokens),
-      maxRows: o.maxTokens === null ? null : Number(o.maxTokens),
-      skipBos: o.bos === "exclude",
-      shardRows: Number(o.shardRows),
-      dtype: o.dtype as ActivationDType,
-      fileFormat: o.fileFormat as ActivationFileFormat,
-      resume: Boolean(o.resume),
+      ...harvestSettings(o),
       kernels,
       onProgress: harvestProgress(bar, o.maxTokens === null ? null : Number(o.maxTokens)),
     });
