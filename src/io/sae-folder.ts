@@ -1,7 +1,9 @@
+import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { activations, alphaCount, decodings, hasGain, type SaeConfig, scoreKinds } from "../model/config.js";
 import { allocateParams, type Sae } from "../model/sae.js";
+import { describeSystemError, systemErrorCode } from "../util/system-error.js";
 import { writeJsonAtomic } from "./atomic-write.js";
 import { checkedTensor } from "./checked-tensor.js";
 import {
@@ -191,10 +193,22 @@ export async function replaceFolder(folder: string, write: (tmp: string) => Prom
 /** An SAE folder's cfg.json, parsed (cosae's or SAELens's: the callers check it). */
 export async function readConfigJson(folder: string): Promise<{ raw: unknown; path: string }> {
   const path = join(folder, configFile);
+  let text: string;
   try {
-    return { raw: JSON.parse(await readFile(path, "utf8")), path };
+    text = await readFile(path, "utf8");
   } catch (e) {
-    throw new Error(`${path}: cannot read the SAE config: ${(e as Error).message}`);
+    if (systemErrorCode(e) === "ENOENT")
+      throw new Error(
+        existsSync(folder)
+          ? `${folder} is not an SAE folder: it has no ${configFile} (an SAE folder holds ${configFile} and ${weightsFile})`
+          : `${folder} does not exist; expected an SAE folder (${configFile} and ${weightsFile})`,
+      );
+    throw new Error(`cannot read the SAE config: ${describeSystemError(e, path)}`);
+  }
+  try {
+    return { raw: JSON.parse(text), path };
+  } catch (e) {
+    throw new Error(`${path}: cannot read the SAE config: not valid JSON (${(e as Error).message})`);
   }
 }
 

@@ -173,14 +173,17 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-test("a folder without cfg.json is refused, naming the file", async () => {
+test("a folder without cfg.json, or no folder at all, is refused in words, naming the folder and the file", async () => {
   const { folder } = await goodFolder();
   await rm(join(folder, configFile));
   await assert.rejects(
     readSaeFolder(folder),
-    new RegExp(`${escapeRe(join(folder, configFile))}.*cannot read`),
+    new RegExp(`${escapeRe(folder)} is not an SAE folder: it has no cfg\\.json`),
   );
-  await assert.rejects(readSaeFolder(join(root(), "no-such-folder")), /cfg\.json/);
+  await assert.rejects(
+    readSaeFolder(join(root(), "no-such-folder")),
+    /no-such-folder does not exist; expected an SAE folder \(cfg\.json and sae_weights\.safetensors\)/,
+  );
 });
 
 test("cfg.json that is not JSON is refused", async () => {
@@ -188,7 +191,7 @@ test("cfg.json that is not JSON is refused", async () => {
   await writeFile(join(folder, configFile), "{ not json");
   await assert.rejects(
     readSaeFolder(folder),
-    new RegExp(`${escapeRe(configFile)}: cannot read the SAE config`),
+    new RegExp(`${escapeRe(configFile)}: cannot read the SAE config: not valid JSON`),
   );
 });
 

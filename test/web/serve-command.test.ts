@@ -79,7 +79,7 @@ test("bad flags, a tokenless dataset or a taken port fail at once with a clear m
     [[sae, "--data", join(folder, "nothing-here")], /nothing-here: not found/],
     [[sae, "--data", tokenless], /no token ids/],
     [[sae, "--data", data, "--model", join(folder, "no-model.bin")], /--model .*no-model\.bin: not found/],
-    [[join(folder, "no-sae"), "--data", data], /no-sae.*cannot read the SAE config/],
+    [[join(folder, "no-sae"), "--data", data], /no-sae does not exist; expected an SAE folder/],
     [
       [sae, "--data", data, "--port", String(takenPort)],
       /cannot listen on 127\.0\.0\.1:\d+: the port is in use/,
