@@ -1,0 +1,31 @@
+import speed from "./measured-speed.json" with { type: "json" };
+
+/** Which kernels a command runs on: the native addon with either product, or the onnxruntime fallback. */
+export type KernelsInUse =
+  | { kind: "native"; gemm: "openblas" | "cosae"; gemmKernel: string; threads: number }
+  | { kind: "onnxruntime"; threads: number; whyNotNative: string };
+
+/** How many times slower training is than with the OpenBLAS build, from measured-speed.json (one decimal). */
+export function measuredSlowdown(kernels: "cosae" | "onnxruntime"): string {
+  return (speed.tokensPerSecond.openblas / speed.tokensPerSecond[kernels]).toFixed(1);
+}
+
+/**
+ * The one line a command that trains, harvests or evaluates prints first: the
+ * kernels in use and, on a fallback, the slowdown measured against the OpenBLAS
+ * build and what to install to avoid it.
+ */
+export function describeKernels(k: KernelsInUse): string {
+  const threads = `${k.threads} thread${k.threads === 1 ? "" : "s"}`;
+  if (k.kind === "native" && k.gemm === "openblas") return `kernels: native (OpenBLAS sgemm, ${threads})`;
+  const at = `at ${speed.shape} on a ${speed.machine}`;
+  if (k.kind === "native")
+    return (
+      `kernels: native with cosae's own sgemm (${k.gemmKernel}, ${threads}; no OpenBLAS: ` +
+      `≈ ${measuredSlowdown("cosae")}× slower than with it ${at}; apt-get install libopenblas-dev, then npm run build)`
+    );
+  return (
+    `kernels: onnxruntime + TypeScript (${threads}; no native addon: ${k.whyNotNative}; ` +
+    `≈ ${measuredSlowdown("onnxruntime")}× slower than native ${at}; needs g++ and make, then npm run build)`
+  );
+}
