@@ -21,8 +21,7 @@ const ci = process.env.CI === "true" || process.env.CI === "1";
 const install = "apt-get install libopenblas-dev";
 // The figures behind the slowdowns quoted here and in `cosae`'s first line (src/kernels/kernels-description.ts).
 const speed = JSON.parse(readFileSync(join(root, "src", "kernels", "measured-speed.json"), "utf8"));
-const slower = (kind) => (speed.tokensPerSecond.openblas / speed.tokensPerSecond[kind]).toFixed(1);
-const measured = `measured at ${speed.shape} on a ${speed.machine}`;
+const measured = `measured at ${speed.shape}`;
 
 function report(message) {
   console.log(`native kernels: ${message}`);
@@ -56,7 +55,7 @@ function openblasLinks() {
   return run.status === 0;
 }
 
-const fallback = `training uses onnxruntime + TypeScript kernels, ≈ ${slower("onnxruntime")}× slower than native (${measured})`;
+const fallback = `training uses onnxruntime + TypeScript kernels, ${speed.slowerThanOpenblas.onnxruntime} than native (${measured})`;
 if (process.env.COSAE_NATIVE === "0") {
   partLeftOut(`skipped (COSAE_NATIVE=0); ${fallback}`);
   process.exit(0);
@@ -103,6 +102,6 @@ if (product === "openblas") {
 } else {
   partLeftOut(
     `built ${addon} with cosae's own sgemm: OpenBLAS was not found (cblas.h and libopenblas), ` +
-      `and training is ≈ ${slower("cosae")}× slower without it (${measured}). For OpenBLAS: ${install}, then npm run build`,
+      `and training is ${speed.slowerThanOpenblas.cosae} without it (${measured}). For OpenBLAS: ${install}, then npm run build`,
   );
 }

@@ -31,6 +31,11 @@ export async function chooseKernels(threads: number): Promise<ChosenKernels> {
   const kernels = await createOnnxruntimeKernels(used);
   return {
     ...kernels,
-    description: describeKernels({ kind: "onnxruntime", threads: used, whyNotNative: native.reason }),
+    description: describeKernels({
+      kind: "onnxruntime",
+      threads: used,
+      whyNotNative: native.reason,
+      forced: process.env.COSAE_KERNELS === "onnxruntime",
+    }),
   };
 }

@@ -3,12 +3,10 @@ import speed from "./measured-speed.json" with { type: "json" };
 /** Which kernels a command runs on: the native addon with either product, or the onnxruntime fallback. */
 export type KernelsInUse =
   | { kind: "native"; gemm: "openblas" | "cosae"; gemmKernel: string; threads: number }
-  | { kind: "onnxruntime"; threads: number; whyNotNative: string };
+  | { kind: "onnxruntime"; threads: number; whyNotNative: string; forced: boolean };
 
-/** How many times slower training is than with the OpenBLAS build, from measured-speed.json (one decimal). */
-export function measuredSlowdown(kernels: "cosae" | "onnxruntime"): string {
-  return (speed.tokensPerSecond.openblas / speed.tokensPerSecond[kernels]).toFixed(1);
-}
+/** The measured training speeds behind the slowdowns quoted (measured-speed.json; build-native.mjs reads it too). */
+export const measuredSpeed = speed;
 
 /**
  * The one line a command that trains, harvests or evaluates prints first: the
@@ -18,14 +16,15 @@ export function measuredSlowdown(kernels: "cosae" | "onnxruntime"): string {
 export function describeKernels(k: KernelsInUse): string {
   const threads = `${k.threads} thread${k.threads === 1 ? "" : "s"}`;
   if (k.kind === "native" && k.gemm === "openblas") return `kernels: native (OpenBLAS sgemm, ${threads})`;
-  const at = `at ${speed.shape} on a ${speed.machine}`;
+  const measured = `measured at ${speed.shape}`;
   if (k.kind === "native")
     return (
       `kernels: native with cosae's own sgemm (${k.gemmKernel}, ${threads}; no OpenBLAS: ` +
-      `≈ ${measuredSlowdown("cosae")}× slower than with it ${at}; apt-get install libopenblas-dev, then npm run build)`
+      `${speed.slowerThanOpenblas.cosae} than with it, ${measured}; apt-get install libopenblas-dev, then npm run build)`
     );
   return (
     `kernels: onnxruntime + TypeScript (${threads}; no native addon: ${k.whyNotNative}; ` +
-    `≈ ${measuredSlowdown("onnxruntime")}× slower than native ${at}; needs g++ and make, then npm run build)`
+    `${speed.slowerThanOpenblas.onnxruntime} than native, ${measured}` +
+    `${k.forced ? "" : "; needs g++ and make, then npm run build"})`
   );
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { chooseKernels } from "../../src/cli/kernels.js";
-import { describeKernels, measuredSlowdown } from "../../src/kernels/kernels-description.js";
+import { describeKernels, measuredSpeed } from "../../src/kernels/kernels-description.js";
 
 test("the kernels line names the product and, on a fallback, the measured slowdown and the fix", () => {
   assert.equal(
@@ -9,23 +9,40 @@ test("the kernels line names the product and, on a fallback, the measured slowdo
     "kernels: native (OpenBLAS sgemm, 2 threads)",
   );
   const own = describeKernels({ kind: "native", gemm: "cosae", gemmKernel: "AVX-512", threads: 1 });
-  assert.match(
+  assert.ok(
+    own.startsWith("kernels: native with cosae's own sgemm (AVX-512, 1 thread; no OpenBLAS: ≈ "),
     own,
-    /^kernels: native with cosae's own sgemm \(AVX-512, 1 thread; no OpenBLAS: ≈ \d+\.\d× slower/,
   );
+  assert.ok(own.includes(`${measuredSpeed.slowerThanOpenblas.cosae} than with it`), own);
   assert.ok(own.includes("apt-get install libopenblas-dev"), own);
   const fallback = describeKernels({
     kind: "onnxruntime",
     threads: 2,
     whyNotNative: "COSAE_KERNELS=onnxruntime",
+    forced: true,
   });
-  assert.match(
-    fallback,
-    /^kernels: onnxruntime \+ TypeScript \(2 threads; no native addon: COSAE_KERNELS=onnxruntime; ≈ /,
-  );
-  assert.ok(fallback.includes(`≈ ${measuredSlowdown("onnxruntime")}× slower than native`), fallback);
-  assert.ok(Number(measuredSlowdown("onnxruntime")) > Number(measuredSlowdown("cosae")));
-  for (const line of [own, fallback]) assert.ok(!line.includes("\n"), "one line");
+  const start =
+    "kernels: onnxruntime + TypeScript (2 threads; no native addon: COSAE_KERNELS=onnxruntime; ≈ ";
+  assert.ok(fallback.startsWith(start), fallback);
+  assert.ok(fallback.includes(`${measuredSpeed.slowerThanOpenblas.onnxruntime} than native`), fallback);
+  assert.ok(!fallback.includes("npm run build"), fallback);
+  const unbuilt = describeKernels({
+    kind: "onnxruntime",
+    threads: 2,
+    whyNotNative: "not built",
+    forced: false,
+  });
+  assert.ok(unbuilt.endsWith("; needs g++ and make, then npm run build)"), unbuilt);
+  for (const line of [own, fallback, unbuilt]) assert.ok(!line.includes("\n"), "one line");
+});
+
+test("the slowdowns quoted are the measured speeds' ratios, rounded", () => {
+  const { tokensPerSecond: tps, slowerThanOpenblas } = measuredSpeed;
+  for (const kind of ["cosae", "onnxruntime"] as const) {
+    const ratio = tps.openblas / tps[kind];
+    const phrase = ratio < 2 ? `≈ ${Math.round((ratio - 1) * 100)}% slower` : `≈ ${ratio.toFixed(1)}× slower`;
+    assert.equal(slowerThanOpenblas[kind], phrase, `${kind}: ${tps[kind]} against ${tps.openblas} tokens/s`);
+  }
 });
 
 test("chooseKernels describes the kernels it chose", async () => {
