@@ -64,7 +64,10 @@ let ownOut = new Float32Array(0);
 const ownGemmPeak =
   addon?.gemm === "openblas"
     ? await measureProductPeak((x, w, rows, d, m) => {
-        if (ownOut.length !== rows * m) addon.adviseHugePages((ownOut = new Float32Array(rows * m)));
+        if (ownOut.length !== rows * m) {
+          ownOut = new Float32Array(rows * m);
+          addon.adviseHugePages(ownOut);
+        }
         addon.ownDenseScores(x, w, rows, d, m, ownOut);
       })
     : null;
