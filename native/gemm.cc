@@ -55,10 +55,10 @@ Buffer allocate(int64_t floats) {
 }
 
 // The packed x, kept between calls (the step's shape repeats; a fresh 12 MiB
-// allocation would fault its pages in again every step). Only the calling
-// (JavaScript) thread resizes it.
-Buffer packed_x;
-int64_t packed_x_floats = 0;
+// allocation would fault its pages in again every step). One per calling thread
+// (each JavaScript thread that loads the addon), resized only by it.
+thread_local Buffer packed_x;
+thread_local int64_t packed_x_floats = 0;
 
 // Panel p of x: MR rows from `row`, k-major, rows past the end zero.
 void pack_x_panel(const float *x, int64_t rows, int64_t d, int64_t row, float *dst) {
