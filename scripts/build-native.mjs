@@ -55,7 +55,7 @@ function openblasLinks() {
   return run.status === 0;
 }
 
-const fallback = `training uses onnxruntime + TypeScript kernels, ${speed.slowerThanOpenblas.onnxruntime} than native (${measured})`;
+const fallback = `training uses onnxruntime + TypeScript kernels, ${speed.comparedWithOpenblas.onnxruntime} (${measured})`;
 if (process.env.COSAE_NATIVE === "0") {
   partLeftOut(`skipped (COSAE_NATIVE=0); ${fallback}`);
   process.exit(0);
@@ -102,6 +102,6 @@ if (product === "openblas") {
 } else {
   partLeftOut(
     `built ${addon} with cosae's own sgemm: OpenBLAS was not found (cblas.h and libopenblas), ` +
-      `and training is ${speed.slowerThanOpenblas.cosae} without it (${measured}). For OpenBLAS: ${install}, then npm run build`,
+      `training is ${speed.comparedWithOpenblas.cosae}, ${measured}. For OpenBLAS: ${install}, then npm run build`,
   );
 }

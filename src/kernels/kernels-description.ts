@@ -20,11 +20,11 @@ export function describeKernels(k: KernelsInUse): string {
   if (k.kind === "native")
     return (
       `kernels: native with cosae's own sgemm (${k.gemmKernel}, ${threads}; no OpenBLAS: ` +
-      `${speed.slowerThanOpenblas.cosae} than with it, ${measured}; apt-get install libopenblas-dev, then npm run build)`
+      `${speed.comparedWithOpenblas.cosae}, ${measured}; for OpenBLAS: apt-get install libopenblas-dev, then npm run build)`
     );
   return (
     `kernels: onnxruntime + TypeScript (${threads}; no native addon: ${k.whyNotNative}; ` +
-    `${speed.slowerThanOpenblas.onnxruntime} than native, ${measured}` +
+    `${speed.comparedWithOpenblas.onnxruntime}, ${measured}` +
     `${k.forced ? "" : "; needs g++ and make, then npm run build"})`
   );
 }
