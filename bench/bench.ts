@@ -6,13 +6,14 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { chooseKernels } from "../src/cli/kernels.js";
 import type { Kernels } from "../src/kernels/kernels.js";
+import { loadNativeAddon } from "../src/kernels/native-addon.js";
 import { PhaseClock } from "../src/kernels/phase-clock.js";
 import type { ScoreKind } from "../src/model/config.js";
 import { scoreKinds } from "../src/model/config.js";
 import { Workspace } from "../src/model/workspace.js";
 import { resolveTrainConfig, validateTrainConfig } from "../src/training/train-config.js";
 import { startTraining, train } from "../src/training/trainer.js";
-import { measurePeak } from "./peak.js";
+import { measurePeak, measureProductPeak } from "./peak.js";
 import { randomSource } from "./random-source.js";
 
 /**
@@ -47,7 +48,7 @@ setFlagsFromString("--expose-gc");
 const collectGarbage = runInNewContext("gc") as () => void;
 const benchStart = performance.now();
 const kernels = await chooseKernels(Number(values.threads));
-console.log(`kernels: ${kernels.name}`);
+console.log(`${kernels.description} [${kernels.name}]`);
 // The peak first, before this process has allocated anything else. Other work on a shared
 // machine only ever lowers a timing, so the peak is the best seen, before and after;
 // the 1-minute load average says how busy the machine was.
@@ -56,6 +57,21 @@ const peak = await measurePeak(kernels);
 console.log(
   `fp32 GEMM peak: ${peak.gflops.toFixed(1)} GFLOP/s (${peak.shape}); load average ${loadBefore.toFixed(2)}`,
 );
+// With OpenBLAS in the addon, cosae's own sgemm on the same shape, for the two products side by side
+// (its output on huge pages too, as the kernels' is).
+const { addon } = loadNativeAddon();
+let ownOut = new Float32Array(0);
+const ownGemmPeak =
+  addon?.gemm === "openblas"
+    ? await measureProductPeak((x, w, rows, d, m) => {
+        if (ownOut.length !== rows * m) {
+          ownOut = new Float32Array(rows * m);
+          addon.adviseHugePages(ownOut);
+        }
+        addon.ownDenseScores(x, w, rows, d, m, ownOut);
+      })
+    : null;
+if (ownGemmPeak) console.log(`cosae's own sgemm, same shape: ${ownGemmPeak.gflops.toFixed(1)} GFLOP/s`);
 
 interface Row {
   shape: string;
@@ -108,7 +124,7 @@ printTable(rows);
 await mkdir(dirname(values.out), { recursive: true });
 await writeFile(
   values.out,
-  `${JSON.stringify({ kernels: kernels.name, peak, loadBefore, loadAfter, timedSteps, rows }, null, 2)}\n`,
+  `${JSON.stringify({ kernels: kernels.name, description: kernels.description, peak, ownGemmPeak, loadBefore, loadAfter, timedSteps, rows }, null, 2)}\n`,
 );
 console.log(
   `load average ${loadBefore.toFixed(2)} before, ${loadAfter.toFixed(2)} after; ` +

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "attention.h"
+#include "gemm.h"
 #include "kernels.h"
 #include "parallel.h"
 
@@ -119,6 +120,15 @@ napi_value DenseScores(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args &a) {
     const int64_t rows = a.count(2, "rows"), d = a.count(3, "d"), m = a.count(4, "m");
     dense_scores(a.f32(0, rows * d, "x"), a.f32(1, m * d, "w"), rows, d, m, a.f32(5, rows * m, "out"));
+    return undefined(env);
+  });
+}
+
+// cosae's own product whichever dense_scores uses, so its agreement is tested on every build.
+napi_value OwnDenseScores(napi_env env, napi_callback_info info) {
+  return guarded(env, info, [&](Args &a) {
+    const int64_t rows = a.count(2, "rows"), d = a.count(3, "d"), m = a.count(4, "m");
+    own_sgemm_xwt(a.f32(0, rows * d, "x"), a.f32(1, m * d, "w"), rows, d, m, a.f32(5, rows * m, "out"));
     return undefined(env);
   });
 }
@@ -468,6 +478,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor methods[] = {
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"denseScores", nullptr, DenseScores, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"ownDenseScores", nullptr, OwnDenseScores, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adviseHugePages", nullptr, AdviseHugePages, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"applyScore", nullptr, ApplyScore, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"applyScoreSelectBatchTopK", nullptr, ApplyScoreSelectBatchTopK, nullptr, nullptr, nullptr, napi_default, nullptr},
@@ -495,6 +506,12 @@ napi_value Init(napi_env env, napi_value exports) {
       {"causalAttention", nullptr, CausalAttention, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
+  // Which product denseScores uses, and the micro-kernel of cosae's own.
+  napi_value gemm, kernel;
+  napi_create_string_utf8(env, dense_product(), NAPI_AUTO_LENGTH, &gemm);
+  napi_create_string_utf8(env, own_sgemm_kernel(), NAPI_AUTO_LENGTH, &kernel);
+  napi_set_named_property(env, exports, "gemm", gemm);
+  napi_set_named_property(env, exports, "ownGemmKernel", kernel);
   return exports;
 }
 

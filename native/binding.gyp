@@ -1,4 +1,9 @@
 {
+  # cosae_gemm: "openblas" (cblas_sgemm) or "cosae" (gemm.cc alone). scripts/build-native.mjs
+  # sets COSAE_GEMM after checking that cblas.h and libopenblas compile and link here.
+  "variables": {
+    "cosae_gemm%": "<!(node -p \"process.env.COSAE_GEMM || 'cosae'\")"
+  },
   "targets": [
     {
       "target_name": "cosae_native",
@@ -7,6 +12,7 @@
         "attention.cc",
         "centre.cc",
         "dense.cc",
+        "gemm.cc",
         "entry.cc",
         "score_transform.cc",
         "select.cc",
@@ -26,7 +32,16 @@
         "-fno-math-errno",
         "-fexceptions"
       ],
-      "libraries": ["-lopenblas", "-lpthread"]
+      "libraries": ["-lpthread"],
+      "conditions": [
+        [
+          "cosae_gemm=='openblas'",
+          {
+            "defines": ["COSAE_OPENBLAS"],
+            "libraries": ["-lopenblas"]
+          }
+        ]
+      ]
     }
   ]
 }

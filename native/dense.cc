@@ -1,9 +1,14 @@
-// The one O(B·m·d) product of a step, through OpenBLAS: A = X · Wᵀ.
+// The one O(B·m·d) product of a step, A = X · Wᵀ: OpenBLAS's sgemm when the
+// addon was built with it (COSAE_OPENBLAS, defined by binding.gyp after
+// scripts/build-native.mjs found cblas.h and libopenblas), else cosae's own (gemm.cc).
+#ifdef COSAE_OPENBLAS
 #include <cblas.h>
+#endif
 #include <sys/mman.h>
 
 #include <cstdint>
 
+#include "gemm.h"
 #include "kernels.h"
 #include "parallel.h"
 
@@ -17,13 +22,27 @@ int thread_count() { return threads; }
 
 void set_thread_count(int n) {
   threads = n > 0 ? n : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+#ifdef COSAE_OPENBLAS
   openblas_set_num_threads(threads);
+#endif
+}
+
+const char *dense_product() {
+#ifdef COSAE_OPENBLAS
+  return "openblas";
+#else
+  return "cosae";
+#endif
 }
 
 void dense_scores(const float *x, const float *w, int64_t rows, int64_t d, int64_t m, float *out) {
+#ifdef COSAE_OPENBLAS
   cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(rows), static_cast<int>(m),
               static_cast<int>(d), 1.0f, x, static_cast<int>(d), w, static_cast<int>(d), 0.0f, out,
               static_cast<int>(m));
+#else
+  own_sgemm_xwt(x, w, rows, d, m, out);
+#endif
 }
 
 // Asks for transparent huge pages on the 2 MiB-aligned interior of a buffer not yet

@@ -15,8 +15,10 @@ struct Sparse {
 };
 
 // --- dense product -----------------------------------------------------------
-// out[rows, m] = x[rows, d] · wᵀ (OpenBLAS sgemm).
+// out[rows, m] = x[rows, d] · wᵀ (OpenBLAS sgemm, or cosae's own in gemm.cc).
 void dense_scores(const float *x, const float *w, int64_t rows, int64_t d, int64_t m, float *out);
+// The product dense_scores uses: "openblas" or "cosae".
+const char *dense_product();
 int64_t advise_huge_pages(void *p, int64_t bytes);
 
 // --- the score transform of DESIGN §2 ------------------------------------------

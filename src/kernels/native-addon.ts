@@ -8,8 +8,21 @@ import { fileURLToPath } from "node:url";
  * unavailable instead, so callers can fall back to onnxruntime.
  */
 export interface NativeAddon {
+  /** the product behind denseScores, chosen at build time (scripts/build-native.mjs) */
+  readonly gemm: "openblas" | "cosae";
+  /** the micro-kernel of cosae's own product: "avx512" or "portable" */
+  readonly ownGemmKernel: string;
   setThreads(threads: number): number;
   denseScores(x: Float32Array, w: Float32Array, rows: number, d: number, m: number, out: Float32Array): void;
+  /** cosae's own product (native/gemm.cc), whichever product denseScores uses */
+  ownDenseScores(
+    x: Float32Array,
+    w: Float32Array,
+    rows: number,
+    d: number,
+    m: number,
+    out: Float32Array,
+  ): void;
   /** madvise(MADV_HUGEPAGE) on the array's 2 MiB-aligned interior, before it is first written; bytes advised */
   adviseHugePages(a: Float32Array): number;
   applyScore(...args: ScoreArgs): void;

@@ -13,17 +13,31 @@ import { referenceKernels } from "./reference.js";
 import type { ScoreSpec } from "./score-transform.js";
 
 /**
- * Kernels in the native addon: OpenBLAS sgemm for the score product, and
+ * Kernels in the native addon: OpenBLAS sgemm for the score product (or
+ * cosae's own, native/gemm.cc, in a build without OpenBLAS), and
  * multi-threaded C++ for the transform fused with selection, the sparse
  * decode / scatter / dot products, Adam and the decoder constraint. float64
  * arrays (the gradient-check path) go to the reference kernels. Returns null
  * (with the reason) when the addon is not available.
  */
-export function createNativeKernels(threads = 0): { kernels: Kernels | null; reason: string } {
+export function createNativeKernels(threads = 0): {
+  kernels: Kernels | null;
+  reason: string;
+  /** the threads the addon uses, and its score product (when it loaded) */
+  threads: number;
+  gemm: NativeAddon["gemm"] | null;
+  ownGemmKernel: string;
+} {
   const { addon, reason } = loadNativeAddon();
-  if (!addon) return { kernels: null, reason };
+  if (!addon) return { kernels: null, reason, threads: 0, gemm: null, ownGemmKernel: "" };
   const used = addon.setThreads(threads);
-  return { kernels: nativeKernels(addon, used), reason: "" };
+  return {
+    kernels: nativeKernels(addon, used),
+    reason: "",
+    threads: used,
+    gemm: addon.gemm,
+    ownGemmKernel: addon.ownGemmKernel,
+  };
 }
 
 /** The same float64 expressions as adam.ts, so native and TypeScript Adam give identical parameters. */
@@ -87,7 +101,10 @@ function nativeKernels(addon: NativeAddon, threads: number): Kernels {
       s.eps,
     ] as const;
   return {
-    name: `native-openblas(${threads} threads)`,
+    name:
+      addon.gemm === "openblas"
+        ? `native-openblas(${threads} threads)`
+        : `native-cosae-gemm(${threads} threads)`,
     async denseScores(x, w, rows, d, m) {
       if (!(x instanceof Float32Array && w instanceof Float32Array)) return ref.denseScores(x, w, rows, d, m);
       if (out.length !== rows * m) {
