@@ -4,7 +4,7 @@ import { dirname } from "node:path";
 import { parseArgs } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { chooseKernels } from "../src/cli/kernels.js";
+import { chooseKernels } from "../src/kernels/choose-kernels.js";
 import type { Kernels } from "../src/kernels/kernels.js";
 import { loadNativeAddon } from "../src/kernels/native-addon.js";
 import { PhaseClock } from "../src/kernels/phase-clock.js";

@@ -11,12 +11,12 @@
  */
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chooseKernels } from "../src/cli/kernels.js";
 import { ActivationDataset } from "../src/data/activation-dataset.js";
 import { ActivationStreamSource } from "../src/data/activation-source.js";
 import { harvest } from "../src/data/harvest.js";
 import { writeJsonAtomic } from "../src/io/atomic-write.js";
 import { writeSaeFolder } from "../src/io/sae-folder.js";
+import { chooseKernels } from "../src/kernels/choose-kernels.js";
 import type { ScoreKind } from "../src/model/config.js";
 import { resolveTrainConfig, validateTrainConfig } from "../src/training/train-config.js";
 import { startTraining, train } from "../src/training/trainer.js";

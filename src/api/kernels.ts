@@ -4,7 +4,7 @@
  * optional `kernels`; without one it opens the default for the call and
  * closes it afterwards, so a script that makes many calls opens one itself.
  */
-import { chooseKernels } from "../cli/kernels.js";
+import { chooseKernels } from "../kernels/choose-kernels.js";
 import type { Kernels } from "../kernels/kernels.js";
 import { createNativeKernels } from "../kernels/native.js";
 import { createOnnxruntimeKernels } from "../kernels/onnxruntime.js";

@@ -19,6 +19,7 @@ import {
 import { harvest } from "../data/harvest.js";
 import { harvestFields } from "../data/harvest-config.js";
 import { writeFileAtomic, writeJsonAtomic } from "../io/atomic-write.js";
+import { chooseKernels } from "../kernels/choose-kernels.js";
 import type { Kernels } from "../kernels/kernels.js";
 import { renderCompareReport } from "../report/compare-report.js";
 import { RunInterrupted } from "../training/run-folder.js";
@@ -26,7 +27,6 @@ import type { LlamaModel } from "../transformer/llama.js";
 import { loadTransformer } from "../transformer/load-model.js";
 import { catchStopSignals, signalExitCode } from "../util/stop-signals.js";
 import { harvestProgress } from "./harvest-command.js";
-import { chooseKernels } from "./kernels.js";
 import { ProgressBar } from "./progress.js";
 
 export const compareHelp = `cosae compare [data] [--out DIR] [--families a,b,...] [--k K] [--ks k1,k2,...] [options]
@@ -144,6 +144,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
     return models.get(key)!;
   };
   const kernels = await chooseKernels(threads);
+  process.stderr.write(`${kernels.description}\n`);
   const stop = catchStopSignals();
   const started = performance.now();
   try {

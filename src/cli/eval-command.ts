@@ -10,11 +10,11 @@ import { defaultSyntheticConfig } from "../data/synthetic-config.js";
 import { type EvalReport, evaluateSae } from "../evaluation/evaluate.js";
 import { writeJsonAtomic } from "../io/atomic-write.js";
 import { loadSae } from "../io/load-sae.js";
+import { chooseKernels } from "../kernels/choose-kernels.js";
 import { validateRunSpec } from "../training/run-folder.js";
 import { checkAllocation } from "../util/memory-budget.js";
 import { withPathContext } from "../util/system-error.js";
 import { checkWritableFile } from "../util/writable-path.js";
-import { chooseKernels } from "./kernels.js";
 
 export const evalHelp = `cosae eval SAE [SAE ...] [--data PATH] [--evalTokens N] [--model M] [--concepts LIST] [--json FILE]
 
@@ -80,6 +80,8 @@ export async function evalCommand(argv: string[]): Promise<void> {
   });
 
   const kernels = await chooseKernels(Number(values.threads));
+
+  process.stderr.write(`${kernels.description}\n`);
   try {
     const section: SectionData =
       dataset === null

@@ -3,8 +3,8 @@ import { parseArgs } from "node:util";
 import { fieldHelp, flagOptions, parseFlagValues, splitList, validateFields } from "../config/fields.js";
 import { type HarvestProgress, harvest } from "../data/harvest.js";
 import { harvestFields, harvestSettings } from "../data/harvest-config.js";
+import { chooseKernels } from "../kernels/choose-kernels.js";
 import { loadTransformer } from "../transformer/load-model.js";
-import { chooseKernels } from "./kernels.js";
 import { formatRate, ProgressBar } from "./progress.js";
 
 export const harvestHelp = `cosae harvest --model PATH --text FILE --hook NAME --out DIR [options]
@@ -42,6 +42,7 @@ export async function harvestCommand(argv: string[]): Promise<void> {
     throw new Error(`${option}: ${err.message.replace(/^the tokenizer: /, "")}`, { cause: err });
   });
   const kernels = await chooseKernels(Number(o.threads));
+  process.stderr.write(`${kernels.description}\n`);
   try {
     const bar = new ProgressBar("harvest", 1);
     const result = await harvest({

@@ -11,13 +11,13 @@ import {
 } from "../features/build-feature-cache.js";
 import { FeatureCache } from "../features/feature-cache-file.js";
 import { loadSae } from "../io/load-sae.js";
+import { chooseKernels } from "../kernels/choose-kernels.js";
 import { checkAllocation } from "../util/memory-budget.js";
 import { systemErrorCode, withPathContext } from "../util/system-error.js";
 import { checkWritableFolder } from "../util/writable-path.js";
 import { isLoopbackHost } from "../web/host-check.js";
 import { type ServedSae, servedSae } from "../web/served-sae.js";
 import { startFeatureServer } from "../web/server.js";
-import { chooseKernels } from "./kernels.js";
 import { ProgressBar } from "./progress.js";
 
 export const serveHelp = `cosae serve SAE [SAE2] --data PATH [--model M] [--tokens N] [--port 8008] [--host 127.0.0.1] [--rebuild] [--cacheDir DIR]
@@ -106,6 +106,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   });
 
   const kernels = await chooseKernels(threads);
+
+  process.stderr.write(`${kernels.description}\n`);
   try {
     if (cacheDir !== undefined)
       await withPathContext("--cacheDir", cacheDir, () => mkdir(cacheDir, { recursive: true }));

@@ -3,10 +3,10 @@ import { parseArgs } from "node:util";
 import { type FieldTable, fieldHelp, flagOptions, parseFlagValues } from "../config/fields.js";
 import { activationDataFields } from "../data/activation-data-config.js";
 import { ActivationStreamSource } from "../data/activation-source.js";
+import { chooseKernels } from "../kernels/choose-kernels.js";
 import { RunInterrupted, trainRun, validateRunSpec } from "../training/run-folder.js";
 import { trainFields } from "../training/train-config.js";
 import { catchStopSignals, signalExitCode } from "../util/stop-signals.js";
-import { chooseKernels } from "./kernels.js";
 import { ProgressBar } from "./progress.js";
 
 /** The data flags: `--data PATH` plus the streaming options of data.activations. */
@@ -73,6 +73,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   >;
   const dataFlagValues = { data, bufferMiB, chunkRows, nonFinite, epochs, holdOut };
   const kernels = await chooseKernels(Number(threads));
+  process.stderr.write(`${kernels.description}\n`);
   const stop = catchStopSignals();
   try {
     let spec = null;

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import { chooseKernels } from "../../src/cli/kernels.js";
 import { evaluateSae } from "../../src/evaluation/evaluate.js";
+import { chooseKernels } from "../../src/kernels/choose-kernels.js";
 import { identitySae } from "../helpers/identity-sae.js";
 
 /**

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import { chooseKernels } from "../../src/cli/kernels.js";
 import { SplicedLossMeter, spliceSequences } from "../../src/evaluation/spliced-loss.js";
+import { chooseKernels } from "../../src/kernels/choose-kernels.js";
 import { loadTransformer } from "../../src/transformer/load-model.js";
 import { identitySae } from "../helpers/identity-sae.js";
 import { corpusStories, stories260kBin } from "../helpers/stories260k.js";

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { copyFile, truncate, utimes, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import test from "node:test";
-import { chooseKernels } from "../../src/cli/kernels.js";
 import {
   buildFeatureCache,
   defaultCachePath,
@@ -15,6 +14,7 @@ import { roundSignificant } from "../../src/features/round-significant.js";
 import { writeNpy } from "../../src/io/npy.js";
 import { weightsFile, writeSaeFolder } from "../../src/io/sae-folder.js";
 import { writeSaeLensFolder } from "../../src/io/saelens-export.js";
+import { chooseKernels } from "../../src/kernels/choose-kernels.js";
 import type { Kernels } from "../../src/kernels/kernels.js";
 import { identitySae } from "../helpers/identity-sae.js";
 import { useTemporaryFolder } from "../helpers/temporary-folder.js";

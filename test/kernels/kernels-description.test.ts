@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { chooseKernels } from "../../src/cli/kernels.js";
+import { chooseKernels } from "../../src/kernels/choose-kernels.js";
 import { describeKernels, measuredSpeed } from "../../src/kernels/kernels-description.js";
 
 test("the kernels line names the product and, on a fallback, the measured slowdown and the fix", () => {

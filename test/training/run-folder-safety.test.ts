@@ -8,10 +8,10 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { chooseKernels } from "../../src/cli/kernels.js";
 import { SyntheticDataset } from "../../src/data/synthetic.js";
 import { writeNpy } from "../../src/io/npy.js";
 import { writeSaeFolder } from "../../src/io/sae-folder.js";
+import { chooseKernels } from "../../src/kernels/choose-kernels.js";
 import { trainRun, validateRunSpec } from "../../src/training/run-folder.js";
 import { cosae } from "../helpers/cosae-cli.js";
 import { randomSae } from "../helpers/random-sae.js";

@@ -1,8 +1,8 @@
 import { cpus } from "node:os";
-import type { Kernels } from "../kernels/kernels.js";
-import { describeKernels } from "../kernels/kernels-description.js";
-import { createNativeKernels } from "../kernels/native.js";
-import { createOnnxruntimeKernels } from "../kernels/onnxruntime.js";
+import type { Kernels } from "./kernels.js";
+import { describeKernels } from "./kernels-description.js";
+import { createNativeKernels } from "./native.js";
+import { createOnnxruntimeKernels } from "./onnxruntime.js";
 
 /** Kernels, with the line a command prints first to say which they are (kernels-description.ts). */
 export type ChosenKernels = Kernels & { readonly description: string };
