@@ -188,8 +188,10 @@ export async function train(
 
     const last = state.step === config.steps;
     if (state.step % config.logEvery === 0 || last) {
-      // A cheap pass over the parameters (a step costs B·m·d): a diverged run stops near where it went wrong.
-      checkFiniteParams(sae, state.step, config.lr);
+      // The per-latent parameters (where an overflowing gain shows first; a non-finite
+      // W_enc or W_dec makes the next loss non-finite), so a diverged run stops near
+      // where it went wrong; every parameter is checked before each checkpoint.
+      checkFiniteParams(sae, state.step, config.lr, "small");
     }
     if (hooks.onMetrics && (state.step % config.logEvery === 0 || last)) {
       const now = performance.now();
