@@ -6,9 +6,8 @@ import { test } from "node:test";
 import { ActivationShardWriter } from "../../src/data/activation-shard-writer.js";
 import { SyntheticDataset } from "../../src/data/synthetic.js";
 import { writeNpy } from "../../src/io/npy.js";
-import { chooseKernels } from "../../src/kernels/choose-kernels.js";
-import { trainRun, validateRunSpec } from "../../src/training/run-folder.js";
 import { cosae } from "../helpers/cosae-cli.js";
+import { trainUntilKilled } from "../helpers/killed-run.js";
 import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 
 const dir = useTemporaryFolder("cosae-train-data-");
@@ -84,33 +83,20 @@ test("cosae train --data trains from a shard folder, and --resume gives the unin
 
   // The same run killed after its step-4 checkpoint, then resumed by the CLI.
   const killed = join(dir(), "killed");
-  const kernels = await chooseKernels(2);
-  try {
-    const spec = validateRunSpec(
-      {
-        m: 64,
-        k: 4,
-        batchSize: 128,
-        logEvery: 2,
-        steps: 12,
-        checkpointEvery: 4,
-        data: { activations: { path: data, bufferMiB: 0.05, chunkRows: 256 } },
-      },
-      "test",
-    );
-    await assert.rejects(
-      trainRun(killed, spec, {
-        resume: false,
-        kernels,
-        onMetrics: (m) => {
-          if (m.step === 6) throw new Error("simulated kill");
-        },
-      }),
-      /simulated kill/,
-    );
-  } finally {
-    await kernels.dispose();
-  }
+  await trainUntilKilled(
+    killed,
+    {
+      m: 64,
+      k: 4,
+      batchSize: 128,
+      logEvery: 2,
+      steps: 12,
+      checkpointEvery: 4,
+      data: { activations: { path: data, bufferMiB: 0.05, chunkRows: 256 } },
+    },
+    6,
+    2,
+  );
   const resumed = cosae("train", "--out", killed, "--resume", "--threads", "2");
   assert.equal(resumed.code, 0, resumed.stderr);
   const weights = (out: string) => readFileSync(join(out, "sae", "sae_weights.safetensors"));

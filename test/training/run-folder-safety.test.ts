@@ -11,9 +11,8 @@ import { test } from "node:test";
 import { SyntheticDataset } from "../../src/data/synthetic.js";
 import { writeNpy } from "../../src/io/npy.js";
 import { writeSaeFolder } from "../../src/io/sae-folder.js";
-import { chooseKernels } from "../../src/kernels/choose-kernels.js";
-import { trainRun, validateRunSpec } from "../../src/training/run-folder.js";
 import { cosae } from "../helpers/cosae-cli.js";
+import { trainUntilKilled } from "../helpers/killed-run.js";
 import { randomSae } from "../helpers/random-sae.js";
 import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 
@@ -222,33 +221,19 @@ test("resume refuses an edited run.json, a latest.json outside checkpoints/, and
   const synthetic = new SyntheticDataset({ d: 16, features: 48, meanActive: 3, seed: 5 });
   await writeNpy(data, synthetic.batch("train", 0, 2000).x, [2000, 16]);
   const run = join(dir(), "changed-data");
-  const kernels = await chooseKernels(1);
-  try {
-    const stopAt = validateRunSpec(
-      {
-        m: 32,
-        k: 4,
-        batchSize: 128,
-        steps: 12,
-        checkpointEvery: 4,
-        logEvery: 2,
-        data: { activations: { path: data } },
-      },
-      "test",
-    );
-    await assert.rejects(
-      trainRun(run, stopAt, {
-        resume: false,
-        kernels,
-        onMetrics: (m) => {
-          if (m.step === 6) throw new Error("simulated kill");
-        },
-      }),
-      /simulated kill/,
-    );
-  } finally {
-    await kernels.dispose();
-  }
+  await trainUntilKilled(
+    run,
+    {
+      m: 32,
+      k: 4,
+      batchSize: 128,
+      steps: 12,
+      checkpointEvery: 4,
+      logEvery: 2,
+      data: { activations: { path: data } },
+    },
+    6,
+  );
   assert.ok(JSON.parse(readFileSync(join(run, "run.json"), "utf8")).dataFingerprint["acts.npy"]);
   await writeNpy(data, synthetic.batch("train", 1, 2000).x, [2000, 16]);
   const r = cosae("train", "--out", run, "--resume");
@@ -263,25 +248,12 @@ test("a failed checkpoint write names the file and keeps the earlier checkpoint,
     0,
   );
   const out = join(dir(), "full");
-  const kernels = await chooseKernels(1);
-  try {
-    const spec = validateRunSpec(
-      { m: 64, k: 4, steps: 40, batchSize: 256, checkpointEvery: 10, data: { synthetic: {} } },
-      "test",
-    );
-    await assert.rejects(
-      trainRun(out, spec, {
-        resume: false,
-        kernels,
-        onMetrics: (m) => {
-          if (m.step === 20) throw new Error("simulated kill"); // before its checkpoint
-        },
-      }),
-      /simulated kill/,
-    );
-  } finally {
-    await kernels.dispose();
-  }
+  // Killed at step 20, before its checkpoint: the step-10 checkpoint is the latest.
+  await trainUntilKilled(
+    out,
+    { m: 64, k: 4, steps: 40, batchSize: 256, checkpointEvery: 10, data: { synthetic: {} } },
+    20,
+  );
   // A file-size limit makes the next checkpoint's write fail (EFBIG), as a full disk would (ENOSPC).
   const { spawnSync } = await import("node:child_process");
   const main = new URL("../../src/cli/main.js", import.meta.url).pathname;
