@@ -13,19 +13,15 @@ import type { PhaseClock } from "../kernels/phase-clock.js";
 import { checkDecoderWeights, validateDecoderConfig } from "./decoder-checks.js";
 import type { DecoderConfig, DecoderWeights, NormWeights } from "./decoder-config.js";
 import { checkHookNames, type HookDescription, type HookInfo, type Hooks, listHooks } from "./hooks.js";
-import {
-  addArrays,
-  addBias,
-  addInto,
-  applyGainBias,
-  biasActivate,
-  effectiveGain,
-  gatedActivate,
-  normalize,
-  normalizeAffine,
-  softcapInPlace,
-} from "./layer-math.js";
+import { addArrays, addInto, applyGainBias, effectiveGain, softcapInPlace } from "./layer-math.js";
 import { fastCausalAttention } from "./native-attention.js";
+import {
+  fastAddBias,
+  fastBiasActivate,
+  fastGatedActivate,
+  fastNormalize,
+  fastNormalizeAffine,
+} from "./native-layer-math.js";
 import { applyRope, type RopeTable, ropeTable, rotaryFrequencies } from "./rope.js";
 import type { Tokenizer } from "./tokenizer.js";
 
@@ -273,17 +269,17 @@ export class DecoderModel {
       const raw = (await kernels.denseScores(x, w, rows, width, out)) as Float32Array;
       clock?.lap("products");
       const result = keep || raw.length !== rows * out ? raw.slice(0, rows * out) : raw;
-      if (bias !== null) timed("elementwise", () => addBias(result, rows, bias));
+      if (bias !== null) timed("elementwise", () => fastAddBias(result, rows, bias));
       return result;
     };
     // The whole norm, through the hook on its normalized value (before gain and bias) when there is one.
     const normed = async (name: string, layer: number, x: Float32Array, norm: PreparedNorm) => {
       if (!hooked(name))
-        return timed("elementwise", () => normalizeAffine(x, rows, cfg.norm, norm.gain, norm.bias));
+        return timed("elementwise", () => fastNormalizeAffine(x, rows, cfg.norm, norm.gain, norm.bias));
       const seen = await fire(
         name,
         layer,
-        timed("elementwise", () => normalize(x, rows, dim, cfg.norm)),
+        timed("elementwise", () => fastNormalize(x, rows, dim, cfg.norm)),
         dim,
       );
       const out = seen.slice(); // a hook may keep `seen`: never scale it in place
@@ -371,12 +367,12 @@ export class DecoderModel {
         let hidden: Float32Array;
         if (cfg.mlp === "gated") {
           const gateUp = await product(mlpIn, w.wIn, null, dim, 2 * mlpDim, false);
-          hidden = timed("elementwise", () => gatedActivate(gateUp, rows, mlpDim, cfg.activation));
+          hidden = timed("elementwise", () => fastGatedActivate(gateUp, rows, mlpDim, cfg.activation));
         } else {
           // Kept when a hook sees it, or when the next product could reuse its buffer (same size).
           hidden = await product(mlpIn, w.wIn, null, dim, mlpDim, hooked(names.mlpPost) || mlpDim === dim);
           const h = hidden;
-          timed("elementwise", () => biasActivate(h, rows, mlpDim, w.bIn, cfg.activation));
+          timed("elementwise", () => fastBiasActivate(h, rows, mlpDim, w.bIn, cfg.activation));
         }
         hidden = await fire(names.mlpPost, l, hidden, mlpDim);
         let mlpOut = await product(hidden, w.wDown, w.bDown, mlpDim, dim, hooked(names.mlpOut));
