@@ -48,7 +48,9 @@ test("native norms give the JS norms' bits (RMS and LayerNorm, with and without 
   }
 });
 
-test("native activations agree with the JS ones to 1e-5 relative or 1e-9 (float32 exponents carry ~5e-6 in the far tails)", { skip }, () => {
+test("native activations agree with the JS ones to 1e-5 relative or 1e-9 (float32 exponents carry ~5e-6 in the far tails)", {
+  skip,
+}, () => {
   const x = values(rows * width, 4, 12);
   x[0] = -100;
   x[1] = 100;
