@@ -26,13 +26,16 @@ constexpr int64_t kGrain = 1 << 15;
 // Lane width the packed rows are padded to (one AVX-512 register).
 constexpr int64_t kLanes = 16;
 
-// Queries [t0, t1) of one sequence (its first row `start`) against one kv head.
+// Queries [t0, t1) of one sequence (its first row `start`, its length n) against one kv head.
 struct Item {
-  int64_t start, kv_head, t0, t1;
+  int64_t start, kv_head, t0, t1, n;
 };
 
 struct Scratch {
   std::vector<float> keys, values, scores;  // keys/values [head_size, ld], scores [ld]
+  // Which sequence and kv head `keys` and `values` hold, and how many of its keys (AVX-512 path):
+  // a thread's next item of the same pair only appends its new keys.
+  int64_t start = -1, kv_head = -1, packed = 0, ld = 0;
 };
 
 #ifdef __AVX512F__
@@ -78,21 +81,33 @@ void attend(const float *qkv, const AttentionShape &shape, const Item &item, Scr
   // The block's queries see keys [first, t1): all earlier ones, or with a window the last `window` of each.
   const int64_t first = lowest_key(item.t0);
   const int64_t keys = item.t1 - first;
-  const int64_t ld = (keys + kLanes - 1) / kLanes * kLanes;  // keys, padded: K^T row length, score row length
-  const int64_t hsp = (hs + kLanes - 1) / kLanes * kLanes;   // head dims, padded: V row length
-  // K^T [hs, ld] (+16: a tile starting past `first` reads up to 15 lanes past its row); V [ld, hsp].
-  scratch.keys.assign(hs * ld + kLanes, 0.0f);
-  scratch.values.assign(ld * hsp, 0.0f);
-  scratch.scores.assign(kTile * ld + kTile * hs, 0.0f);
+  const int64_t hsp = (hs + kLanes - 1) / kLanes * kLanes;  // head dims, padded: V row length
+  // Without a window, every block of the pair reads keys from 0: pack the whole sequence's
+  // width once and append each block's new keys; with one, pack each block's keys afresh.
+  const bool append = window == 0 && scratch.start == item.start && scratch.kv_head == item.kv_head;
+  if (!append) {
+    // Rows a multiple of 256 floats apart alias in the cache (the score pass reads a column of K^T): pad by 16.
+    scratch.ld = ((window == 0 ? item.n : keys) + kLanes - 1) / kLanes * kLanes;
+    if (scratch.ld % 256 == 0) scratch.ld += kLanes;
+    // K^T [hs, ld] (+16: a tile starting past `first` reads up to 15 lanes past its row); V [ld, hsp].
+    scratch.keys.assign(hs * scratch.ld + kLanes, 0.0f);
+    scratch.values.assign(scratch.ld * hsp, 0.0f);
+    scratch.start = window == 0 ? item.start : -1;
+    scratch.kv_head = item.kv_head;
+    scratch.packed = 0;
+  }
+  const int64_t ld = scratch.ld;  // K^T row length, score row length
+  scratch.scores.resize(kTile * ld + kTile * hs);
   float *kt = scratch.keys.data(), *v = scratch.values.data(), *sc = scratch.scores.data();
   float *qs = sc + kTile * ld;  // the tile's scaled queries [kTile, hs]
 
   const float *first_key = qkv + (item.start + first) * stride + dim + item.kv_head * hs;
-  for (int64_t s = 0; s < keys; s++) {
+  for (int64_t s = scratch.packed; s < keys; s++) {
     const float *k = first_key + s * stride;
     for (int64_t i = 0; i < hs; i++) kt[i * ld + s] = k[i];
     std::copy(k + kv_dim, k + kv_dim + hs, v + s * hsp);
   }
+  scratch.packed = keys;
   for (int64_t h = item.kv_head * group; h < (item.kv_head + 1) * group; h++) {
     for (int64_t t0 = item.t0; t0 < item.t1; t0 += kTile) {
       const int64_t nq = std::min<int64_t>(kTile, item.t1 - t0);
@@ -242,7 +257,7 @@ void causal_attention(const float *qkv, const int32_t *lengths, int64_t sequence
     for (int64_t kvh = 0; kvh < shape.kv_heads; kvh++) {
       for (int64_t t0 = 0; t0 < n; t0 += kQueryBlock) {
         const int64_t t1 = std::min(n, t0 + kQueryBlock);
-        items.push_back({start, kvh, t0, t1});
+        items.push_back({start, kvh, t0, t1, n});
         // Σ_{t0 ≤ t < t1} (t + 1) scores, plus packing t1 keys.
         cost_before.push_back(cost_before.back() + (t1 - t0) * (t0 + t1 + 1) / 2 + t1);
       }
