@@ -508,6 +508,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"rowsActivate", nullptr, RowsActivate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"gatedActivate", nullptr, GatedActivate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"normalizeRows", nullptr, NormalizeRows, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"addArrays", nullptr, AddArrays, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
   // Which product denseScores uses, and the micro-kernel of cosae's own.

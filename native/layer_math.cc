@@ -1,7 +1,7 @@
 // Norms and activations of a decoder block, vectorised (AVX-512) and split
-// over threads by rows. Norms sum in double like the JS code, so RMSNorm is
-// bitwise the JS result; silu and gelu-tanh use the float32 exp_approx (≈1e-7
-// relative), exact gelu the double std::erfc.
+// over threads by rows. Norms sum in double like the JS code (in 8 lanes, so
+// the last bits of a sum may differ); silu and gelu-tanh use the float32
+// exp_approx (≈1e-7 relative), exact gelu the double std::erfc.
 #include "layer_math.h"
 
 #include <cmath>
@@ -78,24 +78,63 @@ void gated_activate(const float *gate_up, int64_t rows, int64_t hidden, Activati
   });
 }
 
+namespace {
+
+// Σ x[i] − shift and Σ (x[i] − shift)² over a row, in double: 8 lanes (AVX-512) or 4 chains,
+// so the sums are not one long chain of dependent additions (the order differs from the JS
+// loop, by far less than the float32 rounding of the result).
+void row_sums(const float *x, int64_t n, double shift, double *sum, double *squares) {
+  int64_t i = 0;
+  double s = 0, q = 0;
+#ifdef __AVX512F__
+  __m512d vs = _mm512_setzero_pd(), vq = _mm512_setzero_pd();
+  const __m512d vshift = _mm512_set1_pd(shift);
+  for (; i + 8 <= n; i += 8) {
+    const __m512d c = _mm512_sub_pd(_mm512_cvtps_pd(_mm256_loadu_ps(x + i)), vshift);
+    vs = _mm512_add_pd(vs, c);
+    vq = _mm512_add_pd(vq, _mm512_mul_pd(c, c));
+  }
+  s = _mm512_reduce_add_pd(vs);
+  q = _mm512_reduce_add_pd(vq);
+#else
+  double s4[4] = {0, 0, 0, 0}, q4[4] = {0, 0, 0, 0};
+  for (; i + 4 <= n; i += 4) {
+    for (int j = 0; j < 4; j++) {
+      const double c = static_cast<double>(x[i + j]) - shift;
+      s4[j] += c;
+      q4[j] += c * c;
+    }
+  }
+  s = (s4[0] + s4[1]) + (s4[2] + s4[3]);
+  q = (q4[0] + q4[1]) + (q4[2] + q4[3]);
+#endif
+  for (; i < n; i++) {
+    const double c = static_cast<double>(x[i]) - shift;
+    s += c;
+    q += c * c;
+  }
+  *sum = s;
+  *squares = q;
+}
+
+}  // namespace
+
 void normalize_rows(const float *x, int64_t rows, int64_t width, bool layer, double eps, const float *gain,
                     const float *bias, float *out) {
   parallel_for(rows, std::max<int64_t>(1, kGrain / std::max<int64_t>(width, 1)), [&](int, int64_t r0, int64_t r1) {
     for (int64_t t = r0; t < r1; t++) {
       const float *xr = x + t * width;
       float *o = out + t * width;
-      double mean = 0;
+      const double w = static_cast<double>(width);
+      double sum = 0, ss = 0, mean = 0;
       if (layer) {
-        double sum = 0;
-        for (int64_t i = 0; i < width; i++) sum += xr[i];
-        mean = sum / static_cast<double>(width);
+        row_sums(xr, width, 0.0, &sum, &ss);
+        mean = sum / w;
+        row_sums(xr, width, mean, &sum, &ss);  // the centred squares, as the JS code sums them
+      } else {
+        row_sums(xr, width, 0.0, &sum, &ss);
       }
-      double ss = 0;
-      for (int64_t i = 0; i < width; i++) {
-        const double c = static_cast<double>(xr[i]) - mean;
-        ss += c * c;
-      }
-      const double inv = 1.0 / std::sqrt(ss / static_cast<double>(width) + eps);
+      const double inv = 1.0 / std::sqrt(ss / w + eps);
       for (int64_t i = 0; i < width; i++) {
         // The normalized value rounds to float32 first, as the hook sees it; then gain and bias.
         const float n = static_cast<float>((static_cast<double>(xr[i]) - mean) * inv);
@@ -104,6 +143,12 @@ void normalize_rows(const float *x, int64_t rows, int64_t width, bool layer, dou
         else o[i] = static_cast<float>(static_cast<double>(n) * gain[i] + bias[i]);
       }
     }
+  });
+}
+
+void add_arrays(const float *a, const float *b, int64_t n, float *out) {
+  parallel_for(n, kGrain, [&](int, int64_t i0, int64_t i1) {
+    for (int64_t i = i0; i < i1; i++) out[i] = a[i] + b[i];
   });
 }
 
@@ -196,6 +241,19 @@ napi_value GatedActivate(napi_env env, napi_callback_info info) {
     require(static_cast<int64_t>(n) >= rows * 2 * hidden, "gateUp must hold rows × 2·hidden values");
     require(static_cast<int64_t>(no) >= rows * hidden, "out must hold rows × hidden values");
     gated_activate(gate_up, rows, hidden, act, out);
+  });
+}
+
+napi_value AddArrays(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value argv[3];
+    arguments(env, info, argv, "addArrays(a, b, out)");
+    size_t na = 0, nb = 0, no = 0;
+    const float *a = floats(env, argv[0], "a", &na);
+    const float *b = floats(env, argv[1], "b", &nb);
+    float *out = floats(env, argv[2], "out", &no);
+    require(na == nb && no == na, "a, b and out must have the same length");
+    add_arrays(a, b, static_cast<int64_t>(na), out);
   });
 }
 

@@ -13,10 +13,12 @@ import type { PhaseClock } from "../kernels/phase-clock.js";
 import { checkDecoderWeights, validateDecoderConfig } from "./decoder-checks.js";
 import type { DecoderConfig, DecoderWeights, NormWeights, RotaryConfig } from "./decoder-config.js";
 import { checkHookNames, type HookDescription, type HookInfo, type Hooks, listHooks } from "./hooks.js";
-import { addArrays, addInto, applyGainBias, effectiveGain, softcapInPlace } from "./layer-math.js";
+import { applyGainBias, effectiveGain, softcapInPlace } from "./layer-math.js";
 import { fastCausalAttention } from "./native-attention.js";
 import {
+  fastAddArrays,
   fastAddBias,
+  fastAddInto,
   fastBiasActivate,
   fastGatedActivate,
   fastNormalize,
@@ -320,7 +322,7 @@ export class DecoderModel {
             positions.set(positionEmbedding.subarray(t * dim, (t + 1) * dim), r * dim);
         }
         positions = await fire("hook_pos_embed", 0, positions, dim);
-        resid = addArrays(resid, positions);
+        resid = fastAddArrays(resid, positions);
       }
       for (let l = 0; l < cfg.layers; l++) {
         const w = this.packed[l]!;
@@ -366,7 +368,7 @@ export class DecoderModel {
         attnOut = await fire(names.attnOut, l, attnOut, dim);
         // Sequential: the MLP reads resid_mid; parallel (NeoX): it reads resid_pre too.
         let mlpInput = resid;
-        let sum = addArrays(resid, attnOut);
+        let sum = timed("other", () => fastAddArrays(resid, attnOut));
         if (cfg.residual === "sequential") {
           sum = await fire(names.residMid, l, sum, dim);
           mlpInput = sum;
@@ -389,10 +391,10 @@ export class DecoderModel {
         if (w.ln2Post !== null) mlpOut = await normed(names.ln2Post, l, mlpOut, w.ln2Post);
         mlpOut = await fire(names.mlpOut, l, mlpOut, dim);
         if (cfg.residual === "sequential") {
-          resid = addArrays(sum, mlpOut);
+          resid = timed("other", () => fastAddArrays(sum, mlpOut));
         } else {
           // `sum` is ours (never shown to a hook), so it can take the MLP in place.
-          addInto(sum, mlpOut);
+          fastAddInto(sum, mlpOut);
           resid = sum;
         }
         resid = await fire(names.residPost, l, resid, dim);

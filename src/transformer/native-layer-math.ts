@@ -1,14 +1,17 @@
 /**
  * The forward's norms and activations through the native addon
  * (native/layer_math.cc: vectorised, threaded), with layer-math.ts as the
- * fallback when the addon is not built or lacks them. Same contract; RMSNorm
- * gives the same bits, the activations agree to float32 rounding (≈1e-7).
+ * fallback when the addon is not built or lacks them. Same contract; sums
+ * agree with the JS ones to float32 rounding, sums of two arrays bit for bit,
+ * activations to ≈1e-7.
  */
 import { loadNativeAddon } from "../kernels/native-addon.js";
 import type { NormConfig } from "./decoder-config.js";
 import {
   type Activation,
+  addArrays,
   addBias,
+  addInto,
   biasActivate,
   gatedActivate,
   normalize,
@@ -28,6 +31,7 @@ interface LayerMathAddon {
     bias: Float32Array | null,
     out: Float32Array,
   ): void;
+  addArrays(a: Float32Array, b: Float32Array, out: Float32Array): void;
 }
 
 const KIND: Record<Activation, number> = { silu: 1, "gelu-tanh": 2, "gelu-erf": 3 };
@@ -39,7 +43,7 @@ export function nativeLayerMath(): LayerMathAddon | null {
   if (cached !== undefined) return cached;
   const candidate = loadNativeAddon().addon as unknown as Partial<LayerMathAddon> | null;
   cached =
-    candidate && typeof candidate.rowsActivate === "function" && typeof candidate.normalizeRows === "function"
+    candidate && typeof candidate.rowsActivate === "function" && typeof candidate.addArrays === "function"
       ? (candidate as LayerMathAddon)
       : null;
   return cached;
@@ -101,4 +105,20 @@ export function fastGatedActivate(
   const out = new Float32Array(rows * hidden);
   addon.gatedActivate(gateUp, rows, hidden, KIND[activation], out);
   return out;
+}
+
+/** `addArrays` (layer-math.ts): a + b into a new array, native when available. */
+export function fastAddArrays(a: Float32Array, b: Float32Array): Float32Array {
+  const addon = nativeLayerMath();
+  if (!addon) return addArrays(a, b);
+  const out = new Float32Array(a.length);
+  addon.addArrays(a, b, out);
+  return out;
+}
+
+/** In place: a += b, native when available. */
+export function fastAddInto(a: Float32Array, b: Float32Array): void {
+  const addon = nativeLayerMath();
+  if (!addon) addInto(a, b);
+  else addon.addArrays(a, b, a);
 }
