@@ -57,16 +57,17 @@ inline __mmask16 lanes_below(int64_t n) {
   return n >= kLanes ? static_cast<__mmask16>(0xFFFF) : n <= 0 ? 0 : static_cast<__mmask16>((1u << n) - 1);
 }
 
-// out[q] += Σ_s p[q][s] · V[s] for 4 queries and NJ·16 dims from `c0`: V rows [n, ldv], p rows [4][lds].
+// acc[q] = Σ_s p[q][s] · V[s] for the tile's kTile queries and NJ·16 dims from `c0`: V rows [n, ldv],
+// p rows [kTile][lds]. Each V row is loaded once for all kTile queries (L2 traffic bounded this pass).
 template <int NJ>
 void weighted_values(const float *p, int64_t lds, const float *v, int64_t ldv, int64_t n, int64_t c0,
-                     __m512 acc[4][4]) {
-  for (int q = 0; q < 4; q++)
+                     __m512 acc[kTile][2]) {
+  for (int q = 0; q < kTile; q++)
     for (int j = 0; j < NJ; j++) acc[q][j] = _mm512_setzero_ps();
   for (int64_t s = 0; s < n; s++) {
     __m512 row[NJ];
     for (int j = 0; j < NJ; j++) row[j] = _mm512_loadu_ps(v + s * ldv + c0 + 16 * j);
-    for (int q = 0; q < 4; q++) {
+    for (int q = 0; q < kTile; q++) {
       const __m512 w = _mm512_set1_ps(p[q * lds + s]);
       for (int j = 0; j < NJ; j++) acc[q][j] = _mm512_fmadd_ps(w, row[j], acc[q][j]);
     }
@@ -119,6 +120,14 @@ void attend(const float *qkv, const AttentionShape &shape, const Item &item, Scr
       const int64_t base = lowest_key(t0) - first;
       const int64_t n = t0 + nq - first - base;
       const int64_t blocks = (n + kLanes - 1) / kLanes;
+      // Query q sees the tile's keys [lo[q], hi[q]); the score pass keeps each one's running max.
+      int64_t lo[kTile], hi[kTile];
+      __m512 max[kTile];
+      for (int64_t q = 0; q < kTile; q++) {
+        lo[q] = q < nq ? lowest_key(t0 + q) - first - base : 0;
+        hi[q] = q < nq ? t0 + q + 1 - first - base : 0;
+        max[q] = _mm512_set1_ps(-INFINITY);
+      }
       for (int64_t b = 0; b < blocks; b++) {
         const float *k = kt + base + b * kLanes;
         __m512 acc[kTile];
@@ -130,6 +139,8 @@ void attend(const float *qkv, const AttentionShape &shape, const Item &item, Scr
         for (int q = 0; q < kTile; q++) {
           if (shape.softcap > 0) acc[q] = softcap_scores(acc[q], shape.softcap);
           _mm512_storeu_ps(sc + q * ld + b * kLanes, acc[q]);
+          const __mmask16 in = lanes_below(hi[q] - b * kLanes) & ~lanes_below(lo[q] - b * kLanes);
+          max[q] = _mm512_mask_max_ps(max[q], in, max[q], acc[q]);
         }
       }
       // Per query: softmax over its own keys [lo, hi) of the tile's, weights 0 elsewhere.
@@ -141,40 +152,29 @@ void attend(const float *qkv, const AttentionShape &shape, const Item &item, Scr
           inv[q] = 0;
           continue;
         }
-        const int64_t lo = lowest_key(t0 + q) - first - base, hi = t0 + q + 1 - first - base;
-        __m512 max = _mm512_set1_ps(-INFINITY);
-        for (int64_t b = 0; b < blocks; b++) {
-          const __mmask16 in = lanes_below(hi - b * kLanes) & ~lanes_below(lo - b * kLanes);
-          max = _mm512_mask_max_ps(max, in, max, _mm512_loadu_ps(p + b * kLanes));
-        }
-        const __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(max));
+        const __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(max[q]));
         __m512 sum = _mm512_setzero_ps();
         for (int64_t b = 0; b < blocks; b++) {
-          const __mmask16 in = lanes_below(hi - b * kLanes) & ~lanes_below(lo - b * kLanes);
+          const __mmask16 in = lanes_below(hi[q] - b * kLanes) & ~lanes_below(lo[q] - b * kLanes);
           const __m512 e = _mm512_maskz_mov_ps(in, exp_approx(_mm512_sub_ps(_mm512_loadu_ps(p + b * kLanes), m)));
           _mm512_storeu_ps(p + b * kLanes, e);
           sum = _mm512_add_ps(sum, e);
         }
         inv[q] = 1.0f / _mm512_reduce_add_ps(sum);
       }
-      // Weighted values, 4 queries × up to 64 dims at a time.
-      for (int64_t q0 = 0; q0 < nq; q0 += 4) {
-        for (int64_t c0 = 0; c0 < hs; c0 += 64) {
-          __m512 acc[4][4];
-          const int nj = static_cast<int>(std::min<int64_t>(4, (hsp - c0) / kLanes));
-          const float *p = sc + q0 * ld;
-          const float *vs = v + base * hsp;
-          if (nj == 4) weighted_values<4>(p, ld, vs, hsp, n, c0, acc);
-          else if (nj == 3) weighted_values<3>(p, ld, vs, hsp, n, c0, acc);
-          else if (nj == 2) weighted_values<2>(p, ld, vs, hsp, n, c0, acc);
-          else weighted_values<1>(p, ld, vs, hsp, n, c0, acc);
-          for (int64_t q = q0; q < std::min<int64_t>(q0 + 4, nq); q++) {
-            float *o = out + (item.start + t0 + q) * dim + h * hs;
-            const __m512 scale = _mm512_set1_ps(inv[q]);
-            for (int j = 0; j < nj; j++) {
-              const __mmask16 in = lanes_below(hs - c0 - 16 * j);
-              _mm512_mask_storeu_ps(o + c0 + 16 * j, in, _mm512_mul_ps(acc[q - q0][j], scale));
-            }
+      // Weighted values, all kTile queries × 32 dims at a time.
+      for (int64_t c0 = 0; c0 < hs; c0 += 32) {
+        __m512 acc[kTile][2];
+        const int nj = static_cast<int>(std::min<int64_t>(2, (hsp - c0) / kLanes));
+        const float *vs = v + base * hsp;
+        if (nj == 2) weighted_values<2>(sc, ld, vs, hsp, n, c0, acc);
+        else weighted_values<1>(sc, ld, vs, hsp, n, c0, acc);
+        for (int64_t q = 0; q < nq; q++) {
+          float *o = out + (item.start + t0 + q) * dim + h * hs;
+          const __m512 scale = _mm512_set1_ps(inv[q]);
+          for (int j = 0; j < nj; j++) {
+            const __mmask16 in = lanes_below(hs - c0 - 16 * j);
+            _mm512_mask_storeu_ps(o + c0 + 16 * j, in, _mm512_mul_ps(acc[q][j], scale));
           }
         }
       }
