@@ -405,7 +405,18 @@ export class DecoderModel {
         clock?.lap("other");
         return {};
       }
-      const logits = await product(lnFinal, this.weights.classifier, null, dim, vocabSize, true);
+      // The unembedding a block of rows at a time, into the one array returned: the kernels'
+      // buffer stays ≤ 128 MB and is reused, where one product would hold the logits twice.
+      const logits = new Float32Array(rows * vocabSize);
+      const blockRows = Math.max(1, Math.min(rows, Math.floor(2 ** 25 / vocabSize)));
+      for (let r0 = 0; r0 < rows; r0 += blockRows) {
+        const n = Math.min(blockRows, rows - r0);
+        const x = lnFinal.subarray(r0 * dim, (r0 + n) * dim);
+        clock?.lap("other");
+        const part = await kernels.denseScores(x, this.weights.classifier, n, dim, vocabSize);
+        clock?.lap("products");
+        logits.set(part.subarray(0, n * vocabSize), r0 * vocabSize);
+      }
       const cap = cfg.finalSoftcap;
       if (cap !== null) timed("elementwise", () => softcapInPlace(logits, cap));
       clock?.lap("other");
