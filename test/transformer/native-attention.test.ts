@@ -54,6 +54,10 @@ test("native causal attention matches the JS kernel on packed sequences", { skip
     [[40, 1, 77], { heads: 4, kvHeads: 4, headSize: 16 }],
     [[40, 1, 77], { heads: 6, kvHeads: 2, headSize: 12 }],
     [[100, 3], { heads: 2, kvHeads: 1, headSize: 64 }],
+    // Head sizes of the families: 40 and 80 (a 32-wide chunk and a masked tail), Gemma 2's 256.
+    [[70, 3], { heads: 4, kvHeads: 2, headSize: 40 }],
+    [[90, 20], { heads: 3, kvHeads: 3, headSize: 80 }],
+    [[50, 9], { heads: 2, kvHeads: 1, headSize: 256 }],
   ];
   let worst = 0;
   cases.forEach(([lengths, shape], i) => {
