@@ -1,9 +1,9 @@
 // Causal attention, vectorised over keys and split over threads by
-// (sequence, kv head, block of queries). Keys and values of one kv head are
-// packed transposed, [head_size, keys], so the score and output loops run
-// along contiguous keys. Arithmetic is float32 (scores, exp, weighted sums
-// in 16 lanes, fused multiply-adds on AVX-512): against the float64 JS
-// kernel the outputs agree to ~1e-6 relative.
+// (sequence, kv head, block of queries). Keys of one kv head are packed
+// transposed, [head_size, keys], so the score loop runs along contiguous keys;
+// on AVX-512 tiles of 8 queries share each load (see attend). Arithmetic is
+// float32 (scores, exp, weighted sums in 16 lanes, fused multiply-adds on
+// AVX-512): against the float64 JS kernel the outputs agree to ~1e-6 relative.
 #include "attention.h"
 
 #include <algorithm>
@@ -26,61 +26,164 @@ constexpr int64_t kGrain = 1 << 15;
 // Lane width the packed rows are padded to (one AVX-512 register).
 constexpr int64_t kLanes = 16;
 
-// Queries [t0, t1) of one sequence (its first row `start`) against one kv head.
+// Queries [t0, t1) of one sequence (its first row `start`, its length n) against one kv head.
 struct Item {
-  int64_t start, kv_head, t0, t1;
+  int64_t start, kv_head, t0, t1, n;
 };
 
 struct Scratch {
   std::vector<float> keys, values, scores;  // keys/values [head_size, ld], scores [ld]
+  // Which sequence and kv head `keys` and `values` hold, and how many of its keys (AVX-512 path):
+  // a thread's next item of the same pair only appends its new keys.
+  int64_t start = -1, kv_head = -1, packed = 0, ld = 0;
 };
 
-// One query against keys/values [0, n): o = softmax(q·K)·V. q is already
-// scaled by 1/√hs; kt, vt are [hs, ld] with the padding past n zeroed.
 #ifdef __AVX512F__
-// Three passes over 16-key blocks: scores (kept in sc) and their max; exp and
-// its sum; the weighted sum of values, 8 head dimensions at a time in registers.
-void attend_query(const float *q, const float *kt, const float *vt, int64_t ld, int64_t hs, int64_t n, float *sc,
-                  float *o) {
-  const int64_t blocks = (n + kLanes - 1) / kLanes;
-  const __mmask16 tail = n % kLanes == 0 ? 0xFFFF : static_cast<__mmask16>((1u << (n % kLanes)) - 1);
-  __m512 max = _mm512_set1_ps(-INFINITY);
-  for (int64_t b = 0; b < blocks; b++) {
-    const float *k = kt + b * kLanes;
-    __m512 dot = _mm512_mul_ps(_mm512_set1_ps(q[0]), _mm512_loadu_ps(k));
-    for (int64_t i = 1; i < hs; i++) dot = _mm512_fmadd_ps(_mm512_set1_ps(q[i]), _mm512_loadu_ps(k + i * ld), dot);
-    _mm512_storeu_ps(sc + b * kLanes, dot);
-    max = _mm512_mask_max_ps(max, b == blocks - 1 ? tail : 0xFFFF, max, dot);
+// Tiles of kTile queries of one head share every key and value load: the
+// score pass is a [kTile × hs]·[hs × 16 keys] product in registers, the value
+// pass a [kTile × keys]·[keys × hs] one, so K and V stream from cache once per
+// tile instead of once per query (the kernel was bound by those loads).
+constexpr int kTile = 8;
+
+// tanh(y) = 1 − 2/(e^{2y} + 1); exp_approx clamps, so ±large y give ±1.
+inline __m512 softcap_scores(__m512 s, float c) {
+  const __m512 e = exp_approx(_mm512_mul_ps(s, _mm512_set1_ps(2.0f / c)));
+  const __m512 t = _mm512_sub_ps(_mm512_set1_ps(1.0f),
+                                 _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, _mm512_set1_ps(1.0f))));
+  return _mm512_mul_ps(t, _mm512_set1_ps(c));
+}
+
+inline __mmask16 lanes_below(int64_t n) {
+  return n >= kLanes ? static_cast<__mmask16>(0xFFFF) : n <= 0 ? 0 : static_cast<__mmask16>((1u << n) - 1);
+}
+
+// acc[q] = Σ_s p[q][s] · V[s] for the tile's kTile queries and NJ·16 dims from `c0`: V rows [n, ldv],
+// p rows [kTile][lds]. Each V row is loaded once for all kTile queries (L2 traffic bounded this pass).
+template <int NJ>
+void weighted_values(const float *p, int64_t lds, const float *v, int64_t ldv, int64_t n, int64_t c0,
+                     __m512 acc[kTile][2]) {
+  for (int q = 0; q < kTile; q++)
+    for (int j = 0; j < NJ; j++) acc[q][j] = _mm512_setzero_ps();
+  for (int64_t s = 0; s < n; s++) {
+    __m512 row[NJ];
+    for (int j = 0; j < NJ; j++) row[j] = _mm512_loadu_ps(v + s * ldv + c0 + 16 * j);
+    for (int q = 0; q < kTile; q++) {
+      const __m512 w = _mm512_set1_ps(p[q * lds + s]);
+      for (int j = 0; j < NJ; j++) acc[q][j] = _mm512_fmadd_ps(w, row[j], acc[q][j]);
+    }
   }
-  const __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(max));
-  __m512 sum = _mm512_setzero_ps();
-  for (int64_t b = 0; b < blocks; b++) {
-    // Keys past n get weight 0, so the value pass needs no mask.
-    const __m512 e = _mm512_maskz_mov_ps(b == blocks - 1 ? tail : 0xFFFF,
-                                         exp_approx(_mm512_sub_ps(_mm512_loadu_ps(sc + b * kLanes), m)));
-    _mm512_storeu_ps(sc + b * kLanes, e);
-    sum = _mm512_add_ps(sum, e);
+}
+
+void attend(const float *qkv, const AttentionShape &shape, const Item &item, Scratch &scratch, float *out) {
+  const int64_t hs = shape.head_size, dim = shape.heads * hs, kv_dim = shape.kv_heads * hs;
+  const int64_t stride = dim + 2 * kv_dim, group = shape.heads / shape.kv_heads;
+  const int64_t window = shape.window;
+  const auto lowest_key = [window](int64_t t) { return window > 0 ? std::max<int64_t>(0, t - window + 1) : 0; };
+  // The block's queries see keys [first, t1): all earlier ones, or with a window the last `window` of each.
+  const int64_t first = lowest_key(item.t0);
+  const int64_t keys = item.t1 - first;
+  const int64_t hsp = (hs + kLanes - 1) / kLanes * kLanes;  // head dims, padded: V row length
+  // Without a window, every block of the pair reads keys from 0: pack the whole sequence's
+  // width once and append each block's new keys; with one, pack each block's keys afresh.
+  const bool append = window == 0 && scratch.start == item.start && scratch.kv_head == item.kv_head;
+  if (!append) {
+    // Rows a multiple of 256 floats apart alias in the cache (the score pass reads a column of K^T): pad by 16.
+    scratch.ld = ((window == 0 ? item.n : keys) + kLanes - 1) / kLanes * kLanes;
+    if (scratch.ld % 256 == 0) scratch.ld += kLanes;
+    // K^T [hs, ld] (+16: a tile starting past `first` reads up to 15 lanes past its row); V [ld, hsp].
+    scratch.keys.assign(hs * scratch.ld + kLanes, 0.0f);
+    scratch.values.assign(scratch.ld * hsp, 0.0f);
+    scratch.start = window == 0 ? item.start : -1;
+    scratch.kv_head = item.kv_head;
+    scratch.packed = 0;
   }
-  const float inv = 1.0f / _mm512_reduce_add_ps(sum);
-  for (int64_t i0 = 0; i0 < hs; i0 += 8) {
-    const int64_t width = std::min<int64_t>(8, hs - i0);
-    __m512 acc[8];
-    for (int j = 0; j < 8; j++) acc[j] = _mm512_setzero_ps();
-    for (int64_t b = 0; b < blocks; b++) {
-      const __m512 e = _mm512_loadu_ps(sc + b * kLanes);
-      const float *v = vt + i0 * ld + b * kLanes;
-      if (width == 8) {
-        for (int j = 0; j < 8; j++) acc[j] = _mm512_fmadd_ps(e, _mm512_loadu_ps(v + j * ld), acc[j]);
-      } else {
-        for (int j = 0; j < width; j++) acc[j] = _mm512_fmadd_ps(e, _mm512_loadu_ps(v + j * ld), acc[j]);
+  const int64_t ld = scratch.ld;  // K^T row length, score row length
+  scratch.scores.resize(kTile * ld + kTile * hs);
+  float *kt = scratch.keys.data(), *v = scratch.values.data(), *sc = scratch.scores.data();
+  float *qs = sc + kTile * ld;  // the tile's scaled queries [kTile, hs]
+
+  const float *first_key = qkv + (item.start + first) * stride + dim + item.kv_head * hs;
+  for (int64_t s = scratch.packed; s < keys; s++) {
+    const float *k = first_key + s * stride;
+    for (int64_t i = 0; i < hs; i++) kt[i * ld + s] = k[i];
+    std::copy(k + kv_dim, k + kv_dim + hs, v + s * hsp);
+  }
+  scratch.packed = keys;
+  for (int64_t h = item.kv_head * group; h < (item.kv_head + 1) * group; h++) {
+    for (int64_t t0 = item.t0; t0 < item.t1; t0 += kTile) {
+      const int64_t nq = std::min<int64_t>(kTile, item.t1 - t0);
+      for (int64_t q = 0; q < kTile; q++) {
+        const float *row = qkv + (item.start + t0 + q) * stride + h * hs;
+        for (int64_t i = 0; i < hs; i++) qs[q * hs + i] = q < nq ? row[i] * shape.scale : 0.0f;
+      }
+      // The tile's keys, relative to `first`: [base, base + n).
+      const int64_t base = lowest_key(t0) - first;
+      const int64_t n = t0 + nq - first - base;
+      const int64_t blocks = (n + kLanes - 1) / kLanes;
+      // Query q sees the tile's keys [lo[q], hi[q]); the score pass keeps each one's running max.
+      int64_t lo[kTile], hi[kTile];
+      __m512 max[kTile];
+      for (int64_t q = 0; q < kTile; q++) {
+        lo[q] = q < nq ? lowest_key(t0 + q) - first - base : 0;
+        hi[q] = q < nq ? t0 + q + 1 - first - base : 0;
+        max[q] = _mm512_set1_ps(-INFINITY);
+      }
+      for (int64_t b = 0; b < blocks; b++) {
+        const float *k = kt + base + b * kLanes;
+        __m512 acc[kTile];
+        for (int q = 0; q < kTile; q++) acc[q] = _mm512_setzero_ps();
+        for (int64_t i = 0; i < hs; i++) {
+          const __m512 kv = _mm512_loadu_ps(k + i * ld);
+          for (int q = 0; q < kTile; q++) acc[q] = _mm512_fmadd_ps(_mm512_set1_ps(qs[q * hs + i]), kv, acc[q]);
+        }
+        for (int q = 0; q < kTile; q++) {
+          if (shape.softcap > 0) acc[q] = softcap_scores(acc[q], shape.softcap);
+          _mm512_storeu_ps(sc + q * ld + b * kLanes, acc[q]);
+          const __mmask16 in = lanes_below(hi[q] - b * kLanes) & ~lanes_below(lo[q] - b * kLanes);
+          max[q] = _mm512_mask_max_ps(max[q], in, max[q], acc[q]);
+        }
+      }
+      // Per query: softmax over its own keys [lo, hi) of the tile's, weights 0 elsewhere.
+      float inv[kTile];
+      for (int64_t q = 0; q < kTile; q++) {
+        float *p = sc + q * ld;
+        if (q >= nq) {
+          std::fill(p, p + blocks * kLanes, 0.0f);
+          inv[q] = 0;
+          continue;
+        }
+        const __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(max[q]));
+        __m512 sum = _mm512_setzero_ps();
+        for (int64_t b = 0; b < blocks; b++) {
+          const __mmask16 in = lanes_below(hi[q] - b * kLanes) & ~lanes_below(lo[q] - b * kLanes);
+          const __m512 e = _mm512_maskz_mov_ps(in, exp_approx(_mm512_sub_ps(_mm512_loadu_ps(p + b * kLanes), m)));
+          _mm512_storeu_ps(p + b * kLanes, e);
+          sum = _mm512_add_ps(sum, e);
+        }
+        inv[q] = 1.0f / _mm512_reduce_add_ps(sum);
+      }
+      // Weighted values, all kTile queries × 32 dims at a time.
+      for (int64_t c0 = 0; c0 < hs; c0 += 32) {
+        __m512 acc[kTile][2];
+        const int nj = static_cast<int>(std::min<int64_t>(2, (hsp - c0) / kLanes));
+        const float *vs = v + base * hsp;
+        if (nj == 2) weighted_values<2>(sc, ld, vs, hsp, n, c0, acc);
+        else weighted_values<1>(sc, ld, vs, hsp, n, c0, acc);
+        for (int64_t q = 0; q < nq; q++) {
+          float *o = out + (item.start + t0 + q) * dim + h * hs;
+          const __m512 scale = _mm512_set1_ps(inv[q]);
+          for (int j = 0; j < nj; j++) {
+            const __mmask16 in = lanes_below(hs - c0 - 16 * j);
+            _mm512_mask_storeu_ps(o + c0 + 16 * j, in, _mm512_mul_ps(acc[q][j], scale));
+          }
+        }
       }
     }
-    for (int j = 0; j < width; j++) o[i0 + j] = _mm512_reduce_add_ps(acc[j]) * inv;
   }
 }
 #else
-void attend_query(const float *q, const float *kt, const float *vt, int64_t ld, int64_t hs, int64_t n, float *sc,
-                  float *o) {
+void attend_query(const float *q, const float *kt, const float *vt, int64_t ld, int64_t hs, int64_t n, float softcap,
+                  float *sc, float *o) {
 #pragma omp simd
   for (int64_t s = 0; s < n; s++) sc[s] = q[0] * kt[s];
   for (int64_t i = 1; i < hs; i++) {
@@ -88,6 +191,8 @@ void attend_query(const float *q, const float *kt, const float *vt, int64_t ld, 
 #pragma omp simd
     for (int64_t s = 0; s < n; s++) sc[s] += qi * ki[s];
   }
+  if (softcap > 0)
+    for (int64_t s = 0; s < n; s++) sc[s] = softcap * std::tanh(sc[s] / softcap);
   float max = sc[0];
 #pragma omp simd reduction(max : max)
   for (int64_t s = 1; s < n; s++) max = std::max(max, sc[s]);
@@ -102,23 +207,24 @@ void attend_query(const float *q, const float *kt, const float *vt, int64_t ld, 
     o[i] = acc * inv;
   }
 }
-#endif
 
 void attend(const float *qkv, const AttentionShape &shape, const Item &item, Scratch &scratch, float *out) {
   const int64_t hs = shape.head_size, dim = shape.heads * hs, kv_dim = shape.kv_heads * hs;
   const int64_t stride = dim + 2 * kv_dim, group = shape.heads / shape.kv_heads;
-  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hs)));
-  const int64_t keys = item.t1;  // the block's last query sees keys [0, t1)
+  // The block's queries see keys [first, t1): all earlier ones, or with a window the last `window` of each query.
+  const int64_t first = shape.window > 0 ? std::max<int64_t>(0, item.t0 - shape.window + 1) : 0;
+  const int64_t keys = item.t1 - first;
   const int64_t ld = (keys + kLanes - 1) / kLanes * kLanes;
-  scratch.keys.assign(hs * ld, 0.0f);
-  scratch.values.assign(hs * ld, 0.0f);
+  // kLanes more: a query whose keys start past `first` reads 16-lane blocks up to kLanes − 1 past its row.
+  scratch.keys.assign(hs * ld + kLanes, 0.0f);
+  scratch.values.assign(hs * ld + kLanes, 0.0f);
   scratch.scores.resize(ld + hs);
   float *kt = scratch.keys.data(), *vt = scratch.values.data(), *sc = scratch.scores.data();
   float *q = sc + ld;
 
-  const float *first = qkv + item.start * stride + dim + item.kv_head * hs;
+  const float *first_key = qkv + (item.start + first) * stride + dim + item.kv_head * hs;
   for (int64_t s = 0; s < keys; s++) {
-    const float *k = first + s * stride;
+    const float *k = first_key + s * stride;
     for (int64_t i = 0; i < hs; i++) {
       kt[i * ld + s] = k[i];
       vt[i * ld + s] = k[kv_dim + i];
@@ -127,11 +233,14 @@ void attend(const float *qkv, const AttentionShape &shape, const Item &item, Scr
   for (int64_t h = item.kv_head * group; h < (item.kv_head + 1) * group; h++) {
     for (int64_t t = item.t0; t < item.t1; t++) {
       const float *row = qkv + (item.start + t) * stride + h * hs;
-      for (int64_t i = 0; i < hs; i++) q[i] = row[i] * scale;
-      attend_query(q, kt, vt, ld, hs, t + 1, sc, out + (item.start + t) * dim + h * hs);
+      for (int64_t i = 0; i < hs; i++) q[i] = row[i] * shape.scale;
+      const int64_t lo = shape.window > 0 ? std::max<int64_t>(0, t - shape.window + 1) : 0;
+      attend_query(q, kt + (lo - first), vt + (lo - first), ld, hs, t + 1 - lo, shape.softcap, sc,
+                   out + (item.start + t) * dim + h * hs);
     }
   }
 }
+#endif
 
 }  // namespace
 
@@ -148,7 +257,7 @@ void causal_attention(const float *qkv, const int32_t *lengths, int64_t sequence
     for (int64_t kvh = 0; kvh < shape.kv_heads; kvh++) {
       for (int64_t t0 = 0; t0 < n; t0 += kQueryBlock) {
         const int64_t t1 = std::min(n, t0 + kQueryBlock);
-        items.push_back({start, kvh, t0, t1});
+        items.push_back({start, kvh, t0, t1, n});
         // Σ_{t0 ≤ t < t1} (t + 1) scores, plus packing t1 keys.
         cost_before.push_back(cost_before.back() + (t1 - t0) * (t0 + t1 + 1) / 2 + t1);
       }
@@ -208,16 +317,29 @@ int64_t positive_count(napi_env env, napi_value v, const char *name) {
 }  // namespace
 
 napi_value CausalAttention(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 8;
+  napi_value argv[8];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   try {
-    require(argc == 5, "causalAttention(qkv, lengths, heads, kvHeads, headSize) takes 5 arguments");
+    require(argc == 5 || argc == 8,
+            "causalAttention(qkv, lengths, heads, kvHeads, headSize[, scale, softcap, window]) takes 5 or 8 arguments");
     size_t qkv_length = 0, sequences = 0;
     const float *qkv = typed_array<float>(env, argv[0], napi_float32_array, "qkv", &qkv_length);
     const int32_t *lengths = typed_array<int32_t>(env, argv[1], napi_int32_array, "lengths", &sequences);
+    const int64_t head_size = positive_count(env, argv[4], "headSize");
+    double scale = 1.0 / std::sqrt(static_cast<double>(head_size)), softcap = 0, window = 0;
+    if (argc == 8) {
+      require(napi_get_value_double(env, argv[5], &scale) == napi_ok && std::isfinite(scale) && scale > 0,
+              "scale must be a positive number");
+      require(napi_get_value_double(env, argv[6], &softcap) == napi_ok && std::isfinite(softcap) && softcap >= 0,
+              "softcap must be a number >= 0 (0: none)");
+      require(napi_get_value_double(env, argv[7], &window) == napi_ok && window >= 0 && window <= 1e9 &&
+                  window == std::floor(window),
+              "window must be an integer >= 0 (0: none)");
+    }
     const AttentionShape shape{positive_count(env, argv[2], "heads"), positive_count(env, argv[3], "kvHeads"),
-                               positive_count(env, argv[4], "headSize")};
+                               head_size, static_cast<float>(scale), static_cast<float>(softcap),
+                               static_cast<int64_t>(window)};
     require(shape.heads % shape.kv_heads == 0, "kvHeads must divide heads");
     int64_t rows = 0;
     for (size_t q = 0; q < sequences; q++) {
