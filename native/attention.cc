@@ -35,13 +35,22 @@ struct Scratch {
   std::vector<float> keys, values, scores;  // keys/values [head_size, ld], scores [ld]
 };
 
-// One query against keys/values [0, n): o = softmax(q·K)·V. q is already
-// scaled by 1/√hs; kt, vt are [hs, ld] with the padding past n zeroed.
+// One query against keys/values [0, n): o = softmax(cap(q·K))·V. q is already
+// scaled; kt, vt are [hs, ld] rows, readable 16 lanes past n (finite values).
+// cap(s) = c·tanh(s/c) when softcap c > 0.
 #ifdef __AVX512F__
+// tanh(y) = 1 − 2/(e^{2y} + 1); exp_approx clamps, so ±large y give ±1.
+inline __m512 softcap_scores(__m512 s, float c) {
+  const __m512 e = exp_approx(_mm512_mul_ps(s, _mm512_set1_ps(2.0f / c)));
+  const __m512 t = _mm512_sub_ps(_mm512_set1_ps(1.0f),
+                                 _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, _mm512_set1_ps(1.0f))));
+  return _mm512_mul_ps(t, _mm512_set1_ps(c));
+}
+
 // Three passes over 16-key blocks: scores (kept in sc) and their max; exp and
 // its sum; the weighted sum of values, 8 head dimensions at a time in registers.
-void attend_query(const float *q, const float *kt, const float *vt, int64_t ld, int64_t hs, int64_t n, float *sc,
-                  float *o) {
+void attend_query(const float *q, const float *kt, const float *vt, int64_t ld, int64_t hs, int64_t n, float softcap,
+                  float *sc, float *o) {
   const int64_t blocks = (n + kLanes - 1) / kLanes;
   const __mmask16 tail = n % kLanes == 0 ? 0xFFFF : static_cast<__mmask16>((1u << (n % kLanes)) - 1);
   __m512 max = _mm512_set1_ps(-INFINITY);
@@ -49,6 +58,7 @@ void attend_query(const float *q, const float *kt, const float *vt, int64_t ld, 
     const float *k = kt + b * kLanes;
     __m512 dot = _mm512_mul_ps(_mm512_set1_ps(q[0]), _mm512_loadu_ps(k));
     for (int64_t i = 1; i < hs; i++) dot = _mm512_fmadd_ps(_mm512_set1_ps(q[i]), _mm512_loadu_ps(k + i * ld), dot);
+    if (softcap > 0) dot = softcap_scores(dot, softcap);
     _mm512_storeu_ps(sc + b * kLanes, dot);
     max = _mm512_mask_max_ps(max, b == blocks - 1 ? tail : 0xFFFF, max, dot);
   }
@@ -79,8 +89,8 @@ void attend_query(const float *q, const float *kt, const float *vt, int64_t ld, 
   }
 }
 #else
-void attend_query(const float *q, const float *kt, const float *vt, int64_t ld, int64_t hs, int64_t n, float *sc,
-                  float *o) {
+void attend_query(const float *q, const float *kt, const float *vt, int64_t ld, int64_t hs, int64_t n, float softcap,
+                  float *sc, float *o) {
 #pragma omp simd
   for (int64_t s = 0; s < n; s++) sc[s] = q[0] * kt[s];
   for (int64_t i = 1; i < hs; i++) {
@@ -88,6 +98,8 @@ void attend_query(const float *q, const float *kt, const float *vt, int64_t ld, 
 #pragma omp simd
     for (int64_t s = 0; s < n; s++) sc[s] += qi * ki[s];
   }
+  if (softcap > 0)
+    for (int64_t s = 0; s < n; s++) sc[s] = softcap * std::tanh(sc[s] / softcap);
   float max = sc[0];
 #pragma omp simd reduction(max : max)
   for (int64_t s = 1; s < n; s++) max = std::max(max, sc[s]);
@@ -107,18 +119,20 @@ void attend_query(const float *q, const float *kt, const float *vt, int64_t ld, 
 void attend(const float *qkv, const AttentionShape &shape, const Item &item, Scratch &scratch, float *out) {
   const int64_t hs = shape.head_size, dim = shape.heads * hs, kv_dim = shape.kv_heads * hs;
   const int64_t stride = dim + 2 * kv_dim, group = shape.heads / shape.kv_heads;
-  const float scale = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hs)));
-  const int64_t keys = item.t1;  // the block's last query sees keys [0, t1)
+  // The block's queries see keys [first, t1): all earlier ones, or with a window the last `window` of each query.
+  const int64_t first = shape.window > 0 ? std::max<int64_t>(0, item.t0 - shape.window + 1) : 0;
+  const int64_t keys = item.t1 - first;
   const int64_t ld = (keys + kLanes - 1) / kLanes * kLanes;
-  scratch.keys.assign(hs * ld, 0.0f);
-  scratch.values.assign(hs * ld, 0.0f);
+  // kLanes more: a query whose keys start past `first` reads 16-lane blocks up to kLanes − 1 past its row.
+  scratch.keys.assign(hs * ld + kLanes, 0.0f);
+  scratch.values.assign(hs * ld + kLanes, 0.0f);
   scratch.scores.resize(ld + hs);
   float *kt = scratch.keys.data(), *vt = scratch.values.data(), *sc = scratch.scores.data();
   float *q = sc + ld;
 
-  const float *first = qkv + item.start * stride + dim + item.kv_head * hs;
+  const float *first_key = qkv + (item.start + first) * stride + dim + item.kv_head * hs;
   for (int64_t s = 0; s < keys; s++) {
-    const float *k = first + s * stride;
+    const float *k = first_key + s * stride;
     for (int64_t i = 0; i < hs; i++) {
       kt[i * ld + s] = k[i];
       vt[i * ld + s] = k[kv_dim + i];
@@ -127,8 +141,10 @@ void attend(const float *qkv, const AttentionShape &shape, const Item &item, Scr
   for (int64_t h = item.kv_head * group; h < (item.kv_head + 1) * group; h++) {
     for (int64_t t = item.t0; t < item.t1; t++) {
       const float *row = qkv + (item.start + t) * stride + h * hs;
-      for (int64_t i = 0; i < hs; i++) q[i] = row[i] * scale;
-      attend_query(q, kt, vt, ld, hs, t + 1, sc, out + (item.start + t) * dim + h * hs);
+      for (int64_t i = 0; i < hs; i++) q[i] = row[i] * shape.scale;
+      const int64_t lo = shape.window > 0 ? std::max<int64_t>(0, t - shape.window + 1) : 0;
+      attend_query(q, kt + (lo - first), vt + (lo - first), ld, hs, t + 1 - lo, shape.softcap, sc,
+                   out + (item.start + t) * dim + h * hs);
     }
   }
 }
@@ -208,16 +224,29 @@ int64_t positive_count(napi_env env, napi_value v, const char *name) {
 }  // namespace
 
 napi_value CausalAttention(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
-  napi_value argv[5];
+  size_t argc = 8;
+  napi_value argv[8];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   try {
-    require(argc == 5, "causalAttention(qkv, lengths, heads, kvHeads, headSize) takes 5 arguments");
+    require(argc == 5 || argc == 8,
+            "causalAttention(qkv, lengths, heads, kvHeads, headSize[, scale, softcap, window]) takes 5 or 8 arguments");
     size_t qkv_length = 0, sequences = 0;
     const float *qkv = typed_array<float>(env, argv[0], napi_float32_array, "qkv", &qkv_length);
     const int32_t *lengths = typed_array<int32_t>(env, argv[1], napi_int32_array, "lengths", &sequences);
+    const int64_t head_size = positive_count(env, argv[4], "headSize");
+    double scale = 1.0 / std::sqrt(static_cast<double>(head_size)), softcap = 0, window = 0;
+    if (argc == 8) {
+      require(napi_get_value_double(env, argv[5], &scale) == napi_ok && std::isfinite(scale) && scale > 0,
+              "scale must be a positive number");
+      require(napi_get_value_double(env, argv[6], &softcap) == napi_ok && std::isfinite(softcap) && softcap >= 0,
+              "softcap must be a number >= 0 (0: none)");
+      require(napi_get_value_double(env, argv[7], &window) == napi_ok && window >= 0 && window <= 1e9 &&
+                  window == std::floor(window),
+              "window must be an integer >= 0 (0: none)");
+    }
     const AttentionShape shape{positive_count(env, argv[2], "heads"), positive_count(env, argv[3], "kvHeads"),
-                               positive_count(env, argv[4], "headSize")};
+                               head_size, static_cast<float>(scale), static_cast<float>(softcap),
+                               static_cast<int64_t>(window)};
     require(shape.heads % shape.kv_heads == 0, "kvHeads must divide heads");
     int64_t rows = 0;
     for (size_t q = 0; q < sequences; q++) {

@@ -1,5 +1,5 @@
 /**
- * Transformer models with hooks for library users: load a Llama-family model
+ * Transformer models with hooks for library users: load a decoder-only model
  * (llama2.c checkpoint or Hugging Face folder), run it with functions at
  * TransformerLens-named hook points that read or replace activations, harvest
  * activations to shard folders, and splice an SAE's reconstruction in.
@@ -10,23 +10,29 @@ import { type HarvestProgress, type HarvestResult, harvest } from "../data/harve
 import { harvestFields, harvestSettings } from "../data/harvest-config.js";
 import { reconstruct } from "../model/forward.js";
 import type { Sae } from "../model/sae.js";
+import { DecoderModel } from "../transformer/decoder.js";
+import type { DecoderConfig } from "../transformer/decoder-config.js";
 import type { HookDescription, HookFunction, Hooks } from "../transformer/hooks.js";
-import { LlamaModel } from "../transformer/llama.js";
-import type { LlamaConfig } from "../transformer/llama-config.js";
 import { loadTransformer } from "../transformer/load-model.js";
 import { nextTokenLoss } from "../transformer/next-token-loss.js";
 import type { Tokenizer } from "../transformer/tokenizer.js";
 import { type KernelSet, withKernels } from "./kernels.js";
 
 export type { HarvestProgress, HarvestResult } from "../data/harvest.js";
+export type {
+  DecoderConfig,
+  Llama3RopeScaling,
+  NormConfig,
+  RopeStyle,
+  RotaryConfig,
+} from "../transformer/decoder-config.js";
 export type { HookDescription, HookFunction, HookInfo, Hooks } from "../transformer/hooks.js";
-export type { LlamaConfig, RopeStyle } from "../transformer/llama-config.js";
 export type { Tokenizer } from "../transformer/tokenizer.js";
 
 /** A loaded transformer, from {@link loadModel}: its shape, hook points and tokenizer. */
 export interface TransformerModel {
-  /** the model's shape (width, layers, heads, vocabulary …) */
-  readonly config: LlamaConfig;
+  /** the model's shape (family, width, layers, heads, vocabulary, norms, positions …) */
+  readonly config: DecoderConfig;
   /** every hook point in forward order, with its width */
   readonly hooks: readonly HookDescription[];
   /** the tokenizer found beside the model or given, if any */
@@ -49,8 +55,8 @@ export async function loadModel(
   return loadTransformer(path, options);
 }
 
-function llama(model: TransformerModel, what: string): LlamaModel {
-  if (!(model instanceof LlamaModel)) throw new Error(`${what}: expected a model from loadModel()`);
+function decoder(model: TransformerModel, what: string): DecoderModel {
+  if (!(model instanceof DecoderModel)) throw new Error(`${what}: expected a model from loadModel()`);
   return model;
 }
 
@@ -74,7 +80,7 @@ export async function runModel(
   sequences: readonly Int32Array[],
   options: RunModelOptions = {},
 ): Promise<{ logits?: Float32Array }> {
-  const m = llama(model, "runModel");
+  const m = decoder(model, "runModel");
   return withKernels(options.kernels, (kernels) =>
     m.forward(sequences, { kernels, hooks: options.hooks ?? {}, logits: options.logits ?? true }),
   );
@@ -89,7 +95,7 @@ export async function meanNextTokenLoss(
   sequences: readonly Int32Array[],
   options: { hooks?: Hooks; kernels?: KernelSet } = {},
 ): Promise<number> {
-  const m = llama(model, "meanNextTokenLoss");
+  const m = decoder(model, "meanNextTokenLoss");
   return withKernels(options.kernels, async (kernels) => {
     const r = await nextTokenLoss(
       m,
@@ -153,7 +159,7 @@ export interface HarvestActivationsOptions {
  * {@link openActivations} and `cosae train --data` read.
  */
 export async function harvestActivations(options: HarvestActivationsOptions): Promise<HarvestResult> {
-  const model = llama(options.model, "harvestActivations");
+  const model = decoder(options.model, "harvestActivations");
   // The same option checks as `cosae harvest` (names, ranges, enums), before anything is written.
   const asked: Record<string, unknown> = {
     contextLength: options.contextLength,

@@ -23,7 +23,7 @@ import { chooseKernels } from "../kernels/choose-kernels.js";
 import type { Kernels } from "../kernels/kernels.js";
 import { renderCompareReport } from "../report/compare-report.js";
 import { RunInterrupted } from "../training/run-folder.js";
-import type { LlamaModel } from "../transformer/llama.js";
+import type { DecoderModel } from "../transformer/decoder.js";
 import { loadTransformer } from "../transformer/load-model.js";
 import { catchStopSignals, signalExitCode } from "../util/stop-signals.js";
 import { harvestProgress } from "./harvest-command.js";
@@ -137,8 +137,8 @@ export async function compareCommand(argv: string[]): Promise<void> {
   const out = checkCompareOut(values.out!);
 
   // One model per path, however many datasets and the harvest use it.
-  const models = new Map<string, Promise<LlamaModel>>();
-  const loadModel = (path: string, tokenizer: string | null = null): Promise<LlamaModel> => {
+  const models = new Map<string, Promise<DecoderModel>>();
+  const loadModel = (path: string, tokenizer: string | null = null): Promise<DecoderModel> => {
     const key = `${resolve(path)}\n${tokenizer ?? ""}`;
     if (!models.has(key)) models.set(key, loadTransformer(path, tokenizer ? { tokenizer } : {}));
     return models.get(key)!;
@@ -280,7 +280,7 @@ async function harvestHooks(
     contextLength: number;
     maxTokens: number | null;
     kernels: Kernels;
-    loadModel: (path: string) => Promise<LlamaModel>;
+    loadModel: (path: string) => Promise<DecoderModel>;
   },
 ): Promise<string[]> {
   const outputs = hooks.map((hook) => ({ hook, folder: join(out, "activations", hook) }));

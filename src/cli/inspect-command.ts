@@ -5,7 +5,8 @@ import { ActivationDataset } from "../data/activation-dataset.js";
 import { loadSae } from "../io/load-sae.js";
 import { knownLayouts, recognizeFolderAt, unrecognizedFolderMessage } from "../io/path-layout.js";
 import { weightsFile } from "../io/sae-folder.js";
-import type { LlamaModel } from "../transformer/llama.js";
+import type { DecoderModel } from "../transformer/decoder.js";
+import { describeDecoderConfig } from "../transformer/describe-config.js";
 import { NotLlama2cCheckpointError } from "../transformer/llama2c-checkpoint.js";
 import { loadTransformer } from "../transformer/load-model.js";
 import { SentencePieceTokenizer } from "../transformer/sentencepiece-tokenizer.js";
@@ -67,7 +68,7 @@ async function kindOf(path: string): Promise<"sae" | "model" | "dataset" | "run"
 }
 
 async function describeModel(path: string): Promise<string> {
-  let model: LlamaModel;
+  let model: DecoderModel;
   try {
     model = await loadTransformer(path);
   } catch (err) {
@@ -81,10 +82,9 @@ async function describeModel(path: string): Promise<string> {
     }
     throw new Error(`${err.message}; cosae inspect reads ${knownLayouts}`);
   }
-  const c = model.config;
   const lines = [
-    `model ${path} (${model.format})`,
-    `  dim ${c.dim}, hidden ${c.hiddenDim}, ${c.layers} layers, ${c.heads} heads (${c.kvHeads} key/value), vocab ${c.vocabSize}, max sequence ${c.maxSeqLen}`,
+    `model ${path} (${model.format}, family ${model.config.family})`,
+    ...describeDecoderConfig(model.config).map((line) => `  ${line}`),
     `  tokenizer: ${model.tokenizer?.description ?? "none"}`,
     "",
   ];

@@ -16,7 +16,7 @@ import { SplicedLossMeter, spliceSequences } from "../evaluation/spliced-loss.js
 import { syntheticEvalSet } from "../evaluation/synthetic-eval-set.js";
 import type { Kernels } from "../kernels/kernels.js";
 import type { RunSpec } from "../training/run-folder.js";
-import type { LlamaModel } from "../transformer/llama.js";
+import type { DecoderModel } from "../transformer/decoder.js";
 import { loadTransformer } from "../transformer/load-model.js";
 import { checkAllocation } from "../util/memory-budget.js";
 
@@ -70,7 +70,7 @@ export interface ActivationSectionOptions {
    * loads the model with its tokenizer (the file given, or the one beside it; default loadTransformer);
    * a comparison shares one model across its datasets
    */
-  loadModel?: (path: string, tokenizer: string | null) => Promise<LlamaModel>;
+  loadModel?: (path: string, tokenizer: string | null) => Promise<DecoderModel>;
 }
 
 /**
@@ -82,7 +82,7 @@ async function splicedLossModel(
   dataset: ActivationDataset,
   options: ActivationSectionOptions,
   hasHookAndTokens: boolean,
-): Promise<{ model: LlamaModel | null; path: string | null; note: string | null }> {
+): Promise<{ model: DecoderModel | null; path: string | null; note: string | null }> {
   if (!hasHookAndTokens) {
     return { model: null, path: null, note: "not measured (the dataset names no hook, or has no token ids)" };
   }

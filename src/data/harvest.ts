@@ -7,7 +7,7 @@
 import { existsSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Kernels } from "../kernels/kernels.js";
-import type { LlamaModel } from "../transformer/llama.js";
+import type { DecoderModel } from "../transformer/decoder.js";
 import type { Tokenizer } from "../transformer/tokenizer.js";
 import { checkAllocation } from "../util/memory-budget.js";
 import { firstNonFiniteIndex } from "../util/non-finite.js";
@@ -28,7 +28,7 @@ import {
 } from "./text-corpus.js";
 
 export interface HarvestOptions {
-  model: LlamaModel;
+  model: DecoderModel;
   /** model path, recorded (resolved) in the manifests */
   modelPath: string;
   /** the tokenizer file when given apart from the model (recorded resolved), else null */
@@ -258,15 +258,16 @@ function checkHarvestMemory(
   corpusBytes: number,
   documents: number,
 ): void {
-  const { dim, hiddenDim } = options.model.config;
+  const { dim, mlpDim, heads, kvHeads, headSize } = options.model.config;
+  const qkvWidth = (heads + 2 * kvHeads) * headSize;
   const body = corpusBytes + documents;
   const corpusTokens = Math.ceil(body + body / (options.contextLength - 1) + documents);
   const batch = Math.min(Math.max(options.batchTokens, options.contextLength), corpusTokens);
   const hookWidths = widths.reduce((a, b) => a + b, 0);
   checkAllocation({
     what: `a forward batch of ${batch} tokens`,
-    largestArray: batch * 2 * hiddenDim,
-    totalBytes: 4 * batch * (12 * dim + 4 * hiddenDim + 2 * hookWidths),
+    largestArray: batch * Math.max(2 * mlpDim, qkvWidth),
+    totalBytes: 4 * batch * (12 * dim + 2 * qkvWidth + 4 * mlpDim + 2 * hookWidths),
     options: "--batchTokens",
   });
   const rows = Math.min(options.shardRows + batch, corpusTokens);
@@ -327,7 +328,7 @@ async function resumedProvenance(
   return { model: m.model, tokenizer: m.tokenizer, source: m.source };
 }
 
-function requireTokenizer(model: LlamaModel): Tokenizer {
+function requireTokenizer(model: DecoderModel): Tokenizer {
   if (model.tokenizer === undefined)
     throw new Error(`${model.source}: harvesting text needs the model's tokenizer`);
   return model.tokenizer;

@@ -14,8 +14,8 @@ import type { TokenRows } from "../data/activation-file.js";
 import type { Kernels } from "../kernels/kernels.js";
 import { reconstruct } from "../model/forward.js";
 import type { Sae } from "../model/sae.js";
+import type { DecoderModel } from "../transformer/decoder.js";
 import type { HookInfo } from "../transformer/hooks.js";
-import type { LlamaModel } from "../transformer/llama.js";
 import { nextTokenLoss } from "../transformer/next-token-loss.js";
 import type { SplicedLoss } from "./evaluate.js";
 
@@ -71,7 +71,7 @@ export class SplicedLossMeter {
   private readonly width: number;
 
   constructor(
-    readonly model: LlamaModel,
+    readonly model: DecoderModel,
     readonly hook: string,
     readonly input: SpliceSequences,
     readonly kernels: Kernels,

@@ -28,8 +28,9 @@ export function cacheModelPath(
 }
 
 /**
- * The final norm's gain and W_U of the model at `path`, or null when its width
- * is not d (then the SAE was not trained on this model's residual stream).
+ * The logit lens of the model at `path` (its final norm's gain, unembedding
+ * and final soft-cap), or null when its width is not d (then the SAE was not
+ * trained on this model's residual stream).
  * The tokenizer is read only when `withTokenizer` (the dataset has no vocabulary), if there is one.
  */
 export async function loadUnembedding(
@@ -44,9 +45,8 @@ export async function loadUnembedding(
   if (model.config.dim !== d) return null;
   return {
     unembedding: {
-      normGain: model.weights.finalNorm,
-      weights: model.weights.classifier,
       vocab: model.config.vocabSize,
+      logits: (directions, rows, kernels) => model.unembedDirections(directions, rows, kernels),
     },
     tokenizer: model.tokenizer,
   };

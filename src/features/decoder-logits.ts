@@ -1,8 +1,10 @@
 /**
  * What a latent writes, read through the model's output: the logits of its
- * decoder direction in raw units, W_U (g ⊙ s·d_j), with g the final RMSNorm's
- * gain and W_U the unembedding. (The norm's 1/rms only rescales the row, so
- * the order of tokens is the same as for the residual that holds s·d_j.)
+ * decoder direction in raw units, W_U (g ⊙ s·d_j), with g the final norm's
+ * gain (the model's `unembedDirections`: LayerNorm centres the row first,
+ * Gemma's gain is 1 + g, and a final soft-cap applies) and W_U the
+ * unembedding. (The norm's 1/rms only rescales the row, so the order of tokens
+ * is the same as for the residual that holds s·d_j.)
  * Only meaningful for a residual-stream hook; the caller checks that.
  *
  * Computed a block of latents at a time with the kernels' dense product, so
@@ -21,11 +23,9 @@ export interface DecoderLogits {
 }
 
 export interface Unembedding {
-  /** final RMSNorm gain g [d] */
-  normGain: Float32Array;
-  /** W_U as rows [vocab, d] */
-  weights: Float32Array;
   vocab: number;
+  /** The logits [rows, vocab] of directions [rows, d] (read before the kernels' next call). */
+  logits(directions: Float32Array, rows: number, kernels: Kernels): Promise<Float32Array>;
 }
 
 /** Logits held per block: ~64 MB of float32. */
@@ -41,12 +41,7 @@ export async function decoderLogits(
   kernels: Kernels,
   onBlock?: (latentsDone: number, m: number) => void,
 ): Promise<DecoderLogits> {
-  const { normGain, weights, vocab } = unembedding;
-  if (normGain.length !== d || weights.length !== vocab * d) {
-    throw new RangeError(
-      `decoderLogits: gain has ${normGain.length} values and W_U ${weights.length}; expected ${d} and ${vocab}×${d}`,
-    );
-  }
+  const { vocab } = unembedding;
   count = Math.min(count, vocab);
   const out: DecoderLogits = {
     count,
@@ -60,9 +55,9 @@ export async function decoderLogits(
   for (let j0 = 0; j0 < m; j0 += blockRows) {
     const rows = Math.min(blockRows, m - j0);
     for (let r = 0; r < rows; r++) {
-      for (let c = 0; c < d; c++) block[r * d + c] = normGain[c]! * scale * decoder[(j0 + r) * d + c]!;
+      for (let c = 0; c < d; c++) block[r * d + c] = scale * decoder[(j0 + r) * d + c]!;
     }
-    const logits = await kernels.denseScores(block.subarray(0, rows * d), weights, rows, d, vocab);
+    const logits = await unembedding.logits(block.subarray(0, rows * d), rows, kernels);
     for (let r = 0; r < rows; r++) {
       const row = logits.subarray(r * vocab, (r + 1) * vocab);
       const at = (j0 + r) * count;

@@ -1,12 +1,18 @@
 /**
  * Causal multi-head attention with grouped key/value heads over packed
  * sequences: each token attends to itself and the earlier tokens of its own
- * sequence only.
+ * sequence only (within the sliding window when there is one).
  */
 export interface AttentionShape {
   readonly heads: number;
   readonly kvHeads: number;
   readonly headSize: number;
+  /** Multiplier of q·k; default 1/√headSize. */
+  readonly scale?: number;
+  /** Gemma 2: scores → c·tanh(scores/c) before the softmax; 0 or absent for none. */
+  readonly softcap?: number;
+  /** Sliding window W: token t sees s only when t − s < W (transformers' sliding mask); 0 or absent for none. */
+  readonly window?: number;
 }
 
 /**
@@ -24,7 +30,9 @@ export function causalAttention(
   const kvDim = kvHeads * headSize;
   const stride = dim + 2 * kvDim;
   const group = heads / kvHeads;
-  const scale = 1 / Math.sqrt(headSize);
+  const scale = shape.scale ?? 1 / Math.sqrt(headSize);
+  const softcap = shape.softcap ?? 0;
+  const window = shape.window ?? 0;
   let rows = 0;
   let longest = 0;
   for (const n of sequenceLengths) {
@@ -54,21 +62,24 @@ export function causalAttention(
         for (let t = 0; t < n; t++) {
           const q = (start + t) * stride + h * headSize;
           for (let i = 0; i < headSize; i++) query[i] = qkv[q + i]! * scale;
+          // Keys [first, t]: all earlier ones, or the last W with a sliding window.
+          const first = window > 0 ? Math.max(0, t - window + 1) : 0;
           let max = Number.NEGATIVE_INFINITY;
-          for (let s = 0, k = 0; s <= t; s++) {
+          for (let s = first, k = first * headSize; s <= t; s++) {
             let dot = 0;
             for (let i = 0; i < headSize; i++, k++) dot += query[i]! * keys[k]!;
+            if (softcap > 0) dot = softcap * Math.tanh(dot / softcap);
             weights[s] = dot;
             if (dot > max) max = dot;
           }
           let sum = 0;
-          for (let s = 0; s <= t; s++) {
+          for (let s = first; s <= t; s++) {
             const e = Math.exp(weights[s]! - max);
             weights[s] = e;
             sum += e;
           }
           acc.fill(0);
-          for (let s = 0, v = 0; s <= t; s++) {
+          for (let s = first, v = first * headSize; s <= t; s++) {
             const w = weights[s]!;
             for (let i = 0; i < headSize; i++, v++) acc[i] += w * values[v]!;
           }

@@ -10,13 +10,13 @@ import { readSafetensors, type TensorEntry, toFloat32 } from "../io/safetensors.
 import { firstNonFiniteIndex } from "../util/non-finite.js";
 import { isPlainFileName } from "../util/plain-file-name.js";
 import { withPathContext } from "../util/system-error.js";
-import { kvDim, type LlamaConfig, validateLlamaConfig } from "./llama-config.js";
-import type { LlamaLayerWeights, LlamaWeights } from "./llama-weights.js";
+import { validateDecoderConfig } from "./decoder-checks.js";
+import type { DecoderConfig, DecoderLayerWeights, DecoderWeights } from "./decoder-config.js";
 import { ModelFormatError } from "./model-format-error.js";
 
 export interface HfLlamaFolder {
-  readonly config: LlamaConfig;
-  readonly weights: LlamaWeights;
+  readonly config: DecoderConfig;
+  readonly weights: DecoderWeights;
   /** folder/tokenizer.json (whether or not it exists). */
   readonly tokenizerPath: string;
   readonly bosId: number | undefined;
@@ -25,14 +25,12 @@ export interface HfLlamaFolder {
 
 const FIELD_NAMES = {
   dim: "hidden_size",
-  hiddenDim: "intermediate_size",
+  mlpDim: "intermediate_size",
   layers: "num_hidden_layers",
   heads: "num_attention_heads",
   kvHeads: "num_key_value_heads",
   vocabSize: "vocab_size",
   maxSeqLen: "max_position_embeddings",
-  normEps: "rms_norm_eps",
-  ropeTheta: "rope_theta",
 } as const;
 
 async function exists(path: string): Promise<boolean> {
@@ -59,8 +57,8 @@ function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === "object" && x !== null && !Array.isArray(x);
 }
 
-/** Parse config.json into a LlamaConfig, refusing what the forward pass does not implement. */
-export function parseHfLlamaConfig(json: unknown, source: string): LlamaConfig {
+/** Parse config.json into a DecoderConfig, refusing what the forward pass does not implement. */
+export function parseHfLlamaConfig(json: unknown, source: string): DecoderConfig {
   if (!isRecord(json)) throw new ModelFormatError(`${source}: expected a JSON object`);
   const modelType = json["model_type"];
   const architectures = json["architectures"];
@@ -101,28 +99,70 @@ export function parseHfLlamaConfig(json: unknown, source: string): LlamaConfig {
     refuse(field, (v) => v === null || Number.isSafeInteger(v), "a token id");
   }
   const heads = num("num_attention_heads");
-  const config = validateLlamaConfig(
+  const dim = num("hidden_size");
+  const layers = num("num_hidden_layers");
+  const eps = num("rms_norm_eps", 1e-6);
+  const theta = num("rope_theta", 10000);
+  for (const [field, v] of [
+    ["rms_norm_eps", eps],
+    ["rope_theta", theta],
+  ] as const) {
+    if (!(v > 0 && Number.isFinite(v))) {
+      throw new ModelFormatError(`${source}: ${field} is ${v}; expected a positive number`);
+    }
+  }
+  if (!(Number.isSafeInteger(dim) && dim > 0)) {
+    throw new ModelFormatError(`${source}: hidden_size is ${dim}; expected a positive integer`);
+  }
+  if (!(Number.isSafeInteger(heads) && heads > 0)) {
+    throw new ModelFormatError(`${source}: num_attention_heads is ${heads}; expected a positive integer`);
+  }
+  if (dim % heads !== 0) {
+    throw new ModelFormatError(
+      `${source}: num_attention_heads ${heads} does not divide hidden_size ${dim}; ` +
+        "expected dim to be a multiple of the number of heads",
+    );
+  }
+  const headSize = dim / heads;
+  if (headSize % 2 !== 0) {
+    throw new ModelFormatError(
+      `${source}: head size hidden_size/num_attention_heads = ${headSize} is odd; RoPE needs an even head size`,
+    );
+  }
+  const config = validateDecoderConfig(
     {
-      dim: num("hidden_size"),
-      hiddenDim: num("intermediate_size"),
-      layers: num("num_hidden_layers"),
+      family: "llama",
+      dim,
+      layers,
       heads,
       kvHeads: num("num_key_value_heads", heads),
+      headSize,
+      mlpDim: num("intermediate_size"),
       vocabSize: num("vocab_size"),
       maxSeqLen: num("max_position_embeddings", 2048),
-      normEps: num("rms_norm_eps", 1e-6),
-      ropeTheta: num("rope_theta", 10000),
-      ropeStyle: "half-split",
+      norm: { kind: "rms", eps, unitOffset: false },
+      learnedPositions: false,
+      rotary: { theta, dims: headSize, style: "half-split", scaling: null },
+      qkvBias: false,
+      outBias: false,
+      attentionScale: 1 / Math.sqrt(headSize),
+      attentionSoftcap: null,
+      slidingWindow: null,
+      slidingLayers:
+        Number.isSafeInteger(layers) && layers > 0 ? Array.from({ length: layers }, () => false) : [],
+      mlp: "gated",
+      mlpBias: false,
+      activation: "silu",
+      residual: "sequential",
+      postNorms: false,
+      embeddingScale: 1,
+      finalSoftcap: null,
       sharedClassifier: json["tie_word_embeddings"] === true,
     },
     source,
     FIELD_NAMES,
   );
-  refuse(
-    "head_dim",
-    (v) => v === config.dim / config.heads,
-    `hidden_size / num_attention_heads = ${config.dim / config.heads}`,
-  );
+  refuse("head_dim", (v) => v === headSize, `hidden_size / num_attention_heads = ${headSize}`);
   return config;
 }
 
@@ -172,8 +212,8 @@ export async function readHfLlamaFolder(folder: string): Promise<HfLlamaFolder> 
   const json = await readJson(configPath);
   const config = parseHfLlamaConfig(json, configPath);
   const tensors = await readWeightFiles(folder);
-  const { dim, hiddenDim, vocabSize } = config;
-  const kv = kvDim(config);
+  const { dim, mlpDim: hiddenDim, vocabSize } = config;
+  const kv = config.kvHeads * config.headSize;
   const take = (name: string, shape: number[]): Float32Array => {
     const found = tensors.get(name);
     if (found === undefined) {
@@ -205,26 +245,35 @@ export async function readHfLlamaFolder(folder: string): Promise<HfLlamaFolder> 
     }
     return values;
   };
-  const layers: LlamaLayerWeights[] = [];
+  const layers: DecoderLayerWeights[] = [];
   for (let l = 0; l < config.layers; l++) {
     const p = `model.layers.${l}.`;
     layers.push({
-      attnNorm: take(`${p}input_layernorm.weight`, [dim]),
+      ln1: { weight: take(`${p}input_layernorm.weight`, [dim]), bias: null },
+      ln1Post: null,
       wq: take(`${p}self_attn.q_proj.weight`, [dim, dim]),
       wk: take(`${p}self_attn.k_proj.weight`, [kv, dim]),
       wv: take(`${p}self_attn.v_proj.weight`, [kv, dim]),
+      bq: null,
+      bk: null,
+      bv: null,
       wo: take(`${p}self_attn.o_proj.weight`, [dim, dim]),
-      mlpNorm: take(`${p}post_attention_layernorm.weight`, [dim]),
+      bo: null,
+      ln2: { weight: take(`${p}post_attention_layernorm.weight`, [dim]), bias: null },
+      ln2Post: null,
       wGate: take(`${p}mlp.gate_proj.weight`, [hiddenDim, dim]),
       wUp: take(`${p}mlp.up_proj.weight`, [hiddenDim, dim]),
+      bUp: null,
       wDown: take(`${p}mlp.down_proj.weight`, [dim, hiddenDim]),
+      bDown: null,
     });
   }
   const tokenEmbedding = take("model.embed_tokens.weight", [vocabSize, dim]);
-  const weights: LlamaWeights = {
+  const weights: DecoderWeights = {
     tokenEmbedding,
+    positionEmbedding: null,
     layers,
-    finalNorm: take("model.norm.weight", [dim]),
+    finalNorm: { weight: take("model.norm.weight", [dim]), bias: null },
     classifier: config.sharedClassifier ? tokenEmbedding : take("lm_head.weight", [vocabSize, dim]),
   };
   const id = (field: string): number | undefined => {

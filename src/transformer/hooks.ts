@@ -1,16 +1,21 @@
 /**
- * Hook points of the Llama forward pass, named as TransformerLens names them
- * (so SAELens users recognise them). In forward order, for each layer l:
+ * Hook points of the decoder forward pass, named as TransformerLens names them
+ * (so SAELens users recognise them). First `hook_embed` (token embeddings,
+ * times the embedding scale) and, with learned positions, `hook_pos_embed`;
+ * then in forward order, for each layer l:
  *
- *   blocks.{l}.hook_resid_pre       residual stream entering block l           [dim]
- *   blocks.{l}.ln1.hook_normalized  x / rms(x) before attention (gain not yet applied,
- *                                   as TransformerLens shows it with fold_ln)   [dim]
- *   blocks.{l}.hook_attn_out        attention output, after W_O                  [dim]
- *   blocks.{l}.hook_resid_mid       resid_pre + attn_out                        [dim]
- *   blocks.{l}.ln2.hook_normalized  x / rms(x) before the MLP                   [dim]
- *   blocks.{l}.mlp.hook_post        SwiGLU hidden silu(gate) · up               [hidden]
- *   blocks.{l}.hook_mlp_out         MLP output, after W_down                    [dim]
- *   blocks.{l}.hook_resid_post      resid_mid + mlp_out                         [dim]
+ *   blocks.{l}.hook_resid_pre        residual stream entering block l           [dim]
+ *   blocks.{l}.ln1.hook_normalized   the norm before attention, before its gain and bias
+ *                                    (x/rms(x), or (x − mean)/std for LayerNorm: TransformerLens
+ *                                    with fold_ln)                                [dim]
+ *   blocks.{l}.ln1_post.hook_normalized  (post-norm models: Gemma 2) the norm of the attention output [dim]
+ *   blocks.{l}.hook_attn_out         what attention adds to the residual (after W_O, and ln1_post) [dim]
+ *   blocks.{l}.hook_resid_mid        resid_pre + attn_out (sequential blocks only, as in TransformerLens) [dim]
+ *   blocks.{l}.ln2.hook_normalized   the norm before the MLP                      [dim]
+ *   blocks.{l}.mlp.hook_post         the MLP's hidden activation                  [mlpDim]
+ *   blocks.{l}.ln2_post.hook_normalized  (post-norm models) the norm of the MLP output [dim]
+ *   blocks.{l}.hook_mlp_out          what the MLP adds to the residual            [dim]
+ *   blocks.{l}.hook_resid_post       the residual leaving block l                [dim]
  *
  * then `blocks.{L}.hook_resid_pre` (L = number of layers): the residual after
  * the last block, before the final norm — the same value as
@@ -18,9 +23,10 @@
  * residual stream 0..L — and `ln_final.hook_normalized`.
  *
  * `blocks.{l}.hook_resid_pre` for 0 < l < L fires right after
- * `blocks.{l-1}.hook_resid_post` with its (possibly replaced) value.
+ * `blocks.{l-1}.hook_resid_post` with its (possibly replaced) value. A
+ * parallel block (GPT-NeoX) reads both norms from resid_pre and has no resid_mid.
  */
-import type { LlamaConfig } from "./llama-config.js";
+import type { DecoderConfig } from "./decoder-config.js";
 import { ModelFormatError } from "./model-format-error.js";
 
 /** Where a hook function is called: the hook point, its layer, and the shape of the value. */
@@ -58,21 +64,46 @@ export interface HookDescription {
 }
 
 /** Every hook point of a model with this config, in the order the forward pass reaches them. */
-export function listHooks(config: LlamaConfig): HookDescription[] {
-  const { dim, hiddenDim, layers } = config;
+export function listHooks(config: DecoderConfig): HookDescription[] {
+  const { dim, mlpDim, layers } = config;
   const out: HookDescription[] = [];
+  const norm = config.norm.kind === "rms" ? "x/rms(x)" : "(x − mean)/std";
+  const gain = config.norm.kind === "rms" ? "RMSNorm gain" : "LayerNorm gain and bias";
+  const act = { silu: "silu", "gelu-tanh": "gelu (tanh)", "gelu-erf": "gelu" }[config.activation];
+  const hidden = config.mlp === "gated" ? `${act}(gate)·up` : `${act}(up x + b)`;
+  out.push({
+    name: "hook_embed",
+    layer: 0,
+    width: dim,
+    description: "token embeddings (times the embedding scale)",
+  });
+  if (config.learnedPositions) {
+    out.push({ name: "hook_pos_embed", layer: 0, width: dim, description: "learned position embeddings" });
+  }
   for (let l = 0; l < layers; l++) {
     const b = `blocks.${l}.`;
     const add = (suffix: string, width: number, description: string): void => {
       out.push({ name: b + suffix, layer: l, width, description });
     };
     add("hook_resid_pre", dim, `residual stream entering block ${l}`);
-    add("ln1.hook_normalized", dim, "attention input x/rms(x), before the RMSNorm gain");
-    add("hook_attn_out", dim, "attention output (after W_O), added to the residual");
-    add("hook_resid_mid", dim, "residual stream between attention and MLP");
-    add("ln2.hook_normalized", dim, "MLP input x/rms(x), before the RMSNorm gain");
-    add("mlp.hook_post", hiddenDim, "SwiGLU hidden activation silu(gate)·up");
-    add("hook_mlp_out", dim, "MLP output (after W_down), added to the residual");
+    add("ln1.hook_normalized", dim, `attention input ${norm}, before the ${gain}`);
+    if (config.postNorms)
+      add("ln1_post.hook_normalized", dim, `attention output ${norm}, before the ${gain}`);
+    add(
+      "hook_attn_out",
+      dim,
+      `attention output (after W_O${config.postNorms ? " and ln1_post" : ""}), added to the residual`,
+    );
+    if (config.residual === "sequential")
+      add("hook_resid_mid", dim, "residual stream between attention and MLP");
+    add("ln2.hook_normalized", dim, `MLP input ${norm}, before the ${gain}`);
+    add("mlp.hook_post", mlpDim, `MLP hidden activation ${hidden}`);
+    if (config.postNorms) add("ln2_post.hook_normalized", dim, `MLP output ${norm}, before the ${gain}`);
+    add(
+      "hook_mlp_out",
+      dim,
+      `MLP output (after W_down${config.postNorms ? " and ln2_post" : ""}), added to the residual`,
+    );
     add("hook_resid_post", dim, `residual stream leaving block ${l}`);
   }
   out.push({
@@ -85,7 +116,7 @@ export function listHooks(config: LlamaConfig): HookDescription[] {
     name: "ln_final.hook_normalized",
     layer: -1,
     width: dim,
-    description: "final norm x/rms(x) before its gain, read by the unembedding",
+    description: `final norm ${norm} before its ${gain.replace("RMSNorm ", "").replace("LayerNorm ", "")}, read by the unembedding`,
   });
   return out;
 }

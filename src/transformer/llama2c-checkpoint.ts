@@ -18,16 +18,16 @@
 import { readFile } from "node:fs/promises";
 import { firstNonFiniteIndex } from "../util/non-finite.js";
 import { withPathContext } from "../util/system-error.js";
-import { headSize, kvDim, type LlamaConfig, validateLlamaConfig } from "./llama-config.js";
-import type { LlamaLayerWeights, LlamaWeights } from "./llama-weights.js";
+import { validateDecoderConfig } from "./decoder-checks.js";
+import type { DecoderConfig, DecoderLayerWeights, DecoderWeights } from "./decoder-config.js";
 import { ModelFormatError } from "./model-format-error.js";
 
 export type Llama2cFormat = "llama2c-legacy" | "llama2c-v1";
 
 export interface Llama2cCheckpoint {
   readonly format: Llama2cFormat;
-  readonly config: LlamaConfig;
-  readonly weights: LlamaWeights;
+  readonly config: DecoderConfig;
+  readonly weights: DecoderWeights;
 }
 
 /** "ak42" read as a little-endian uint32: the first word of a versioned export. */
@@ -39,7 +39,7 @@ const HEADER_FIELDS = ["dim", "hidden_dim", "n_layers", "n_heads", "n_kv_heads",
 
 const FIELD_NAMES = {
   dim: "dim",
-  hiddenDim: "hidden_dim",
+  mlpDim: "hidden_dim",
   layers: "n_layers",
   heads: "n_heads",
   kvHeads: "n_kv_heads",
@@ -162,7 +162,7 @@ export function decodeLlama2cCheckpoint(bytes: Uint8Array, source: string): Llam
       );
     }
   });
-  const config = validateLlamaConfig(
+  const config = llama2cConfig(
     {
       dim: header[0]!,
       hiddenDim: header[1]!,
@@ -171,13 +171,9 @@ export function decodeLlama2cCheckpoint(bytes: Uint8Array, source: string): Llam
       kvHeads: header[4]!,
       vocabSize: vocab,
       maxSeqLen: header[6]!,
-      normEps: 1e-5,
-      ropeTheta: 10000,
-      ropeStyle: "adjacent-pairs",
       sharedClassifier: shared,
     },
     `${source} (llama2.c header)`,
-    FIELD_NAMES,
   );
 
   const specs = tensorSpecs(config, format);
@@ -219,18 +215,26 @@ export function decodeLlama2cCheckpoint(bytes: Uint8Array, source: string): Llam
     const size = all.length / L;
     return all.subarray(l * size, (l + 1) * size);
   };
-  const layers: LlamaLayerWeights[] = [];
+  const layers: DecoderLayerWeights[] = [];
   for (let l = 0; l < L; l++) {
     layers.push({
-      attnNorm: perLayer("rms_att", l),
+      ln1: { weight: perLayer("rms_att", l), bias: null },
+      ln1Post: null,
+      ln2: { weight: perLayer("rms_ffn", l), bias: null },
+      ln2Post: null,
       wq: perLayer("wq", l),
       wk: perLayer("wk", l),
       wv: perLayer("wv", l),
+      bq: null,
+      bk: null,
+      bv: null,
       wo: perLayer("wo", l),
-      mlpNorm: perLayer("rms_ffn", l),
+      bo: null,
       wGate: perLayer("w1", l),
-      wDown: perLayer("w2", l),
       wUp: perLayer("w3", l),
+      bUp: null,
+      wDown: perLayer("w2", l),
+      bDown: null,
     });
   }
   const tokenEmbedding = tensors.get("token_embedding")!;
@@ -239,11 +243,79 @@ export function decodeLlama2cCheckpoint(bytes: Uint8Array, source: string): Llam
     config,
     weights: {
       tokenEmbedding,
+      positionEmbedding: null,
       layers,
-      finalNorm: tensors.get("rms_final")!,
+      finalNorm: { weight: tensors.get("rms_final")!, bias: null },
       classifier: shared ? tokenEmbedding : tensors.get("classifier")!,
     },
   };
+}
+
+/** The header's numbers, as llama2.c's run.c reads them. */
+interface Llama2cHeader {
+  readonly dim: number;
+  readonly hiddenDim: number;
+  readonly layers: number;
+  readonly heads: number;
+  readonly kvHeads: number;
+  readonly vocabSize: number;
+  readonly maxSeqLen: number;
+  readonly sharedClassifier: boolean;
+}
+
+/**
+ * llama2.c's model as a DecoderConfig: RMSNorm (eps 1e-5), RoPE (theta 10000)
+ * on adjacent pairs over the whole head, SwiGLU, no biases, head size dim/heads.
+ */
+export function llama2cConfig(h: Llama2cHeader, source: string): DecoderConfig {
+  for (const k of ["dim", "heads"] as const) {
+    if (!Number.isSafeInteger(h[k]) || h[k] <= 0) {
+      throw new ModelFormatError(`${source}: ${FIELD_NAMES[k]} is ${h[k]}; expected a positive integer`);
+    }
+  }
+  if (h.dim % h.heads !== 0) {
+    throw new ModelFormatError(
+      `${source}: n_heads ${h.heads} does not divide dim ${h.dim}; expected dim to be a multiple of the number of heads`,
+    );
+  }
+  const headSize = h.dim / h.heads;
+  if (headSize % 2 !== 0) {
+    throw new ModelFormatError(
+      `${source}: head size dim/n_heads = ${headSize} is odd; RoPE needs an even head size`,
+    );
+  }
+  return validateDecoderConfig(
+    {
+      family: "llama2c",
+      dim: h.dim,
+      layers: h.layers,
+      heads: h.heads,
+      kvHeads: h.kvHeads,
+      headSize,
+      mlpDim: h.hiddenDim,
+      vocabSize: h.vocabSize,
+      maxSeqLen: h.maxSeqLen,
+      norm: { kind: "rms", eps: 1e-5, unitOffset: false },
+      learnedPositions: false,
+      rotary: { theta: 10000, dims: headSize, style: "adjacent-pairs", scaling: null },
+      qkvBias: false,
+      outBias: false,
+      attentionScale: 1 / Math.sqrt(headSize),
+      attentionSoftcap: null,
+      slidingWindow: null,
+      slidingLayers: Array.from({ length: h.layers }, () => false),
+      mlp: "gated",
+      mlpBias: false,
+      activation: "silu",
+      residual: "sequential",
+      postNorms: false,
+      embeddingScale: 1,
+      finalSoftcap: null,
+      sharedClassifier: h.sharedClassifier,
+    },
+    source,
+    FIELD_NAMES,
+  );
 }
 
 /** One NaN or Inf weight spreads to every activation: name the tensor, layer, index and byte offset. */
@@ -265,9 +337,9 @@ function refuseNonFinite(
 }
 
 /** The stored tensors in file order. */
-function tensorSpecs(config: LlamaConfig, format: Llama2cFormat): TensorSpec[] {
-  const { dim, hiddenDim, vocabSize, maxSeqLen } = config;
-  const kv = kvDim(config);
+function tensorSpecs(config: DecoderConfig, format: Llama2cFormat): TensorSpec[] {
+  const { dim, mlpDim: hiddenDim, vocabSize, maxSeqLen, headSize } = config;
+  const kv = config.kvHeads * headSize;
   const t = (name: string, size: number, layered = true): TensorSpec => ({ name, size, layered });
   const matrices = [t("wq", dim * dim), t("wk", kv * dim), t("wv", kv * dim), t("wo", dim * dim)];
   const ffn = [t("w1", hiddenDim * dim), t("w2", dim * hiddenDim), t("w3", hiddenDim * dim)];
@@ -283,7 +355,7 @@ function tensorSpecs(config: LlamaConfig, format: Llama2cFormat): TensorSpec[] {
       ...classifier,
     ];
   }
-  const ropeTable = (maxSeqLen * headSize(config)) / 2;
+  const ropeTable = (maxSeqLen * headSize) / 2;
   return [
     t("token_embedding", vocabSize * dim, false),
     t("rms_att", dim),

@@ -10,9 +10,9 @@ import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { recognizeFolderAt } from "../io/path-layout.js";
 import { withPathContext } from "../util/system-error.js";
+import { DecoderModel } from "./decoder.js";
 import { readHfLlamaFolder } from "./hf-llama-folder.js";
 import { HfTokenizer } from "./hf-tokenizer.js";
-import { LlamaModel } from "./llama.js";
 import { readLlama2cCheckpoint } from "./llama2c-checkpoint.js";
 import { ModelFormatError } from "./model-format-error.js";
 import { SentencePieceTokenizer } from "./sentencepiece-tokenizer.js";
@@ -34,7 +34,7 @@ async function statOrUndefined(path: string) {
   }
 }
 
-export async function loadTransformer(path: string, options: LoadOptions = {}): Promise<LlamaModel> {
+export async function loadTransformer(path: string, options: LoadOptions = {}): Promise<DecoderModel> {
   const info = await statOrUndefined(path);
   if (info === undefined) throw new ModelFormatError(`${path}: no such file or folder`);
   if (info.isDirectory()) {
@@ -61,7 +61,7 @@ export async function loadTransformer(path: string, options: LoadOptions = {}): 
       });
       checkVocab(tokenizer, folder.config.vocabSize, path);
     }
-    return new LlamaModel(folder.config, folder.weights, {
+    return new DecoderModel(folder.config, folder.weights, {
       source: path,
       format: "hf-llama",
       ...(tokenizer === undefined ? {} : { tokenizer }),
@@ -81,7 +81,7 @@ export async function loadTransformer(path: string, options: LoadOptions = {}): 
     tokenizer = await readTokenizerFile(tokenizerPath, {});
     checkVocab(tokenizer, checkpoint.config.vocabSize, path);
   }
-  return new LlamaModel(checkpoint.config, checkpoint.weights, {
+  return new DecoderModel(checkpoint.config, checkpoint.weights, {
     source: path,
     format: checkpoint.format,
     ...(tokenizer === undefined ? {} : { tokenizer }),

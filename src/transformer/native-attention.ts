@@ -15,6 +15,9 @@ interface AttentionAddon {
     heads: number,
     kvHeads: number,
     headSize: number,
+    scale?: number,
+    softcap?: number,
+    window?: number,
   ): Float32Array;
 }
 
@@ -41,5 +44,14 @@ export function fastCausalAttention(
   const { addon } = nativeAttentionAddon();
   if (!addon) return causalAttention(qkv, Array.from(sequenceLengths), shape);
   const lengths = sequenceLengths instanceof Int32Array ? sequenceLengths : Int32Array.from(sequenceLengths);
-  return addon.causalAttention(qkv, lengths, shape.heads, shape.kvHeads, shape.headSize);
+  return addon.causalAttention(
+    qkv,
+    lengths,
+    shape.heads,
+    shape.kvHeads,
+    shape.headSize,
+    shape.scale ?? 1 / Math.sqrt(shape.headSize),
+    shape.softcap ?? 0,
+    shape.window ?? 0,
+  );
 }

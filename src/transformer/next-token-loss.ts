@@ -1,6 +1,6 @@
 import type { Kernels } from "../kernels/kernels.js";
+import type { DecoderModel } from "./decoder.js";
 import type { Hooks } from "./hooks.js";
-import type { LlamaModel } from "./llama.js";
 
 export interface NextTokenLoss {
   /** Σ over predicted tokens of −log p(token t+1 | tokens ≤ t), in nats, accumulated in float64. */
@@ -15,7 +15,7 @@ export interface NextTokenLoss {
  * measures the loss of a spliced-in reconstruction.
  */
 export async function nextTokenLoss(
-  model: LlamaModel,
+  model: DecoderModel,
   sequences: readonly Int32Array[],
   options: { kernels: Kernels; hooks?: Hooks },
 ): Promise<NextTokenLoss> {

@@ -10,7 +10,7 @@ import { harvest } from "../../src/data/harvest.js";
 import { readDocuments, tokenSequences } from "../../src/data/text-corpus.js";
 import { writeSaeFolder } from "../../src/io/sae-folder.js";
 import { chooseKernels } from "../../src/kernels/choose-kernels.js";
-import { LlamaModel } from "../../src/transformer/llama.js";
+import { DecoderModel } from "../../src/transformer/decoder.js";
 import { loadTransformer } from "../../src/transformer/load-model.js";
 import { cosae } from "../helpers/cosae-cli.js";
 import { identitySae } from "../helpers/identity-sae.js";
@@ -65,7 +65,7 @@ test("a NaN activation stops the harvest naming the hook, the sequence and the p
   const dim = base.config.dim;
   const tokenEmbedding = base.weights.tokenEmbedding.slice();
   tokenEmbedding[at.id * dim + 7] = Number.NaN;
-  const model = new LlamaModel(
+  const model = new DecoderModel(
     base.config,
     { ...base.weights, tokenEmbedding, classifier: tokenEmbedding },
     { source: "nan-model", format: "test", tokenizer },
@@ -204,7 +204,7 @@ test("an empty corpus, a folder or a non-UTF-8 file as --text, a wrong --hook an
   );
   assert.match(
     h.stderr,
-    /--hook "blocks\.1\.hook_resid_prex" is not a hook of .*stories260K\.bin; it has 42 hooks/,
+    /--hook "blocks\.1\.hook_resid_prex" is not a hook of .*stories260K\.bin; it has 43 hooks/,
   );
   const t = harvestCli(text, out, "--tokenizer", stories260kFolder);
   assert.match(

@@ -182,7 +182,10 @@ test("harvest refuses bad options before writing anything, naming what is wrong"
 test("cosae inspect lists a model's hooks with their widths", () => {
   const r = cosae("inspect", stories260kBin);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /dim 64, hidden 172, 5 layers, 8 heads \(4 key\/value\), vocab 512/);
+  assert.match(r.stdout, /family llama2c/);
+  assert.match(r.stdout, /dim 64, mlp 172, 5 layers, 8 heads \(4 key\/value\) of 8, vocab 512/);
+  assert.match(r.stdout, /RMSNorm, eps 0\.00001; rotary theta 10000 on 8 of 8 head dims \(adjacent-pairs\)/);
+  assert.match(r.stdout, /gated MLP \(silu\); sequential residual; biases: none/);
   assert.match(r.stdout, /blocks\.4\.mlp\.hook_post\s+172/);
   assert.match(r.stdout, /blocks\.5\.hook_resid_pre\s+64/);
 });

@@ -46,7 +46,7 @@ test("on stories260K: a decoder row along W_U[t] / g promotes t first (and its n
 
     // Token t's row of W_U, with the final norm's gain divided out, is latent i's decoder row (−row: latent 4 + i).
     const wU = model.weights.classifier;
-    const g = model.weights.finalNorm;
+    const g = model.weights.finalNorm.weight;
     const row = (u: number) => Array.from({ length: d }, (_, c) => wU[u * d + c]!);
     const dot = (a: number[], b: number[]) => a.reduce((s, x, c) => s + x * b[c]!, 0);
     // Through the gain the logits of that row are W_U·W_U[t]: t comes first where no other row beats its own norm.

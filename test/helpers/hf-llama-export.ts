@@ -10,9 +10,9 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { f32ToBf16, f32ToF16 } from "../../src/io/half.js";
 import { type TensorEntry, writeSafetensors } from "../../src/io/safetensors.js";
+import type { DecoderModel } from "../../src/transformer/decoder.js";
+import type { DecoderConfig } from "../../src/transformer/decoder-config.js";
 import { METASPACE } from "../../src/transformer/hf-tokenizer.js";
-import type { LlamaModel } from "../../src/transformer/llama.js";
-import { headSize, kvDim, type LlamaConfig } from "../../src/transformer/llama-config.js";
 import { ModelFormatError } from "../../src/transformer/model-format-error.js";
 import { SentencePieceTokenizer } from "../../src/transformer/sentencepiece-tokenizer.js";
 
@@ -49,18 +49,23 @@ export function permuteForRotateHalf(
 }
 
 /** config.json for LlamaForCausalLM, with the fields and defaults transformers writes. */
-export function hfLlamaConfigJson(config: LlamaConfig, bosId: number, eosId: number, dtype: string): object {
+export function hfLlamaConfigJson(
+  config: DecoderConfig,
+  bosId: number,
+  eosId: number,
+  dtype: string,
+): object {
   return {
     architectures: ["LlamaForCausalLM"],
     attention_bias: false,
     attention_dropout: 0.0,
     bos_token_id: bosId,
     eos_token_id: eosId,
-    head_dim: headSize(config),
+    head_dim: config.headSize,
     hidden_act: "silu",
     hidden_size: config.dim,
     initializer_range: 0.02,
-    intermediate_size: config.hiddenDim,
+    intermediate_size: config.mlpDim,
     max_position_embeddings: config.maxSeqLen,
     mlp_bias: false,
     model_type: "llama",
@@ -68,9 +73,9 @@ export function hfLlamaConfigJson(config: LlamaConfig, bosId: number, eosId: num
     num_hidden_layers: config.layers,
     num_key_value_heads: config.kvHeads,
     pretraining_tp: 1,
-    rms_norm_eps: config.normEps,
+    rms_norm_eps: config.norm.eps,
     rope_scaling: null,
-    rope_theta: config.ropeTheta,
+    rope_theta: config.rotary?.theta,
     tie_word_embeddings: config.sharedClassifier,
     torch_dtype: { F32: "float32", F16: "float16", BF16: "bfloat16" }[dtype],
     transformers_version: "4.44.2",
@@ -86,30 +91,30 @@ function entry(values: Float32Array, shape: number[], dtype: "F32" | "F16" | "BF
 
 /** The model's tensors under their HF names, q/k permuted for rotate_half when needed. */
 export function hfLlamaTensors(
-  model: LlamaModel,
+  model: DecoderModel,
   dtype: "F32" | "F16" | "BF16" = "F32",
 ): Record<string, TensorEntry> {
   const { config, weights } = model;
-  const { dim, hiddenDim, vocabSize, heads, kvHeads } = config;
-  const hs = headSize(config);
-  const kv = kvDim(config);
+  const { dim, mlpDim: hiddenDim, vocabSize, heads, kvHeads } = config;
+  const hs = config.headSize;
+  const kv = kvHeads * hs;
   const rotate = (w: Float32Array, n: number): Float32Array =>
-    config.ropeStyle === "adjacent-pairs" ? permuteForRotateHalf(w, n, hs, dim) : w;
+    config.rotary?.style === "adjacent-pairs" ? permuteForRotateHalf(w, n, hs, dim) : w;
   const tensors: Record<string, TensorEntry> = {};
   tensors["model.embed_tokens.weight"] = entry(weights.tokenEmbedding, [vocabSize, dim], dtype);
   weights.layers.forEach((w, l) => {
     const p = `model.layers.${l}.`;
-    tensors[`${p}input_layernorm.weight`] = entry(w.attnNorm, [dim], dtype);
+    tensors[`${p}input_layernorm.weight`] = entry(w.ln1.weight, [dim], dtype);
     tensors[`${p}self_attn.q_proj.weight`] = entry(rotate(w.wq, heads), [dim, dim], dtype);
     tensors[`${p}self_attn.k_proj.weight`] = entry(rotate(w.wk, kvHeads), [kv, dim], dtype);
     tensors[`${p}self_attn.v_proj.weight`] = entry(w.wv, [kv, dim], dtype);
     tensors[`${p}self_attn.o_proj.weight`] = entry(w.wo, [dim, dim], dtype);
-    tensors[`${p}post_attention_layernorm.weight`] = entry(w.mlpNorm, [dim], dtype);
-    tensors[`${p}mlp.gate_proj.weight`] = entry(w.wGate, [hiddenDim, dim], dtype);
+    tensors[`${p}post_attention_layernorm.weight`] = entry(w.ln2.weight, [dim], dtype);
+    tensors[`${p}mlp.gate_proj.weight`] = entry(w.wGate!, [hiddenDim, dim], dtype);
     tensors[`${p}mlp.up_proj.weight`] = entry(w.wUp, [hiddenDim, dim], dtype);
     tensors[`${p}mlp.down_proj.weight`] = entry(w.wDown, [dim, hiddenDim], dtype);
   });
-  tensors["model.norm.weight"] = entry(weights.finalNorm, [dim], dtype);
+  tensors["model.norm.weight"] = entry(weights.finalNorm.weight, [dim], dtype);
   // transformers' save_pretrained drops lm_head when it is tied to the embedding.
   if (!config.sharedClassifier)
     tensors["lm_head.weight"] = entry(weights.classifier, [vocabSize, dim], dtype);
@@ -223,7 +228,7 @@ export function hfTokenizerJson(tokenizer: SentencePieceTokenizer): object {
 
 /** Write `model` (and its tokenizer, when it is a llama2.c one) as an HF Llama folder. */
 export async function writeHfLlamaFolder(
-  model: LlamaModel,
+  model: DecoderModel,
   folder: string,
   options: HfExportOptions = {},
 ): Promise<void> {

@@ -5,7 +5,7 @@ import { after, before, test } from "node:test";
 import { readSafetensors, writeSafetensors } from "../../src/io/safetensors.js";
 import type { Kernels } from "../../src/kernels/kernels.js";
 import { createOnnxruntimeKernels } from "../../src/kernels/onnxruntime.js";
-import type { LlamaModel } from "../../src/transformer/llama.js";
+import type { DecoderModel } from "../../src/transformer/decoder.js";
 import { loadTransformer } from "../../src/transformer/load-model.js";
 import { ModelFormatError } from "../../src/transformer/model-format-error.js";
 import { writeHfLlamaFolder } from "../helpers/hf-llama-export.js";
@@ -14,7 +14,7 @@ import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 
 const root = useTemporaryFolder("cosae-hf-");
 let kernels: Kernels;
-let llama2c: LlamaModel;
+let llama2c: DecoderModel;
 before(async () => {
   kernels = await createOnnxruntimeKernels(2);
   llama2c = await loadTransformer(stories260kBin);
@@ -23,7 +23,7 @@ after(async () => {
   await kernels.dispose();
 });
 
-async function logitsOf(model: LlamaModel, seqs: Int32Array[]): Promise<Float32Array> {
+async function logitsOf(model: DecoderModel, seqs: Int32Array[]): Promise<Float32Array> {
   return (await model.forward(seqs, { kernels })).logits!;
 }
 
@@ -39,7 +39,7 @@ test("the converted HF folder (single F32 file) gives the llama2.c logits and to
 
   const hf = await loadTransformer(folder);
   assert.equal(hf.format, "hf-llama");
-  assert.equal(hf.config.ropeStyle, "half-split");
+  assert.equal(hf.config.rotary?.style, "half-split");
   const seqs: Int32Array[] = [];
   for (const c of referenceCases()) {
     const ids = hf.tokenizer!.encode(c.text);

@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Kernels } from "../../src/kernels/kernels.js";
 import { createOnnxruntimeKernels } from "../../src/kernels/onnxruntime.js";
-import type { LlamaModel } from "../../src/transformer/llama.js";
+import type { DecoderModel } from "../../src/transformer/decoder.js";
 import { loadTransformer } from "../../src/transformer/load-model.js";
 import { nextTokenLoss } from "../../src/transformer/next-token-loss.js";
 import { referenceCases, stories260kBin } from "../helpers/stories260k.js";
 
 let kernels: Kernels;
-let model: LlamaModel;
+let model: DecoderModel;
 let sequences: Int32Array[];
 before(async () => {
   kernels = await createOnnxruntimeKernels(2);
@@ -31,9 +31,10 @@ async function captureAll(seqs: Int32Array[], stopAfter?: string): Promise<Map<s
 
 test("the model lists its hooks in forward order with widths and descriptions", () => {
   const L = model.config.layers;
-  assert.equal(model.hooks.length, 8 * L + 2);
+  assert.equal(model.hooks.length, 8 * L + 3);
+  assert.equal(model.hooks[0]?.name, "hook_embed"); // no hook_pos_embed: rotary positions
   assert.deepEqual(
-    model.hooks.slice(0, 8).map((h) => h.name),
+    model.hooks.slice(1, 9).map((h) => h.name),
     [
       "blocks.0.hook_resid_pre",
       "blocks.0.ln1.hook_normalized",

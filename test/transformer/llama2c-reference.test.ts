@@ -2,13 +2,13 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Kernels } from "../../src/kernels/kernels.js";
 import { createOnnxruntimeKernels } from "../../src/kernels/onnxruntime.js";
-import type { LlamaModel } from "../../src/transformer/llama.js";
+import type { DecoderModel } from "../../src/transformer/decoder.js";
 import { loadTransformer } from "../../src/transformer/load-model.js";
 import { nextTokenLoss } from "../../src/transformer/next-token-loss.js";
 import { corpusStories, maxRelativeError, referenceCases, stories260kBin } from "../helpers/stories260k.js";
 
 let kernels: Kernels;
-let model: LlamaModel;
+let model: DecoderModel;
 before(async () => {
   kernels = await createOnnxruntimeKernels(2);
   model = await loadTransformer(stories260kBin);
@@ -20,11 +20,11 @@ after(async () => {
 test("stories260K loads with its config and tokenizer found beside it", () => {
   const c = model.config;
   assert.deepEqual(
-    [c.dim, c.hiddenDim, c.layers, c.heads, c.kvHeads, c.vocabSize, c.maxSeqLen],
+    [c.dim, c.mlpDim, c.layers, c.heads, c.kvHeads, c.vocabSize, c.maxSeqLen],
     [64, 172, 5, 8, 4, 512, 512],
   );
   assert.equal(c.sharedClassifier, true);
-  assert.equal(c.ropeStyle, "adjacent-pairs");
+  assert.equal(c.rotary?.style, "adjacent-pairs");
   assert.equal(model.format, "llama2c-legacy");
   assert.equal(model.tokenizer?.vocabSize, 512);
 });

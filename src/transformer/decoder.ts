@@ -1,0 +1,380 @@
+/**
+ * The forward pass of every decoder-only family cosae runs (llama2.c, Llama,
+ * Qwen 2, GPT-2, GPT-NeoX, Gemma 2), over packed sequences, reading only a
+ * DecoderConfig and its DecoderWeights, with TransformerLens-named hooks (see
+ * hooks.ts). Matrix products go through `kernels.denseScores` (X·Wᵀ for W
+ * [out, in], the checkpoints' own layout); attention is native when the addon
+ * is built (native-attention.ts); norms, rotary and activations are
+ * typed-array loops (layer-math.ts, rope.ts). Intermediate arrays are copied
+ * only where a hook could keep them.
+ */
+import type { Kernels } from "../kernels/kernels.js";
+import { checkDecoderWeights, validateDecoderConfig } from "./decoder-checks.js";
+import type { DecoderConfig, DecoderWeights, NormWeights } from "./decoder-config.js";
+import { checkHookNames, type HookDescription, type HookInfo, type Hooks, listHooks } from "./hooks.js";
+import {
+  addArrays,
+  addBias,
+  addInto,
+  applyGainBias,
+  biasActivate,
+  effectiveGain,
+  gatedActivate,
+  normalize,
+  normalizeAffine,
+  softcapInPlace,
+} from "./layer-math.js";
+import { fastCausalAttention } from "./native-attention.js";
+import { applyRope, type RopeTable, ropeTable, rotaryFrequencies } from "./rope.js";
+import type { Tokenizer } from "./tokenizer.js";
+
+export interface ForwardOptions {
+  readonly kernels: Kernels;
+  /** Functions by hook name; one may return an array to replace the value downstream. */
+  readonly hooks?: Hooks;
+  /** Compute logits [rows, vocab]. Default: true unless `stopAfter` is given. */
+  readonly logits?: boolean;
+  /** When logits are not requested, stop right after this hook has run (harvesting): no later layer is computed. */
+  readonly stopAfter?: string;
+}
+
+export interface ForwardResult {
+  /** [rows, vocab] row-major, rows = Σ sequence lengths, when requested. */
+  readonly logits?: Float32Array;
+}
+
+/** A norm ready to apply: its gain (1 + g already added for Gemma) and bias. */
+interface PreparedNorm {
+  readonly gain: Float32Array;
+  readonly bias: Float32Array | null;
+}
+
+/** Weights rearranged for the forward pass: q, k, v stacked, and gate, up stacked, so each is one product. */
+interface PackedLayer {
+  readonly ln1: PreparedNorm;
+  readonly ln1Post: PreparedNorm | null;
+  readonly ln2: PreparedNorm;
+  readonly ln2Post: PreparedNorm | null;
+  readonly wqkv: Float32Array; // [(heads + 2·kvHeads)·headSize, dim]
+  readonly bqkv: Float32Array | null;
+  readonly wo: Float32Array;
+  readonly bo: Float32Array | null;
+  /** Gated: gate and up stacked [2·mlpDim, dim]; plain: up [mlpDim, dim]. */
+  readonly wIn: Float32Array;
+  readonly bIn: Float32Array | null;
+  readonly wDown: Float32Array;
+  readonly bDown: Float32Array | null;
+}
+
+function stack(...parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Signals that `stopAfter` was reached. */
+class StopForward {}
+
+/** Hook names of one layer, built once. */
+interface LayerHookNames {
+  residPre: string;
+  ln1: string;
+  ln1Post: string;
+  attnOut: string;
+  residMid: string;
+  ln2: string;
+  mlpPost: string;
+  ln2Post: string;
+  mlpOut: string;
+  residPost: string;
+}
+
+export class DecoderModel {
+  readonly config: DecoderConfig;
+  readonly weights: DecoderWeights;
+  /** The tokenizer the model was loaded with, if any. */
+  readonly tokenizer: Tokenizer | undefined;
+  /** Where the model came from (a path) and in what format, for messages. */
+  readonly source: string;
+  readonly format: string;
+  /** Every hook point, in forward order, with its width and a one-line description. */
+  readonly hooks: readonly HookDescription[];
+  private readonly hookSet: ReadonlySet<string>;
+  private readonly packed: PackedLayer[];
+  private readonly finalNorm: PreparedNorm;
+  private readonly rope: RopeTable | null;
+  private readonly layerHooks: LayerHookNames[];
+
+  constructor(
+    config: DecoderConfig,
+    weights: DecoderWeights,
+    options: { source: string; format: string; tokenizer?: Tokenizer },
+  ) {
+    validateDecoderConfig(config, options.source);
+    checkDecoderWeights(config, weights, options.source);
+    this.config = config;
+    this.weights = weights;
+    this.tokenizer = options.tokenizer;
+    this.source = options.source;
+    this.format = options.format;
+    this.hooks = listHooks(config);
+    this.hookSet = new Set(this.hooks.map((h) => h.name));
+    const prepare = (w: NormWeights): PreparedNorm => ({ gain: effectiveGain(config.norm, w), bias: w.bias });
+    this.packed = weights.layers.map((w) => ({
+      ln1: prepare(w.ln1),
+      ln1Post: w.ln1Post === null ? null : prepare(w.ln1Post),
+      ln2: prepare(w.ln2),
+      ln2Post: w.ln2Post === null ? null : prepare(w.ln2Post),
+      wqkv: stack(w.wq, w.wk, w.wv),
+      bqkv: w.bq === null || w.bk === null || w.bv === null ? null : stack(w.bq, w.bk, w.bv),
+      wo: w.wo,
+      bo: w.bo,
+      wIn: w.wGate === null ? w.wUp : stack(w.wGate, w.wUp),
+      bIn: w.wGate === null ? w.bUp : null,
+      wDown: w.wDown,
+      bDown: w.bDown,
+    }));
+    this.finalNorm = prepare(weights.finalNorm);
+    this.rope = config.rotary === null ? null : ropeTable(config.maxSeqLen, rotaryFrequencies(config.rotary));
+    this.layerHooks = weights.layers.map((_, l) => ({
+      residPre: `blocks.${l}.hook_resid_pre`,
+      ln1: `blocks.${l}.ln1.hook_normalized`,
+      ln1Post: `blocks.${l}.ln1_post.hook_normalized`,
+      attnOut: `blocks.${l}.hook_attn_out`,
+      residMid: `blocks.${l}.hook_resid_mid`,
+      ln2: `blocks.${l}.ln2.hook_normalized`,
+      mlpPost: `blocks.${l}.mlp.hook_post`,
+      ln2Post: `blocks.${l}.ln2_post.hook_normalized`,
+      mlpOut: `blocks.${l}.hook_mlp_out`,
+      residPost: `blocks.${l}.hook_resid_post`,
+    }));
+  }
+
+  /**
+   * The logit lens of directions in the residual stream, rows [rows, dim]:
+   * through the final norm's gain (1 + g for Gemma), after removing each row's
+   * mean for LayerNorm, then the unembedding and the final soft-cap. The
+   * norm's 1/rms and bias are left out (a direction has no scale of its own;
+   * the bias adds the same logits to every direction), so the order of tokens
+   * is that of a residual holding the direction. The result may be the
+   * kernels' buffer: read it before their next call.
+   */
+  async unembedDirections(directions: Float32Array, rows: number, kernels: Kernels): Promise<Float32Array> {
+    const { dim, vocabSize } = this.config;
+    if (directions.length < rows * dim) {
+      throw new RangeError(`unembedDirections: ${directions.length} values; expected ${rows}×${dim}`);
+    }
+    const x = directions.slice(0, rows * dim);
+    if (this.config.norm.kind === "layer") {
+      for (let t = 0; t < rows; t++) {
+        let sum = 0;
+        for (let i = 0; i < dim; i++) sum += x[t * dim + i]!;
+        const mean = sum / dim;
+        for (let i = 0; i < dim; i++) x[t * dim + i] = x[t * dim + i]! - mean;
+      }
+    }
+    applyGainBias(x, rows, this.finalNorm.gain, null);
+    const logits = (await kernels.denseScores(
+      x,
+      this.weights.classifier,
+      rows,
+      dim,
+      vocabSize,
+    )) as Float32Array;
+    const out = logits.length === rows * vocabSize ? logits : logits.subarray(0, rows * vocabSize);
+    if (this.config.finalSoftcap !== null) softcapInPlace(out, this.config.finalSoftcap);
+    return out;
+  }
+
+  /**
+   * Run the sequences (each its own causal context, positions from 0) packed
+   * into rows = Σ lengths. Hooks see and may replace activations; see hooks.ts.
+   */
+  async forward(sequences: readonly Int32Array[], options: ForwardOptions): Promise<ForwardResult> {
+    const { kernels } = options;
+    const hooks = options.hooks ?? {};
+    const stopAfter = options.stopAfter;
+    const wantLogits = options.logits ?? stopAfter === undefined;
+    checkHookNames(Object.keys(hooks), this.hookSet, this.source);
+    if (stopAfter !== undefined) checkHookNames([stopAfter], this.hookSet, this.source);
+    const cfg = this.config;
+    const { dim, mlpDim, vocabSize, heads, kvHeads, headSize } = cfg;
+    const qWidth = heads * headSize;
+    const qkvWidth = (heads + 2 * kvHeads) * headSize;
+
+    const sequenceLengths = sequences.map((s) => s.length);
+    const rows = sequenceLengths.reduce((a, b) => a + b, 0);
+    sequences.forEach((seq, i) => {
+      if (seq.length > cfg.maxSeqLen) {
+        throw new RangeError(
+          `${this.source}: sequence ${i} has ${seq.length} tokens; the model accepts at most ${cfg.maxSeqLen}`,
+        );
+      }
+      for (let t = 0; t < seq.length; t++) {
+        const id = seq[t]!;
+        if (!(id >= 0 && id < vocabSize)) {
+          throw new RangeError(
+            `${this.source}: sequence ${i} token ${t} is ${id}; expected 0 <= id < ${vocabSize}`,
+          );
+        }
+      }
+    });
+    if (rows === 0) return wantLogits ? { logits: new Float32Array(0) } : {};
+
+    const fire = async (name: string, layer: number, value: Float32Array, width: number) => {
+      const hook = hooks[name];
+      let out = value;
+      if (hook !== undefined) {
+        const info: HookInfo = { name, layer, rows, width, sequenceLengths };
+        const replaced = await hook(value, info);
+        if (replaced !== undefined) {
+          if (!(replaced instanceof Float32Array) || replaced.length !== rows * width) {
+            throw new RangeError(
+              `hook "${name}" returned ${describeArray(replaced)}; expected a Float32Array of ${rows}×${width} = ${rows * width}`,
+            );
+          }
+          out = replaced;
+        }
+      }
+      if (!wantLogits && name === stopAfter) throw new StopForward();
+      return out;
+    };
+    const hooked = (name: string) => hooks[name] !== undefined || name === stopAfter;
+    // The kernels may reuse their output buffer, so a product must be used up
+    // before the next one, or copied: `keep` when a hook sees it (and may hold on to it).
+    const product = async (
+      x: Float32Array,
+      w: Float32Array,
+      bias: Float32Array | null,
+      width: number,
+      out: number,
+      keep: boolean,
+    ) => {
+      const raw = (await kernels.denseScores(x, w, rows, width, out)) as Float32Array;
+      const result = keep || raw.length !== rows * out ? raw.slice(0, rows * out) : raw;
+      if (bias !== null) addBias(result, rows, bias);
+      return result;
+    };
+    // The whole norm, through the hook on its normalized value (before gain and bias) when there is one.
+    const normed = async (name: string, layer: number, x: Float32Array, norm: PreparedNorm) => {
+      if (!hooked(name)) return normalizeAffine(x, rows, cfg.norm, norm.gain, norm.bias);
+      const seen = await fire(name, layer, normalize(x, rows, dim, cfg.norm), dim);
+      const out = seen.slice(); // a hook may keep `seen`: never scale it in place
+      applyGainBias(out, rows, norm.gain, norm.bias);
+      return out;
+    };
+    const lengths = Int32Array.from(sequenceLengths);
+
+    try {
+      let resid: Float32Array = new Float32Array(rows * dim);
+      const { tokenEmbedding, positionEmbedding } = this.weights;
+      const scale = cfg.embeddingScale;
+      let r = 0;
+      for (const seq of sequences) {
+        for (let t = 0; t < seq.length; t++, r++) {
+          const row = tokenEmbedding.subarray(seq[t]! * dim, (seq[t]! + 1) * dim);
+          if (scale === 1) resid.set(row, r * dim);
+          else for (let i = 0; i < dim; i++) resid[r * dim + i] = row[i]! * scale;
+        }
+      }
+      resid = await fire("hook_embed", 0, resid, dim);
+      if (positionEmbedding !== null) {
+        let positions: Float32Array = new Float32Array(rows * dim);
+        r = 0;
+        for (const n of sequenceLengths) {
+          for (let t = 0; t < n; t++, r++)
+            positions.set(positionEmbedding.subarray(t * dim, (t + 1) * dim), r * dim);
+        }
+        positions = await fire("hook_pos_embed", 0, positions, dim);
+        resid = addArrays(resid, positions);
+      }
+      for (let l = 0; l < cfg.layers; l++) {
+        const w = this.packed[l]!;
+        const names = this.layerHooks[l]!;
+        resid = await fire(names.residPre, l, resid, dim);
+
+        // Attention.
+        const qkv = await product(
+          await normed(names.ln1, l, resid, w.ln1),
+          w.wqkv,
+          w.bqkv,
+          dim,
+          qkvWidth,
+          false,
+        );
+        if (this.rope !== null && cfg.rotary !== null) {
+          const { style } = cfg.rotary;
+          let row = 0;
+          for (const n of sequenceLengths) {
+            for (let t = 0; t < n; t++, row++) {
+              const base = row * qkvWidth;
+              applyRope(qkv, base, heads, headSize, t, this.rope, style);
+              applyRope(qkv, base + qWidth, kvHeads, headSize, t, this.rope, style);
+            }
+          }
+        }
+        const window = cfg.slidingWindow !== null && cfg.slidingLayers[l] === true ? cfg.slidingWindow : 0;
+        const attended = fastCausalAttention(qkv, lengths, {
+          heads,
+          kvHeads,
+          headSize,
+          scale: cfg.attentionScale,
+          softcap: cfg.attentionSoftcap ?? 0,
+          window,
+        });
+        let attnOut = await product(attended, w.wo, w.bo, qWidth, dim, hooked(names.attnOut));
+        if (w.ln1Post !== null) attnOut = await normed(names.ln1Post, l, attnOut, w.ln1Post);
+        attnOut = await fire(names.attnOut, l, attnOut, dim);
+        // Sequential: the MLP reads resid_mid; parallel (NeoX): it reads resid_pre too.
+        let mlpInput = resid;
+        let sum = addArrays(resid, attnOut);
+        if (cfg.residual === "sequential") {
+          sum = await fire(names.residMid, l, sum, dim);
+          mlpInput = sum;
+        }
+
+        // MLP.
+        const mlpIn = await normed(names.ln2, l, mlpInput, w.ln2);
+        let hidden: Float32Array;
+        if (cfg.mlp === "gated") {
+          const gateUp = await product(mlpIn, w.wIn, null, dim, 2 * mlpDim, false);
+          hidden = gatedActivate(gateUp, rows, mlpDim, cfg.activation);
+        } else {
+          // Kept when a hook sees it, or when the next product could reuse its buffer (same size).
+          hidden = await product(mlpIn, w.wIn, null, dim, mlpDim, hooked(names.mlpPost) || mlpDim === dim);
+          biasActivate(hidden, rows, mlpDim, w.bIn, cfg.activation);
+        }
+        hidden = await fire(names.mlpPost, l, hidden, mlpDim);
+        let mlpOut = await product(hidden, w.wDown, w.bDown, mlpDim, dim, hooked(names.mlpOut));
+        if (w.ln2Post !== null) mlpOut = await normed(names.ln2Post, l, mlpOut, w.ln2Post);
+        mlpOut = await fire(names.mlpOut, l, mlpOut, dim);
+        if (cfg.residual === "sequential") {
+          resid = addArrays(sum, mlpOut);
+        } else {
+          // `sum` is ours (never shown to a hook), so it can take the MLP in place.
+          addInto(sum, mlpOut);
+          resid = sum;
+        }
+        resid = await fire(names.residPost, l, resid, dim);
+      }
+      resid = await fire(`blocks.${cfg.layers}.hook_resid_pre`, cfg.layers, resid, dim);
+      const lnFinal = await normed("ln_final.hook_normalized", -1, resid, this.finalNorm);
+      if (!wantLogits) return {};
+      const logits = await product(lnFinal, this.weights.classifier, null, dim, vocabSize, true);
+      if (cfg.finalSoftcap !== null) softcapInPlace(logits, cfg.finalSoftcap);
+      return { logits };
+    } catch (err) {
+      if (err instanceof StopForward) return {};
+      throw err;
+    }
+  }
+}
+
+function describeArray(x: unknown): string {
+  if (ArrayBuffer.isView(x)) return `a ${x.constructor.name} of ${(x as Float32Array).length}`;
+  return typeof x;
+}
