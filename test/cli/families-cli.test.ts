@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { before, test } from "node:test";
+import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { cosae } from "../helpers/cosae-cli.js";
 import { FAMILIES, type Family, numpyMissing } from "../helpers/model-fixtures.js";
@@ -40,14 +40,17 @@ const FAMILY_HOOKS: Record<Family, string[]> = {
 };
 
 let fixtures = "";
-before(() => {
-  if (skip) return;
-  fixtures = join(dir(), "model-fixtures");
-  const r = spawnSync(process.execPath, [join(repoRoot, "scripts", "make-model-fixtures.mjs"), fixtures], {
+/** The five folders, written once by the script behind npm run fixtures:models (into the temporary folder). */
+function fixtureRoot(): string {
+  if (fixtures) return fixtures;
+  const out = join(dir(), "model-fixtures");
+  const r = spawnSync(process.execPath, [join(repoRoot, "scripts", "make-model-fixtures.mjs"), out], {
     encoding: "utf8",
   });
   assert.equal(r.status, 0, r.stderr);
-});
+  fixtures = out;
+  return out;
+}
 
 test("the README shows one harvest command per family, on the folders npm run fixtures:models writes", () => {
   assert.deepEqual([...readmeHarvests().keys()].sort(), [...FAMILIES].sort());
@@ -59,7 +62,7 @@ for (const family of FAMILIES) {
   test(`${family}: inspect, the README's harvest, train, eval with the spliced loss, and serve with the logit lens`, {
     skip,
   }, async () => {
-    const model = join(fixtures, family);
+    const model = join(fixtureRoot(), family);
     const config = JSON.parse(readFileSync(join(model, "config.json"), "utf8"));
     const layers: number = config.num_hidden_layers ?? config.n_layer;
 

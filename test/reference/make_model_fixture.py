@@ -46,12 +46,12 @@ def gpt2_config(tok):
         "initializer_range": 0.02,
         "layer_norm_epsilon": 1e-05,
         "model_type": "gpt2",
-        "n_ctx": 64,
+        "n_ctx": 256,
         "n_embd": 48,
         "n_head": 4,
         "n_inner": None,
         "n_layer": 2,
-        "n_positions": 64,
+        "n_positions": 256,
         "reorder_and_upcast_attn": False,
         "resid_pdrop": 0.1,
         "scale_attn_by_inverse_layer_idx": False,
@@ -81,7 +81,7 @@ def neox_config(tok):
         "initializer_range": 0.02,
         "intermediate_size": 256,
         "layer_norm_eps": 1e-05,
-        "max_position_embeddings": 128,
+        "max_position_embeddings": 256,
         "model_type": "gpt_neox",
         "num_attention_heads": 4,
         "num_hidden_layers": 2,
@@ -111,7 +111,7 @@ def gemma2_config(tok):
         "hidden_size": 48,
         "initializer_range": 0.02,
         "intermediate_size": 128,
-        "max_position_embeddings": 128,
+        "max_position_embeddings": 256,
         "model_type": "gemma2",
         "num_attention_heads": 4,
         "num_hidden_layers": 3,
@@ -339,6 +339,16 @@ def tensors_of(family, c, init, layout):
     raise SystemExit(f"unknown family {family}; expected one of {', '.join(CONFIGS)}")
 
 
+def shrink_padding_rows(tensors, tokens, vocab_size):
+    """Rows past the tokenizer (Pythia's and Qwen's padding to a round vocab_size) were never trained in the
+    real checkpoints and stay near their small initial values: the same here, so they do not dominate logits."""
+    if vocab_size <= tokens:
+        return
+    for name, value in tensors.items():
+        if value.ndim == 2 and value.shape[0] == vocab_size and "wpe" not in name:
+            value[tokens:] *= 0.02
+
+
 def write_weights(out_dir, tensors, buffers, dtype, shards):
     entries = [(name, dtype, tensors[name]) for name in sorted(tensors)]
     entries += [(name, buffers[name][0], buffers[name][1]) for name in sorted(buffers)]
@@ -374,6 +384,7 @@ def make_fixture(family, out_dir, seed=0, dtype="F32", shards=1, layout="saved",
     config["transformers_version"] = "4.44.2"
     config = dict(sorted(config.items()))
     tensors, buffers = tensors_of(family, config, Init(seed), layout)
+    shrink_padding_rows(tensors, tok["size"], config["vocab_size"])
     os.makedirs(out_dir, exist_ok=True)
     write_json(os.path.join(out_dir, "config.json"), config)
     gen = {"_from_model_config": True, "bos_token_id": config["bos_token_id"], "eos_token_id": config["eos_token_id"]}

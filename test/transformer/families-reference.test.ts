@@ -48,6 +48,14 @@ interface Agreement {
 
 let fixtureCount = 0;
 
+const defaults = new Map<Family, Promise<Agreement>>();
+
+/** The family's default fixture's agreement, computed once for the tests that compare against it. */
+function agreeDefault(family: Family): Promise<Agreement> {
+  if (!defaults.has(family)) defaults.set(family, agree(family));
+  return defaults.get(family)!;
+}
+
 /** Writes the fixture, runs both forwards on the same sequences, and asserts every array agrees. */
 async function agree(family: Family, options: FixtureOptions = {}, lengths = LENGTHS): Promise<Agreement> {
   const label = `${family}-${fixtureCount++}`;
@@ -114,14 +122,14 @@ for (const family of FAMILIES) {
   test(`${family}: logits and every hook agree with the float64 reference on sequences of ${LENGTHS.join(", ")} tokens`, {
     skip,
   }, async () => {
-    await agree(family);
+    await agreeDefault(family);
   });
 }
 
 test("GPT-2's Conv1D weights are read as [in, out]: a transposed square c_proj changes the outputs, and cosae follows", {
   skip,
 }, async () => {
-  const on = await agree("gpt2");
+  const on = await agreeDefault("gpt2");
   const folder = makeModelFixture("gpt2", join(dir(), "gpt2-transposed"));
   const file = join(folder, "model.safetensors");
   const { tensors, metadata } = await readSafetensors(file);
@@ -152,7 +160,7 @@ test("GPT-2's Conv1D weights are read as [in, out]: a transposed square c_proj c
 test("GPT-NeoX's parallel residual: use_parallel_residual false changes the outputs, cosae follows, and only then offers hook_resid_mid", {
   skip,
 }, async () => {
-  const parallel = await agree("gpt_neox");
+  const parallel = await agreeDefault("gpt_neox");
   const sequential = await agree("gpt_neox", { set: { use_parallel_residual: false } });
   assertChanges(parallel.reference, sequential.reference, "use_parallel_residual");
   assert.ok(!parallel.hooksOffered.includes("blocks.0.hook_resid_mid"), "no resid_mid in a parallel block");
@@ -162,7 +170,7 @@ test("GPT-NeoX's parallel residual: use_parallel_residual false changes the outp
 test("GPT-NeoX's partial rotary: rotary_pct 0.25 against 0.5 and 1.0 changes the outputs, and cosae follows each", {
   skip,
 }, async () => {
-  const quarter = await agree("gpt_neox");
+  const quarter = await agreeDefault("gpt_neox");
   for (const pct of [0.5, 1.0]) {
     const other = await agree("gpt_neox", { set: { rotary_pct: pct } });
     assertChanges(quarter.reference, other.reference, `rotary_pct 0.25 → ${pct}`);
@@ -172,7 +180,7 @@ test("GPT-NeoX's partial rotary: rotary_pct 0.25 against 0.5 and 1.0 changes the
 test("Gemma 2's attention and final soft-capping bite on the fixture, and cosae follows each switched off", {
   skip,
 }, async () => {
-  const capped = await agree("gemma2");
+  const capped = await agreeDefault("gemma2");
   const cap = 6.0; // the fixture's final_logit_softcapping
   for (const s of capped.ours) {
     const logits = s.get("logits")!;
@@ -191,7 +199,7 @@ test("Gemma 2's attention and final soft-capping bite on the fixture, and cosae 
 test("Gemma 2's query_pre_attn_scalar (24, not head_dim 16) sets the attention scale, and cosae follows", {
   skip,
 }, async () => {
-  const on = await agree("gemma2");
+  const on = await agreeDefault("gemma2");
   const off = await agree("gemma2", { set: { query_pre_attn_scalar: 16 } });
   assertChanges(on.reference, off.reference, "query_pre_attn_scalar");
 });
@@ -199,7 +207,7 @@ test("Gemma 2's query_pre_attn_scalar (24, not head_dim 16) sets the attention s
 test("Gemma 2's sliding window (4 tokens on even layers): positions before it are untouched, later ones change, and cosae follows", {
   skip,
 }, async () => {
-  const windowed = await agree("gemma2");
+  const windowed = await agreeDefault("gemma2");
   const full = await agree("gemma2", { set: { sliding_window: 64 } });
   assertChanges(windowed.reference, full.reference, "sliding_window");
   const d = 48;
@@ -214,7 +222,7 @@ test("Gemma 2's sliding window (4 tokens on even layers): positions before it ar
 test("grouped-query attention: Llama with 2 and 1 key/value heads, Qwen 2 with 1, against full multi-head, and cosae follows", {
   skip,
 }, async () => {
-  const gqa = await agree("llama");
+  const gqa = await agreeDefault("llama");
   const mha = await agree("llama", { set: { num_key_value_heads: 4 } });
   assertChanges(gqa.reference, mha.reference, "num_key_value_heads 2 → 4");
   await agree("llama", { set: { num_key_value_heads: 1 } });
@@ -229,7 +237,7 @@ test("Llama 3's rope_scaling: the fixture's 8 frequencies span all three bands, 
   const high = wavelengths.filter((w) => w < 256 / 4).length;
   const low = wavelengths.filter((w) => w > 256 / 1).length;
   assert.ok(high > 0 && low > 0 && high + low < 8, `bands high ${high}, low ${low} of 8`);
-  const scaled = await agree("llama");
+  const scaled = await agreeDefault("llama");
   const plain = await agree("llama", { set: { rope_scaling: null } });
   assertChanges(scaled.reference, plain.reference, "rope_scaling llama3");
 });
@@ -237,7 +245,7 @@ test("Llama 3's rope_scaling: the fixture's 8 frequencies span all three bands, 
 test("tied and untied heads: Llama with tie_word_embeddings false reads lm_head.weight", {
   skip,
 }, async () => {
-  const tied = await agree("llama");
+  const tied = await agreeDefault("llama");
   const untied = await agree("llama", { set: { tie_word_embeddings: false } });
   assertChanges(tied.reference, untied.reference, "tie_word_embeddings");
 });
