@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { readSafetensors, writeSafetensors } from "../../src/io/safetensors.js";
 import { type ChosenKernels, chooseKernels } from "../../src/kernels/choose-kernels.js";
 import { loadTransformer } from "../../src/transformer/load-model.js";
@@ -263,4 +265,23 @@ test("the published checkpoints' layout: GPT-2 without the transformer. prefix a
 }, async () => {
   await agree("gpt2", { layout: "hub" });
   await agree("gpt_neox", { layout: "hub" });
+});
+
+test("the JavaScript attention (COSAE_KERNELS=onnxruntime, no addon) agrees too on Gemma 2's soft-capping and window and Llama's GQA", {
+  skip: skip || (process.env.COSAE_FAMILIES_FALLBACK === "1" ? "this is the fallback run itself" : false),
+}, () => {
+  // A fresh test run of this file (without NODE_TEST_CONTEXT, which would make it report to this one).
+  const { NODE_TEST_CONTEXT: _, ...env } = process.env;
+  const r = spawnSync(
+    process.execPath,
+    [
+      "--test",
+      "--test-reporter=tap",
+      "--test-name-pattern=^(gemma2|llama): logits",
+      fileURLToPath(import.meta.url),
+    ],
+    { encoding: "utf8", env: { ...env, COSAE_KERNELS: "onnxruntime", COSAE_FAMILIES_FALLBACK: "1" } },
+  );
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.match(r.stdout, /# pass 2\b/);
 });
