@@ -70,6 +70,17 @@ test("pythia-70m's config.json maps onto parallel residual, partial rotary and e
     rope_parameters: { rope_type: "default", rope_theta: 20000, partial_rotary_factor: 0.5 },
   });
   assert.deepEqual(c5.rotary, { theta: 20000, dims: 32, style: "half-split", scaling: null });
+  // transformers 4.45–4.5x write copies of rotary_pct and rotary_emb_base; they must agree.
+  const c45 = parse({ ...PYTHIA_70M_CONFIG, partial_rotary_factor: 0.25, rope_theta: 10000 });
+  assert.deepEqual(c45.rotary, c.rotary);
+  refuses(
+    { ...PYTHIA_70M_CONFIG, partial_rotary_factor: 0.5 },
+    /fields "rotary_pct" 0\.25 and "partial_rotary_factor" 0\.5 differ/,
+  );
+  refuses(
+    { ...PYTHIA_70M_CONFIG, rope_theta: 500 },
+    /fields "rotary_emb_base" 10000 and "rope_theta" 500 differ/,
+  );
   refuses(
     { ...PYTHIA_70M_CONFIG, rotary_pct: 0.3 },
     /the rotated width of each head, int\(64 · rotary_pct 0\.3\) = 19, is not a positive even number/,
