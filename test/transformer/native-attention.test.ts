@@ -97,3 +97,96 @@ test("fastCausalAttention gives the JS results to float32 rounding (native or fa
   );
   assert.ok(err < 1e-5, `relative error ${err}`);
 });
+
+/**
+ * Attention written the plain way, from the definition: scores s·scale,
+ * soft-capped, masked where s > t or (with a window W) t − s ≥ W, softmax, V.
+ */
+function bruteForceAttention(
+  qkv: Float32Array,
+  lengths: number[],
+  heads: number,
+  kvHeads: number,
+  headSize: number,
+  scale: number,
+  softcap: number,
+  window: number,
+): Float64Array {
+  const stride = (heads + 2 * kvHeads) * headSize;
+  const rows = lengths.reduce((a, b) => a + b, 0);
+  const out = new Float64Array(rows * heads * headSize);
+  let start = 0;
+  for (const n of lengths) {
+    for (let h = 0; h < heads; h++) {
+      const kvh = Math.floor(h / (heads / kvHeads));
+      for (let t = 0; t < n; t++) {
+        const scores: number[] = [];
+        for (let s = 0; s < n; s++) {
+          let dot = 0;
+          for (let i = 0; i < headSize; i++) {
+            dot +=
+              qkv[(start + t) * stride + h * headSize + i]! *
+              qkv[(start + s) * stride + (heads + kvh) * headSize + i]!;
+          }
+          let score = dot * scale;
+          if (softcap > 0) score = softcap * Math.tanh(score / softcap);
+          const visible = s <= t && (window === 0 || t - s < window);
+          scores.push(visible ? score : Number.NEGATIVE_INFINITY);
+        }
+        const max = Math.max(...scores);
+        const e = scores.map((x) => Math.exp(x - max));
+        const sum = e.reduce((a, b) => a + b, 0);
+        for (let i = 0; i < headSize; i++) {
+          let acc = 0;
+          for (let s = 0; s < n; s++) {
+            acc += e[s]! * qkv[(start + s) * stride + (heads + kvHeads + kvh) * headSize + i]!;
+          }
+          out[(start + t) * heads * headSize + h * headSize + i] = acc / sum;
+        }
+      }
+    }
+    start += n;
+  }
+  return out;
+}
+
+test("scale, soft-capping and the sliding window give the brute-force attention (JS and native)", () => {
+  const lengths = [70, 5, 41];
+  const shape = { heads: 6, kvHeads: 2, headSize: 12 };
+  const rows = lengths.reduce((a, b) => a + b, 0);
+  const qkv = randomArray(rows * (6 + 4) * 12, 11, 3);
+  for (const [scale, softcap, window] of [
+    [0.2, 0, 0],
+    [0.5, 3, 0],
+    [0.3, 0, 17],
+    [0.4, 2.5, 1],
+    [0.25, 4, 64],
+  ] as const) {
+    const want = bruteForceAttention(qkv, lengths, 6, 2, 12, scale, softcap, window);
+    const options = { ...shape, scale, softcap, window };
+    const js = causalAttention(qkv, lengths, options);
+    assert.ok(
+      maxRelativeError(js, want) < 1e-6,
+      `JS ${scale} ${softcap} ${window}: ${maxRelativeError(js, want)}`,
+    );
+    const fast = fastCausalAttention(qkv, lengths, options);
+    assert.ok(
+      maxRelativeError(fast, want) < 2e-5,
+      `native ${scale} ${softcap} ${window}: ${maxRelativeError(fast, want)}`,
+    );
+  }
+  // A window of 1 leaves each token only itself: the output is its own value row.
+  const own = causalAttention(qkv, lengths, { ...shape, window: 1 });
+  assert.equal(own[0], qkv[(6 + 2) * 12]);
+});
+
+test("the native attention refuses a bad scale, soft-cap or window", { skip }, () => {
+  const qkv = new Float32Array(10 * 8);
+  const lengths = new Int32Array([1]);
+  assert.throws(
+    () => nativeAttention().causalAttention(qkv, lengths, 4, 2, 10, 0, 0, 0),
+    /scale must be a positive/,
+  );
+  assert.throws(() => nativeAttention().causalAttention(qkv, lengths, 4, 2, 10, 1, -1, 0), /softcap must be/);
+  assert.throws(() => nativeAttention().causalAttention(qkv, lengths, 4, 2, 10, 1, 0, 1.5), /window must be/);
+});
