@@ -136,11 +136,18 @@ test("unsupported configs and tokenizers are refused clearly", async () => {
     tokenizerPath,
     JSON.stringify({
       ...tokenizer,
-      normalizer: null,
-      pre_tokenizer: { type: "ByteLevel", add_prefix_space: false },
+      pre_tokenizer: { type: "Split", pattern: { Regex: "\\d" }, behavior: "MergedWithNext" },
     }),
   );
-  await assert.rejects(loadTransformer(folder), /unsupported tokenizer: byte-level BPE/);
+  await assert.rejects(
+    loadTransformer(folder),
+    /unsupported tokenizer: pre_tokenizer Split with behavior "MergedWithNext"/,
+  );
+  await writeFile(tokenizerPath, JSON.stringify({ ...tokenizer, pre_tokenizer: { type: "NoSuchSplitter" } }));
+  await assert.rejects(
+    loadTransformer(folder),
+    /tokenizer\.json: unsupported tokenizer: Unknown PreTokenizer type: NoSuchSplitter/,
+  );
   await rm(tokenizerPath);
   await assert.rejects(loadTransformer(folder), /tokenizer\.json: no such file/);
   const model = await loadTransformer(folder, { tokenizer: false });
