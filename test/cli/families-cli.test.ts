@@ -1,0 +1,136 @@
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { before, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { cosae } from "../helpers/cosae-cli.js";
+import { FAMILIES, type Family, numpyMissing } from "../helpers/model-fixtures.js";
+import { skipWhenMissing } from "../helpers/optional-part.js";
+import { useTemporaryFolder } from "../helpers/temporary-folder.js";
+import { spawnServe } from "../web/serve-process.js";
+
+/**
+ * End to end on each family's fixture, from the README's own harvest line:
+ * `inspect` lists the config and hooks, `harvest` (the README command, its
+ * runs/ paths moved to a temporary folder), then a tiny `train`, `eval` with
+ * the spliced loss through the model, and `serve` answering its API with the
+ * promoted tokens of the logit lens.
+ */
+const skip = skipWhenMissing("python3 with NumPy", numpyMissing);
+const dir = useTemporaryFolder("cosae-families-cli-");
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const README_HARVEST = /^node dist\/src\/cli\/main\.js harvest --model runs\/model-fixtures\/(\w+) (.*)$/gm;
+
+/** The README's harvest arguments by family. */
+function readmeHarvests(): Map<string, string[]> {
+  const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+  const out = new Map<string, string[]>();
+  for (const m of readme.matchAll(README_HARVEST)) out.set(m[1]!, m[2]!.split(" "));
+  return out;
+}
+
+/** Hooks each family must list (beyond the common ones): the layouts differ. */
+const FAMILY_HOOKS: Record<Family, string[]> = {
+  gpt2: ["hook_pos_embed", "blocks.1.hook_resid_mid"],
+  gpt_neox: [],
+  gemma2: ["blocks.2.ln1_post.hook_normalized", "blocks.2.ln2_post.hook_normalized"],
+  llama: ["blocks.1.hook_resid_mid"],
+  qwen2: ["blocks.1.hook_resid_mid"],
+};
+
+let fixtures = "";
+before(() => {
+  if (skip) return;
+  fixtures = join(dir(), "model-fixtures");
+  const r = spawnSync(process.execPath, [join(repoRoot, "scripts", "make-model-fixtures.mjs"), fixtures], {
+    encoding: "utf8",
+  });
+  assert.equal(r.status, 0, r.stderr);
+});
+
+test("the README shows one harvest command per family, on the folders npm run fixtures:models writes", () => {
+  assert.deepEqual([...readmeHarvests().keys()].sort(), [...FAMILIES].sort());
+  const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
+  assert.match(pkg.scripts["fixtures:models"], /make-model-fixtures\.mjs/);
+});
+
+for (const family of FAMILIES) {
+  test(`${family}: inspect, the README's harvest, train, eval with the spliced loss, and serve with the logit lens`, {
+    skip,
+  }, async () => {
+    const model = join(fixtures, family);
+    const config = JSON.parse(readFileSync(join(model, "config.json"), "utf8"));
+    const layers: number = config.num_hidden_layers ?? config.n_layer;
+
+    const inspect = cosae("inspect", model);
+    assert.equal(inspect.code, 0, inspect.stderr);
+    assert.match(inspect.stdout, new RegExp(family));
+    for (const hook of [
+      "blocks.0.hook_resid_pre",
+      "blocks.0.ln1.hook_normalized",
+      "blocks.0.hook_attn_out",
+      "blocks.0.mlp.hook_post",
+      "blocks.0.hook_mlp_out",
+      "blocks.0.hook_resid_post",
+      `blocks.${layers}.hook_resid_pre`,
+      "ln_final.hook_normalized",
+      ...FAMILY_HOOKS[family],
+    ]) {
+      assert.ok(inspect.stdout.includes(hook), `inspect ${family} lists ${hook}:\n${inspect.stdout}`);
+    }
+    if (family === "gpt_neox") {
+      assert.ok(!inspect.stdout.includes("hook_resid_mid"), "a parallel block has no resid_mid");
+    }
+
+    // The README's command, with runs/ moved into the temporary folder.
+    const args = readmeHarvests()
+      .get(family)!
+      .map((a) => (a.startsWith("runs/") ? join(dir(), a) : a));
+    const data = args[args.indexOf("--out") + 1]!;
+    const harvest = spawnSync(
+      process.execPath,
+      [join(repoRoot, "dist", "src", "cli", "main.js"), "harvest", "--model", model, ...args],
+      { cwd: repoRoot, encoding: "utf8" },
+    );
+    assert.equal(harvest.status, 0, harvest.stderr);
+    const shown = cosae("inspect", data);
+    assert.equal(shown.code, 0, shown.stderr);
+    assert.match(shown.stdout, new RegExp(`rows, d=${config.hidden_size ?? config.n_embd}, f32`));
+
+    const run = join(dir(), `${family}-run`);
+    const train = cosae(
+      "train",
+      ...["--data", data, "--m", "64", "--k", "4", "--batchSize", "256", "--steps", "20", "--out", run],
+    );
+    assert.equal(train.code, 0, train.stderr);
+    const sae = join(run, "sae");
+
+    const evaluated = cosae("eval", sae, "--data", data, "--model", model, "--evalTokens", "300");
+    assert.equal(evaluated.code, 0, evaluated.stderr);
+    const loss = /next-token loss clean (\d+\.\d{4}), spliced (\d+\.\d{4}), zero-ablated (\d+\.\d{4})/.exec(
+      evaluated.stdout,
+    );
+    assert.ok(loss, `eval printed no spliced loss:\n${evaluated.stdout}`);
+    const [clean, spliced, zero] = loss.slice(1).map(Number) as [number, number, number];
+    assert.ok(clean > 0 && spliced > 0 && zero > 0, evaluated.stdout);
+    assert.notEqual(clean, zero, "zero-ablating the hook changes the loss");
+
+    const served = await spawnServe([sae, "--data", data, "--port", "0", "--tokens", "1000"]);
+    try {
+      const saes = (await (await fetch(new URL("/api/saes", served.url))).json()) as { saes: unknown[] };
+      assert.equal(saes.saes.length, 1);
+      const latent = (await (await fetch(new URL("/api/saes/0/latents/0", served.url))).json()) as {
+        promoted?: { token: string; logit: number }[];
+      };
+      assert.ok(
+        Array.isArray(latent.promoted) && latent.promoted.length > 0,
+        `latent 0 has promoted tokens (the logit lens through ${family}'s final norm and unembedding): ${JSON.stringify(latent).slice(0, 400)}`,
+      );
+      // Shown as the tokenizer's strings, not as "#id" (which means no tokenizer was found).
+      assert.ok(latent.promoted.every((p) => !/^#\d+$/.test(p.token) && Number.isFinite(p.logit)));
+    } finally {
+      await served.stop();
+    }
+  });
+}

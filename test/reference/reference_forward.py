@@ -1,0 +1,327 @@
+#!/usr/bin/env python3
+"""An independent float64 forward pass of a Hugging Face folder, written from
+the transformers modeling files (modeling_gpt2, modeling_gpt_neox,
+modeling_gemma2, modeling_llama, modeling_qwen2), not from cosae's code.
+
+  python3 reference_forward.py FOLDER TOKENS_JSON OUT_DIR
+
+TOKENS_JSON: [[id, …], …] (one list per sequence). Writes OUT_DIR/s{i}/NAME.npy
+(float64, [tokens, width]) for the logits and every hook under its
+TransformerLens name, plus OUT_DIR/index.json: {"sequences": [{"tokens": n,
+"files": {NAME: "s0/NAME.npy"}}], "hooks": [names]}. Needs only NumPy."""
+
+import json
+import math
+import os
+import sys
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from safetensors_numpy import read_safetensors  # noqa: E402
+
+
+def load_folder(folder):
+    with open(os.path.join(folder, "config.json"), encoding="utf-8") as f:
+        config = json.load(f)
+    index = os.path.join(folder, "model.safetensors.index.json")
+    weights = {}
+    if os.path.exists(index):
+        with open(index, encoding="utf-8") as f:
+            files = sorted(set(json.load(f)["weight_map"].values()))
+    else:
+        files = ["model.safetensors"]
+    for name in files:
+        weights.update(read_safetensors(os.path.join(folder, name)))
+    return config, weights
+
+
+# --- layer math -------------------------------------------------------------------------------------------
+
+def layer_norm(x, weight, bias, eps):
+    """nn.LayerNorm: returns (normalized before gain/bias, output)."""
+    mean = x.mean(-1, keepdims=True)
+    var = ((x - mean) ** 2).mean(-1, keepdims=True)
+    normalized = (x - mean) / np.sqrt(var + eps)
+    return normalized, normalized * weight + bias
+
+
+def rms_norm(x, weight, eps, unit_offset):
+    """LlamaRMSNorm (x · rsqrt(mean x² + eps) · w) and Gemma2RMSNorm (… · (1 + w))."""
+    normalized = x / np.sqrt((x**2).mean(-1, keepdims=True) + eps)
+    return normalized, normalized * ((1.0 + weight) if unit_offset else weight)
+
+
+def gelu_tanh(x):
+    """gelu_new / gelu_pytorch_tanh."""
+    return 0.5 * x * (1.0 + np.tanh(math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)))
+
+
+def gelu_erf(x):
+    """nn.GELU() (hidden_act "gelu")."""
+    erf = np.vectorize(math.erf)
+    return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
+
+
+def silu(x):
+    return x / (1.0 + np.exp(-x))
+
+
+ACTIVATIONS = {"gelu_new": gelu_tanh, "gelu_pytorch_tanh": gelu_tanh, "gelu": gelu_erf, "silu": silu}
+
+
+def rope_inv_freq(dim, theta, scaling):
+    """_compute_default_rope_parameters, and _compute_llama3_parameters when rope_type is "llama3"."""
+    inv_freq = 1.0 / (theta ** (np.arange(0, dim, 2, dtype=np.float64) / dim))
+    if scaling is None:
+        return inv_freq
+    kind = scaling.get("rope_type", scaling.get("type"))
+    if kind == "default":
+        return inv_freq
+    if kind != "llama3":
+        raise SystemExit(f"reference: rope_scaling type {kind!r} not implemented")
+    factor = scaling["factor"]
+    low, high = scaling["low_freq_factor"], scaling["high_freq_factor"]
+    old_context = scaling["original_max_position_embeddings"]
+    low_wavelen, high_wavelen = old_context / low, old_context / high
+    wavelen = 2 * math.pi / inv_freq
+    scaled = np.where(wavelen > low_wavelen, inv_freq / factor, inv_freq)
+    smooth = (old_context / wavelen - low) / (high - low)
+    smoothed = (1 - smooth) * scaled / factor + smooth * scaled
+    medium = ~(wavelen < high_wavelen) & ~(wavelen > low_wavelen)
+    return np.where(medium, smoothed, scaled)
+
+
+def apply_rotary(x, inv_freq):
+    """rotate_half RoPE on the leading 2·len(inv_freq) dims of each head; x: [T, heads, hs]."""
+    rot = 2 * len(inv_freq)
+    t = x.shape[0]
+    freqs = np.outer(np.arange(t, dtype=np.float64), inv_freq)
+    emb = np.concatenate([freqs, freqs], -1)
+    cos, sin = np.cos(emb)[:, None, :], np.sin(emb)[:, None, :]
+    x_rot, x_pass = x[..., :rot], x[..., rot:]
+    half = rot // 2
+    rotated = np.concatenate([-x_rot[..., half:], x_rot[..., :half]], -1)
+    return np.concatenate([x_rot * cos + rotated * sin, x_pass], -1)
+
+
+def attention(q, k, v, scale, softcap=None, window=None):
+    """Causal attention; q: [T, H, hs], k/v: [T, KV, hs] (repeat_kv: query head h reads kv head h // (H/KV))."""
+    t, heads, hs = q.shape
+    rep = heads // k.shape[1]
+    k = np.repeat(k, rep, axis=1)
+    v = np.repeat(v, rep, axis=1)
+    scores = np.einsum("ihd,jhd->hij", q, k) * scale
+    if softcap is not None:
+        scores = np.tanh(scores / softcap) * softcap
+    i = np.arange(t)[:, None]
+    j = np.arange(t)[None, :]
+    allowed = j <= i
+    if window is not None:
+        allowed &= (i - j) < window
+    scores = np.where(allowed[None], scores, -np.inf)
+    scores -= scores.max(-1, keepdims=True)
+    p = np.exp(scores)
+    p /= p.sum(-1, keepdims=True)
+    return np.einsum("hij,jhd->ihd", p, v).reshape(t, heads * hs)
+
+
+# --- families ---------------------------------------------------------------------------------------------
+
+def gpt2_forward(c, w, ids, hooks):
+    if "transformer.wte.weight" in w:
+        w = {k[len("transformer."):] if k.startswith("transformer.") else k: v for k, v in w.items()}
+    d, heads = c["n_embd"], c["n_head"]
+    hs = d // heads
+    eps = c["layer_norm_epsilon"]
+    act = ACTIVATIONS[c["activation_function"]]
+    t = len(ids)
+    hooks["hook_embed"] = w["wte.weight"][ids]
+    hooks["hook_pos_embed"] = w["wpe.weight"][:t]
+    x = hooks["hook_embed"] + hooks["hook_pos_embed"]
+    for layer in range(c["n_layer"]):
+        p, b = f"h.{layer}.", f"blocks.{layer}."
+        hooks[b + "hook_resid_pre"] = x
+        n1, h = layer_norm(x, w[p + "ln_1.weight"], w[p + "ln_1.bias"], eps)
+        hooks[b + "ln1.hook_normalized"] = n1
+        qkv = h @ w[p + "attn.c_attn.weight"] + w[p + "attn.c_attn.bias"]  # Conv1D: x @ W[in, out] + b
+        q, k, v = (qkv[:, i * d : (i + 1) * d].reshape(t, heads, hs) for i in range(3))
+        z = attention(q, k, v, 1.0 / math.sqrt(hs))
+        attn_out = z @ w[p + "attn.c_proj.weight"] + w[p + "attn.c_proj.bias"]
+        hooks[b + "hook_attn_out"] = attn_out
+        x = x + attn_out
+        hooks[b + "hook_resid_mid"] = x
+        n2, h = layer_norm(x, w[p + "ln_2.weight"], w[p + "ln_2.bias"], eps)
+        hooks[b + "ln2.hook_normalized"] = n2
+        post = act(h @ w[p + "mlp.c_fc.weight"] + w[p + "mlp.c_fc.bias"])
+        hooks[b + "mlp.hook_post"] = post
+        mlp_out = post @ w[p + "mlp.c_proj.weight"] + w[p + "mlp.c_proj.bias"]
+        hooks[b + "hook_mlp_out"] = mlp_out
+        x = x + mlp_out
+        hooks[b + "hook_resid_post"] = x
+    hooks[f"blocks.{c['n_layer']}.hook_resid_pre"] = x
+    nf, h = layer_norm(x, w["ln_f.weight"], w["ln_f.bias"], eps)
+    hooks["ln_final.hook_normalized"] = nf
+    return h @ w["wte.weight"].T
+
+
+def neox_forward(c, w, ids, hooks):
+    d, heads = c["hidden_size"], c["num_attention_heads"]
+    hs = d // heads
+    eps = c["layer_norm_eps"]
+    act = ACTIVATIONS[c["hidden_act"]]
+    rot = int(hs * c.get("rotary_pct", 1.0))
+    inv_freq = rope_inv_freq(rot, c.get("rotary_emb_base", 10000), c.get("rope_scaling"))
+    t = len(ids)
+    x = w["gpt_neox.embed_in.weight"][ids]
+    hooks["hook_embed"] = x
+    for layer in range(c["num_hidden_layers"]):
+        p, b = f"gpt_neox.layers.{layer}.", f"blocks.{layer}."
+        hooks[b + "hook_resid_pre"] = x
+        n1, h = layer_norm(x, w[p + "input_layernorm.weight"], w[p + "input_layernorm.bias"], eps)
+        hooks[b + "ln1.hook_normalized"] = n1
+        qkv = h @ w[p + "attention.query_key_value.weight"].T
+        if p + "attention.query_key_value.bias" in w:
+            qkv = qkv + w[p + "attention.query_key_value.bias"]
+        qkv = qkv.reshape(t, heads, 3 * hs)  # per head: q, k, v
+        q, k, v = qkv[..., :hs], qkv[..., hs : 2 * hs], qkv[..., 2 * hs :]
+        q, k = apply_rotary(q, inv_freq), apply_rotary(k, inv_freq)
+        z = attention(q, k, v, 1.0 / math.sqrt(hs))
+        attn_out = z @ w[p + "attention.dense.weight"].T
+        if p + "attention.dense.bias" in w:
+            attn_out = attn_out + w[p + "attention.dense.bias"]
+        hooks[b + "hook_attn_out"] = attn_out
+        parallel = c.get("use_parallel_residual", True)
+        if parallel:
+            mlp_in = x  # post_attention_layernorm reads the block's input
+        else:
+            mlp_in = x + attn_out
+            hooks[b + "hook_resid_mid"] = mlp_in
+        n2, h = layer_norm(
+            mlp_in, w[p + "post_attention_layernorm.weight"], w[p + "post_attention_layernorm.bias"], eps
+        )
+        hooks[b + "ln2.hook_normalized"] = n2
+        post = act(h @ w[p + "mlp.dense_h_to_4h.weight"].T + w[p + "mlp.dense_h_to_4h.bias"])
+        hooks[b + "mlp.hook_post"] = post
+        mlp_out = post @ w[p + "mlp.dense_4h_to_h.weight"].T + w[p + "mlp.dense_4h_to_h.bias"]
+        hooks[b + "hook_mlp_out"] = mlp_out
+        x = x + attn_out + mlp_out if parallel else mlp_in + mlp_out
+        hooks[b + "hook_resid_post"] = x
+    hooks[f"blocks.{c['num_hidden_layers']}.hook_resid_pre"] = x
+    nf, h = layer_norm(x, w["gpt_neox.final_layer_norm.weight"], w["gpt_neox.final_layer_norm.bias"], eps)
+    hooks["ln_final.hook_normalized"] = nf
+    head = w["gpt_neox.embed_in.weight"] if c.get("tie_word_embeddings") else w["embed_out.weight"]
+    return h @ head.T
+
+
+def llama_like_forward(c, w, ids, hooks):
+    """LlamaForCausalLM, Qwen2ForCausalLM and Gemma2ForCausalLM."""
+    gemma = c["model_type"] == "gemma2"
+    if c["model_type"] == "qwen2" and c.get("use_sliding_window"):
+        raise SystemExit("reference: Qwen2 use_sliding_window not implemented")
+    d, heads = c["hidden_size"], c["num_attention_heads"]
+    kv = c.get("num_key_value_heads") or heads
+    hs = c.get("head_dim") or d // heads
+    eps = c["rms_norm_eps"]
+    act = ACTIVATIONS[c["hidden_activation"] if gemma else c["hidden_act"]]
+    inv_freq = rope_inv_freq(hs, c.get("rope_theta", 10000.0), c.get("rope_scaling"))
+    scale = c["query_pre_attn_scalar"] ** -0.5 if gemma else 1.0 / math.sqrt(hs)
+    softcap = c.get("attn_logit_softcapping") if gemma else None
+    layer_types = c.get("layer_types") or [
+        "sliding_attention" if gemma and layer % 2 == 0 else "full_attention"
+        for layer in range(c["num_hidden_layers"])
+    ]
+    has_bias = c["model_type"] == "qwen2" or c.get("attention_bias", False)
+    t = len(ids)
+    x = w["model.embed_tokens.weight"][ids]
+    if gemma:
+        x = x * float(np.float32(math.sqrt(d)))  # the normalizer is a tensor of the hidden dtype (float32)
+    hooks["hook_embed"] = x
+
+    def norm(name, value):
+        return rms_norm(value, w[name], eps, gemma)
+
+    def linear(name, value):
+        out = value @ w[name + ".weight"].T
+        return out + w[name + ".bias"] if has_bias and name + ".bias" in w else out
+
+    for layer in range(c["num_hidden_layers"]):
+        p, b = f"model.layers.{layer}.", f"blocks.{layer}."
+        hooks[b + "hook_resid_pre"] = x
+        n1, h = norm(p + "input_layernorm.weight", x)
+        hooks[b + "ln1.hook_normalized"] = n1
+        q = apply_rotary(linear(p + "self_attn.q_proj", h).reshape(t, heads, hs), inv_freq)
+        k = apply_rotary(linear(p + "self_attn.k_proj", h).reshape(t, kv, hs), inv_freq)
+        v = linear(p + "self_attn.v_proj", h).reshape(t, kv, hs)
+        window = c["sliding_window"] if layer_types[layer] == "sliding_attention" else None
+        z = attention(q, k, v, scale, softcap, window)
+        attn_out = z @ w[p + "self_attn.o_proj.weight"].T
+        if gemma:
+            n, attn_out = norm(p + "post_attention_layernorm.weight", attn_out)
+            hooks[b + "ln1_post.hook_normalized"] = n
+        hooks[b + "hook_attn_out"] = attn_out
+        x = x + attn_out
+        hooks[b + "hook_resid_mid"] = x
+        n2, h = norm(p + ("pre_feedforward_layernorm.weight" if gemma else "post_attention_layernorm.weight"), x)
+        hooks[b + "ln2.hook_normalized"] = n2
+        post = act(h @ w[p + "mlp.gate_proj.weight"].T) * (h @ w[p + "mlp.up_proj.weight"].T)
+        hooks[b + "mlp.hook_post"] = post
+        mlp_out = post @ w[p + "mlp.down_proj.weight"].T
+        if gemma:
+            n, mlp_out = norm(p + "post_feedforward_layernorm.weight", mlp_out)
+            hooks[b + "ln2_post.hook_normalized"] = n
+        hooks[b + "hook_mlp_out"] = mlp_out
+        x = x + mlp_out
+        hooks[b + "hook_resid_post"] = x
+    hooks[f"blocks.{c['num_hidden_layers']}.hook_resid_pre"] = x
+    nf, h = norm("model.norm.weight", x)
+    hooks["ln_final.hook_normalized"] = nf
+    head = w["lm_head.weight"] if "lm_head.weight" in w else w["model.embed_tokens.weight"]
+    logits = h @ head.T
+    cap = c.get("final_logit_softcapping") if gemma else None
+    if cap is not None:
+        logits = np.tanh(logits / cap) * cap
+    return logits
+
+
+FORWARDS = {
+    "gpt2": gpt2_forward,
+    "gpt_neox": neox_forward,
+    "llama": llama_like_forward,
+    "qwen2": llama_like_forward,
+    "gemma2": llama_like_forward,
+}
+
+
+def forward(config, weights, ids):
+    """(logits [T, vocab], {hook name: [T, width]}) in float64."""
+    hooks = {}
+    logits = FORWARDS[config["model_type"]](config, weights, np.asarray(ids, dtype=np.int64), hooks)
+    return logits, hooks
+
+
+def main():
+    if len(sys.argv) != 4:
+        raise SystemExit(__doc__)
+    folder, tokens_path, out_dir = sys.argv[1:]
+    config, weights = load_folder(folder)
+    with open(tokens_path, encoding="utf-8") as f:
+        sequences = json.load(f)
+    os.makedirs(out_dir, exist_ok=True)
+    index = {"sequences": [], "hooks": []}
+    for s, ids in enumerate(sequences):
+        logits, hooks = forward(config, weights, ids)
+        os.makedirs(os.path.join(out_dir, f"s{s}"), exist_ok=True)
+        files = {}
+        for name, value in [("logits", logits)] + list(hooks.items()):
+            rel = f"s{s}/{name}.npy"
+            np.save(os.path.join(out_dir, rel), np.ascontiguousarray(value, dtype=np.float64))
+            files[name] = rel
+        index["sequences"].append({"tokens": len(ids), "files": files})
+        index["hooks"] = list(hooks)
+    with open(os.path.join(out_dir, "index.json"), "w", encoding="utf-8") as f:
+        json.dump(index, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
