@@ -294,3 +294,34 @@ test("an unknown or missing model_type is refused, listing the supported ones", 
   );
   refuses({ ...LLAMA_2_7B_CONFIG, model_type: undefined }, /field "model_type" is missing; cosae runs/);
 });
+
+test("configs as transformers v5 writes them (rope_parameters, layer_types, dtype) parse to the same DecoderConfig", () => {
+  const { rope_theta: _g, torch_dtype: _gd, hidden_act: _ga, ...gemma } = GEMMA2_2B_CONFIG;
+  const layerTypes = Array.from({ length: 26 }, (_, i) =>
+    i % 2 === 0 ? "sliding_attention" : "full_attention",
+  );
+  assert.deepEqual(
+    parse({
+      ...gemma,
+      dtype: "float32",
+      rope_parameters: { rope_type: "default", rope_theta: 10000 },
+      layer_types: layerTypes,
+      use_bidirectional_attention: null,
+    }),
+    parse(GEMMA2_2B_CONFIG),
+  );
+  const { rope_theta: _q, torch_dtype: _qd, ...qwen } = QWEN25_05B_CONFIG;
+  assert.deepEqual(
+    parse({
+      ...qwen,
+      dtype: "bfloat16",
+      rope_parameters: { rope_type: "default", rope_theta: 1e6 },
+      layer_types: Array.from({ length: 24 }, () => "full_attention"),
+    }),
+    parse(QWEN25_05B_CONFIG),
+  );
+  refuses(
+    { ...QWEN25_05B_CONFIG, layer_types: Array.from({ length: 24 }, () => "sliding_attention") },
+    /field "layer_types" .* is not supported; expected every layer "full_attention"/,
+  );
+});
