@@ -25,8 +25,6 @@ export interface HfFolder {
   readonly weights: DecoderWeights;
   /** folder/config.json. */
   readonly configPath: string;
-  /** folder/tokenizer.json (whether or not it exists). */
-  readonly tokenizerPath: string;
   readonly bosId: number | undefined;
   /** The first of eos_token_id when it is a list (Llama 3.1 lists three). */
   readonly eosId: number | undefined;
@@ -193,7 +191,6 @@ export async function readHfFolder(folder: string): Promise<HfFolder> {
     config,
     weights,
     configPath,
-    tokenizerPath: join(folder, "tokenizer.json"),
     bosId: tokenId(record, "bos_token_id"),
     eosId: tokenId(record, "eos_token_id"),
   };

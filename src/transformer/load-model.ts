@@ -3,14 +3,15 @@
  * - a llama2.c checkpoint file (`stories15M.bin`), with its tokenizer found
  *   beside it (`tokenizer.bin` or `tok*.bin` with the model's vocabulary size)
  *   or given as `options.tokenizer`;
- * - a Hugging Face Llama folder (config.json, model.safetensors or shards with
- *   model.safetensors.index.json, tokenizer.json or vocab.json + merges.txt).
+ * - a Hugging Face folder of a family families/registry.ts lists (config.json,
+ *   model.safetensors or shards with model.safetensors.index.json, tokenizer.json
+ *   or vocab.json + merges.txt).
  */
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { recognizeFolderAt } from "../io/path-layout.js";
 import { DecoderModel } from "./decoder.js";
-import { readHfLlamaFolder } from "./hf-llama-folder.js";
+import { readHfFolder } from "./hf-folder.js";
 import { readLlama2cCheckpoint } from "./llama2c-checkpoint.js";
 import { ModelFormatError } from "./model-format-error.js";
 import { SentencePieceTokenizer } from "./sentencepiece-tokenizer.js";
@@ -47,11 +48,11 @@ export async function loadTransformer(path: string, options: LoadOptions = {}): 
             ? ""
             : ` (it most resembles ${found.resemblance})`;
       throw new ModelFormatError(
-        `${path}: folder has no config.json; expected a Hugging Face Llama folder (config.json, ` +
+        `${path}: folder has no config.json; expected a Hugging Face model folder (config.json, ` +
           `model.safetensors or model.safetensors.index.json, tokenizer.json) or a llama2.c .bin file${looks}`,
       );
     }
-    const folder = await readHfLlamaFolder(path);
+    const folder = await readHfFolder(path);
     let tokenizer: Tokenizer | undefined;
     if (options.tokenizer !== false) {
       tokenizer = await readTokenizerFile(options.tokenizer ?? (await findFolderTokenizer(path)), {
@@ -62,7 +63,7 @@ export async function loadTransformer(path: string, options: LoadOptions = {}): 
     }
     return new DecoderModel(folder.config, folder.weights, {
       source: path,
-      format: "hf-llama",
+      format: `hf-${folder.family.modelType}`,
       ...(tokenizer === undefined ? {} : { tokenizer }),
     });
   }

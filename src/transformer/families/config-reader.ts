@@ -51,7 +51,8 @@ export class ConfigReader {
 
   /** Throws: the field is missing or of the wrong kind. */
   invalid(field: string, value: unknown, expected: string): never {
-    const found = value === undefined ? "missing" : `${showValue(value)} (${kindOf(value)})`;
+    const found =
+      value === undefined ? "missing" : value === null ? "null" : `${showValue(value)} (${kindOf(value)})`;
     throw new ModelFormatError(`${this.source}: field "${field}" is ${found}; expected ${expected}`);
   }
 

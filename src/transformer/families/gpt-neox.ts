@@ -31,11 +31,19 @@ export function parseGptNeoxConfig(json: Readonly<Record<string, unknown>>, sour
     llama3: false,
     partial: true,
   });
-  const pctValue = r.raw("rotary_pct");
-  if (pctValue !== undefined && (typeof pctValue !== "number" || !(pctValue > 0 && pctValue <= 1))) {
-    r.invalid("rotary_pct", pctValue, "a number in (0, 1]");
+  // transformers 4.45–4.5x also write partial_rotary_factor (a copy of rotary_pct, which wins on load).
+  const pctFields = ["rotary_pct", "partial_rotary_factor"].map((f) => [f, r.raw(f)] as const);
+  for (const [field, v] of pctFields) {
+    if (v !== undefined && (typeof v !== "number" || !(v > 0 && v <= 1)))
+      r.invalid(field, v, "a number in (0, 1]");
   }
-  const pct = rope.partialRotaryFactor ?? (pctValue as number | undefined) ?? 0.25;
+  const [pctValue, copy] = pctFields.map(([, v]) => v as number | undefined);
+  if (pctValue !== undefined && copy !== undefined && pctValue !== copy) {
+    r.fail(
+      `fields "rotary_pct" ${pctValue} and "partial_rotary_factor" ${copy} differ; expected one rotary fraction`,
+    );
+  }
+  const pct = rope.partialRotaryFactor ?? pctValue ?? copy ?? 0.25;
   // Python's int(head_size * rotary_pct): the product in double precision, truncated.
   const rotaryDims = Math.trunc(headSize * pct);
   checkRotaryDims(r, rotaryDims, `int(${headSize} · rotary_pct ${pct})`);

@@ -57,6 +57,10 @@ export function readRope(r: ConfigReader, options: RopeOptions): RopeFields {
       "a positive number",
     );
   }
+  // transformers 4.4x copies the legacy "type" into "rope_type" and writes both.
+  if (spec?.["rope_type"] !== undefined && spec["type"] !== undefined && spec["rope_type"] !== spec["type"]) {
+    r.unsupported(field, spec, `${expected}, with "type" and "rope_type" equal when both are written`);
+  }
   const type = spec?.["rope_type"] ?? spec?.["type"] ?? "default";
   const partial = spec?.["partial_rotary_factor"];
   const allowed = new Set(["rope_type", "type", "rope_theta", "partial_rotary_factor"]);

@@ -70,6 +70,17 @@ test("pythia-70m's config.json maps onto parallel residual, partial rotary and e
     rope_parameters: { rope_type: "default", rope_theta: 20000, partial_rotary_factor: 0.5 },
   });
   assert.deepEqual(c5.rotary, { theta: 20000, dims: 32, style: "half-split", scaling: null });
+  // transformers 4.45–4.5x write copies of rotary_pct and rotary_emb_base; they must agree.
+  const c45 = parse({ ...PYTHIA_70M_CONFIG, partial_rotary_factor: 0.25, rope_theta: 10000 });
+  assert.deepEqual(c45.rotary, c.rotary);
+  refuses(
+    { ...PYTHIA_70M_CONFIG, partial_rotary_factor: 0.5 },
+    /fields "rotary_pct" 0\.25 and "partial_rotary_factor" 0\.5 differ/,
+  );
+  refuses(
+    { ...PYTHIA_70M_CONFIG, rope_theta: 500 },
+    /fields "rotary_emb_base" 10000 and "rope_theta" 500 differ/,
+  );
   refuses(
     { ...PYTHIA_70M_CONFIG, rotary_pct: 0.3 },
     /the rotated width of each head, int\(64 · rotary_pct 0\.3\) = 19, is not a positive even number/,
@@ -282,4 +293,35 @@ test("an unknown or missing model_type is refused, listing the supported ones", 
     /field "model_type" is "mistral"; cosae runs "gpt2", "gpt_neox", "llama", "qwen2", "gemma2"/,
   );
   refuses({ ...LLAMA_2_7B_CONFIG, model_type: undefined }, /field "model_type" is missing; cosae runs/);
+});
+
+test("configs as transformers v5 writes them (rope_parameters, layer_types, dtype) parse to the same DecoderConfig", () => {
+  const { rope_theta: _g, torch_dtype: _gd, hidden_act: _ga, ...gemma } = GEMMA2_2B_CONFIG;
+  const layerTypes = Array.from({ length: 26 }, (_, i) =>
+    i % 2 === 0 ? "sliding_attention" : "full_attention",
+  );
+  assert.deepEqual(
+    parse({
+      ...gemma,
+      dtype: "float32",
+      rope_parameters: { rope_type: "default", rope_theta: 10000 },
+      layer_types: layerTypes,
+      use_bidirectional_attention: null,
+    }),
+    parse(GEMMA2_2B_CONFIG),
+  );
+  const { rope_theta: _q, torch_dtype: _qd, ...qwen } = QWEN25_05B_CONFIG;
+  assert.deepEqual(
+    parse({
+      ...qwen,
+      dtype: "bfloat16",
+      rope_parameters: { rope_type: "default", rope_theta: 1e6 },
+      layer_types: Array.from({ length: 24 }, () => "full_attention"),
+    }),
+    parse(QWEN25_05B_CONFIG),
+  );
+  refuses(
+    { ...QWEN25_05B_CONFIG, layer_types: Array.from({ length: 24 }, () => "sliding_attention") },
+    /field "layer_types" .* is not supported; expected every layer "full_attention"/,
+  );
 });
