@@ -141,8 +141,9 @@ export class HfTokenizer implements Tokenizer {
     const cfg = isRecord(config) ? config : {};
     const idOf = (name: string | undefined): number | undefined =>
       name === undefined ? undefined : this.pipeline.token_to_id(name);
+    // Only special tokens: Qwen's vocabulary has "<s>" as ordinary text.
     const firstOf = (...names: string[]): number | undefined =>
-      names.map((n) => idOf(n)).find((id) => id !== undefined);
+      names.map((n) => idOf(n)).find((id) => id !== undefined && this.special.has(id));
     // GPT-2, Pythia and Qwen have no BOS of their own: like TransformerLens, they start with <|endoftext|>.
     this.bosId =
       ids.bosId ??
