@@ -32,7 +32,9 @@ export interface FixtureOptions {
   readonly shards?: number;
   /** "hub": the published checkpoints' extra buffers and (GPT-2) names without "transformer.". */
   readonly layout?: "saved" | "hub";
-  /** config.json fields to override (shapes follow). */
+  /** config.json as this transformers major version writes it (5: rope_parameters, layer_types, dtype). */
+  readonly transformers?: 4 | 5;
+  /** config.json fields to override, in the v4 form (shapes follow). */
   readonly set?: Readonly<Record<string, unknown>>;
 }
 
@@ -50,6 +52,7 @@ export function makeModelFixture(family: Family, out: string, options: FixtureOp
   if (options.dtype) args.push("--dtype", options.dtype);
   if (options.shards) args.push("--shards", String(options.shards));
   if (options.layout) args.push("--layout", options.layout);
+  if (options.transformers) args.push("--transformers", String(options.transformers));
   for (const [key, value] of Object.entries(options.set ?? {}))
     args.push("--set", `${key}=${JSON.stringify(value)}`);
   python(args, `make_model_fixture.py ${family}`);

@@ -5,7 +5,7 @@ class, modelled on the published configs; safetensors with the tensor names
 the real checkpoints hold; a small tokenizer of the family's own kind).
 
   python3 make_model_fixture.py FAMILY OUT_DIR [--seed N] [--dtype F32|F16|BF16] [--shards N]
-      [--layout saved|hub] [--set key=json ...]
+      [--layout saved|hub] [--transformers 4|5] [--set key=json ...]
 
 FAMILY: gpt2 | gpt_neox | gemma2 | llama | qwen2. --set overrides a config.json
 field (JSON value; `rope_scaling=null`, `use_parallel_residual=false`,
@@ -13,7 +13,8 @@ field (JSON value; `rope_scaling=null`, `use_parallel_residual=false`,
 --layout hub writes what the published checkpoints hold beyond what
 save_pretrained writes today: GPT-2 without the "transformer." prefix plus the
 h.N.attn.bias mask buffers; Pythia's attention.bias/masked_bias/rotary inv_freq.
-Needs only Python 3 and NumPy."""
+--transformers 5 writes config.json as transformers v5 does (rope_parameters,
+layer_types, dtype); --set applies to the v4 form first. Needs only Python 3 and NumPy."""
 
 import argparse
 import json
@@ -325,6 +326,31 @@ def llama_like_tensors(c, init, *, qkv_bias, gemma):
     return t, {}
 
 
+def as_transformers_v5(family, config):
+    """config.json as transformers v5 writes it: rope_parameters instead of rope_theta/rope_scaling (and NeoX's
+    rotary_emb_base/rotary_pct), layer_types for Gemma 2 and Qwen 2, dtype instead of torch_dtype."""
+    c = dict(config)
+    if family == "gpt_neox":
+        rope = {"rope_type": "default", "rope_theta": c.pop("rotary_emb_base"), "partial_rotary_factor": c.pop("rotary_pct")}
+        c.pop("rope_scaling", None)
+        c["rope_parameters"] = rope
+    elif family != "gpt2":
+        scaling = c.pop("rope_scaling", None) or {"rope_type": "default"}
+        c["rope_parameters"] = {**scaling, "rope_theta": c.pop("rope_theta")}
+    if family == "gemma2":
+        c.pop("hidden_act", None)
+        c.pop("cache_implementation", None)
+        c["layer_types"] = [
+            "sliding_attention" if (i + 1) % 2 else "full_attention" for i in range(c["num_hidden_layers"])
+        ]
+        c["use_bidirectional_attention"] = None
+    if family == "qwen2":
+        c["layer_types"] = ["full_attention"] * c["num_hidden_layers"]
+    c["dtype"] = c.pop("torch_dtype")
+    c["transformers_version"] = "5.0.0"
+    return c
+
+
 def tensors_of(family, c, init, layout):
     if family == "gpt2":
         return gpt2_tensors(c, init, layout)
@@ -373,7 +399,7 @@ def write_json(path, value):
         f.write("\n")
 
 
-def make_fixture(family, out_dir, seed=0, dtype="F32", shards=1, layout="saved", overrides=None):
+def make_fixture(family, out_dir, seed=0, dtype="F32", shards=1, layout="saved", overrides=None, transformers=4):
     if family not in CONFIGS:
         raise SystemExit(f"unknown family {family}; expected one of {', '.join(CONFIGS)}")
     files, merges_txt, tok = TOKENIZERS[family](MERGES)
@@ -382,6 +408,8 @@ def make_fixture(family, out_dir, seed=0, dtype="F32", shards=1, layout="saved",
         config[key] = value
     config["torch_dtype"] = TORCH_DTYPE[dtype]
     config["transformers_version"] = "4.44.2"
+    if transformers == 5:
+        config = as_transformers_v5(family, config)
     config = dict(sorted(config.items()))
     tensors, buffers = tensors_of(family, config, Init(seed), layout)
     shrink_padding_rows(tensors, tok["size"], config["vocab_size"])
@@ -403,9 +431,10 @@ def main():
     parser.add_argument("family", choices=sorted(CONFIGS))
     parser.add_argument("out_dir")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--dtype", choices=["F32", "F16", "BF16"], default="F32")
+    parser.add_argument("--dtype", type=str.upper, choices=["F32", "F16", "BF16"], default="F32")
     parser.add_argument("--shards", type=int, default=1)
     parser.add_argument("--layout", choices=["saved", "hub"], default="saved")
+    parser.add_argument("--transformers", type=int, choices=[4, 5], default=4, help="config.json as this major version writes it")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON", help="override a config.json field")
     args = parser.parse_args()
     overrides = {}
@@ -415,7 +444,7 @@ def main():
             overrides[key] = json.loads(value)
         except json.JSONDecodeError:
             overrides[key] = value
-    make_fixture(args.family, args.out_dir, args.seed, args.dtype, args.shards, args.layout, overrides)
+    make_fixture(args.family, args.out_dir, args.seed, args.dtype, args.shards, args.layout, overrides, args.transformers)
 
 
 if __name__ == "__main__":

@@ -126,6 +126,15 @@ def attention(q, k, v, scale, softcap=None, window=None):
     return np.einsum("hij,jhd->ihd", p, v).reshape(t, heads * hs)
 
 
+def rope_settings(c, theta_key="rope_theta", default_theta=10000.0):
+    """(theta, scaling or None, partial rotary factor or None) from v4's fields or v5's rope_parameters."""
+    rp = c.get("rope_parameters")
+    if rp:
+        kind = rp.get("rope_type", "default")
+        return rp["rope_theta"], (None if kind == "default" else rp), rp.get("partial_rotary_factor")
+    return c.get(theta_key, default_theta), c.get("rope_scaling"), None
+
+
 # --- families ---------------------------------------------------------------------------------------------
 
 def gpt2_forward(c, w, ids, hooks):
@@ -170,8 +179,9 @@ def neox_forward(c, w, ids, hooks):
     hs = d // heads
     eps = c["layer_norm_eps"]
     act = ACTIVATIONS[c["hidden_act"]]
-    rot = int(hs * c.get("rotary_pct", 1.0))
-    inv_freq = rope_inv_freq(rot, c.get("rotary_emb_base", 10000), c.get("rope_scaling"))
+    theta, scaling, partial = rope_settings(c, "rotary_emb_base")
+    rot = int(hs * (partial if partial is not None else c.get("rotary_pct", 1.0)))
+    inv_freq = rope_inv_freq(rot, theta, scaling)
     t = len(ids)
     x = w["gpt_neox.embed_in.weight"][ids]
     hooks["hook_embed"] = x
@@ -224,7 +234,8 @@ def llama_like_forward(c, w, ids, hooks):
     hs = c.get("head_dim") or d // heads
     eps = c["rms_norm_eps"]
     act = ACTIVATIONS[c["hidden_activation"] if gemma else c["hidden_act"]]
-    inv_freq = rope_inv_freq(hs, c.get("rope_theta", 10000.0), c.get("rope_scaling"))
+    theta, scaling, _ = rope_settings(c)
+    inv_freq = rope_inv_freq(hs, theta, scaling)
     scale = c["query_pre_attn_scalar"] ** -0.5 if gemma else 1.0 / math.sqrt(hs)
     softcap = c.get("attn_logit_softcapping") if gemma else None
     layer_types = c.get("layer_types") or [

@@ -267,6 +267,16 @@ test("the published checkpoints' layout: GPT-2 without the transformer. prefix a
   await agree("gpt_neox", { layout: "hub" });
 });
 
+test("configs as transformers v5 writes them (rope_parameters with llama3 scaling or NeoX's partial_rotary_factor, Gemma's layer_types) agree too", {
+  skip,
+}, async () => {
+  for (const family of ["llama", "gpt_neox", "gemma2"] as const) {
+    const v5 = await agree(family, { transformers: 5 });
+    const v4 = await agreeDefault(family);
+    assert.equal(relativeError(referenceLogits(v5.reference), referenceLogits(v4.reference)), 0);
+  }
+});
+
 test("the JavaScript attention (COSAE_KERNELS=onnxruntime, no addon) agrees too on Gemma 2's soft-capping and window and Llama's GQA", {
   skip: skip || (process.env.COSAE_FAMILIES_FALLBACK === "1" ? "this is the fallback run itself" : false),
 }, () => {
