@@ -4,8 +4,10 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { readSaeFolder } from "../../src/io/sae-folder.js";
+import { loadTransformer } from "../../src/transformer/load-model.js";
 import { cosae } from "../helpers/cosae-cli.js";
-import { FAMILIES, type Family, numpyMissing } from "../helpers/model-fixtures.js";
+import { FAMILIES, type Family, numpyMissing, referenceLogitLens } from "../helpers/model-fixtures.js";
 import { skipWhenMissing } from "../helpers/optional-part.js";
 import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 import { spawnServe } from "../web/serve-process.js";
@@ -130,8 +132,28 @@ for (const family of FAMILIES) {
         Array.isArray(latent.promoted) && latent.promoted.length > 0,
         `latent 0 has promoted tokens (the logit lens through ${family}'s final norm and unembedding): ${JSON.stringify(latent).slice(0, 400)}`,
       );
-      // Shown as the tokenizer's strings, not as "#id" (which means no tokenizer was found).
+      // Shown as the tokenizer's strings, not as "#id" (which means no tokenizer was found) …
       assert.ok(latent.promoted.every((p) => !/^#\d+$/.test(p.token) && Number.isFinite(p.logit)));
+      // … and they are the top tokens of the float64 logit lens of latent 0's direction s·d_0.
+      const { sae: trained } = await readSaeFolder(sae);
+      const d = trained.config.d;
+      const direction = Float32Array.from(
+        trained.params.decoder.subarray(0, d),
+        (x) => trained.constants.scale * x,
+      );
+      const want = await referenceLogitLens(model, direction, 1, join(dir(), `${family}-lens`));
+      const order = [...want.keys()].sort((a, b) => want[b]! - want[a]! || a - b);
+      const tokenizer = (await loadTransformer(model)).tokenizer!;
+      const top = order.slice(0, latent.promoted.length);
+      assert.deepEqual(
+        latent.promoted.map((p) => p.token),
+        top.map((id) => tokenizer.tokenString(id)),
+      );
+      // The cache stores 4 significant digits.
+      for (const [k, p] of latent.promoted.entries()) {
+        const exact = want[top[k]!]!;
+        assert.ok(Math.abs(p.logit - exact) <= 1e-3 * Math.abs(exact), `${p.token}: ${p.logit} vs ${exact}`);
+      }
     } finally {
       await served.stop();
     }

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { readNpy } from "../../src/io/npy.js";
+import { readNpy, writeNpy } from "../../src/io/npy.js";
 
 export const FAMILIES = ["gpt2", "gpt_neox", "gemma2", "llama", "qwen2"] as const;
 export type Family = (typeof FAMILIES)[number];
@@ -97,6 +97,21 @@ export async function referenceForward(
     out.push({ tokens: s.tokens, arrays });
   }
   return { hooks: index.hooks, sequences: out };
+}
+
+/** The float64 logit lens W_U (g ⊙ x) of directions [rows, d] (test/reference/logit_lens.py): [rows, vocab]. */
+export async function referenceLogitLens(
+  folder: string,
+  directions: Float32Array,
+  rows: number,
+  work: string,
+): Promise<Float64Array> {
+  mkdirSync(work, { recursive: true });
+  const input = join(work, "directions.npy");
+  const output = join(work, "logits.npy");
+  await writeNpy(input, directions, [rows, directions.length / rows]);
+  python([join(referenceFolder, "logit_lens.py"), folder, input, output], `logit_lens.py ${folder}`);
+  return (await readNpy(output)).data as Float64Array;
 }
 
 /** max|a − b| / max|b|: the agreement measure of every reference test. */
