@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { readSafetensors, writeSafetensors } from "../../src/io/safetensors.js";
 import { type ChosenKernels, chooseKernels } from "../../src/kernels/choose-kernels.js";
 import { loadTransformer } from "../../src/transformer/load-model.js";
+import { nextTokenLoss } from "../../src/transformer/next-token-loss.js";
 import {
   FAMILIES,
   type Family,
@@ -46,6 +47,8 @@ interface Agreement {
   /** cosae's arrays per sequence (logits and every hook the reference has), float32 [tokens, width]. */
   readonly ours: readonly Map<string, Float32Array>[];
   readonly hooksOffered: readonly string[];
+  readonly folder: string;
+  readonly sequences: readonly number[][];
 }
 
 let fixtureCount = 0;
@@ -106,7 +109,7 @@ async function agree(family: Family, options: FixtureOptions = {}, lengths = LEN
   console.log(
     `# ${family} ${JSON.stringify(options)}: ${worst.size} arrays × ${lengths.length} sequences agree; worst ${name} ${error.toExponential(2)}`,
   );
-  return { reference, ours, hooksOffered: offered };
+  return { reference, ours, hooksOffered: offered, folder, sequences };
 }
 
 function referenceLogits(run: ReferenceRun, s = LENGTHS.length - 1): Float64Array {
@@ -265,6 +268,39 @@ test("the published checkpoints' layout: GPT-2 without the transformer. prefix a
 }, async () => {
   await agree("gpt2", { layout: "hub" });
   await agree("gpt_neox", { layout: "hub" });
+});
+
+test("the next-token loss (eval's clean and spliced loss) equals the cross-entropy of the reference logits on every family", {
+  skip,
+}, async () => {
+  for (const family of FAMILIES) {
+    const { folder, sequences, reference } = await agreeDefault(family);
+    const model = await loadTransformer(folder, { tokenizer: false });
+    const got = await nextTokenLoss(
+      model,
+      sequences.map((s) => Int32Array.from(s)),
+      { kernels },
+    );
+    let want = 0;
+    let count = 0;
+    for (const [s, ids] of sequences.entries()) {
+      const logits = reference.sequences[s]!.arrays.get("logits")!;
+      const vocab = logits.length / ids.length;
+      for (let t = 0; t + 1 < ids.length; t++) {
+        const row = logits.subarray(t * vocab, (t + 1) * vocab);
+        const max = row.reduce((a, b) => Math.max(a, b));
+        const sum = row.reduce((a, b) => a + Math.exp(b - max), 0);
+        want += max + Math.log(sum) - row[ids[t + 1]!]!;
+        count++;
+      }
+    }
+    assert.equal(got.tokens, count);
+    const error = Math.abs(got.sumLoss / count - want / count) / (want / count);
+    console.log(
+      `# ${family}: mean next-token loss ${(want / count).toFixed(4)} nats, cosae off by ${error.toExponential(2)}`,
+    );
+    assert.ok(error < 1e-5, `${family}: loss ${got.sumLoss / count} vs reference ${want / count}`);
+  }
 });
 
 test("configs as transformers v5 writes them (rope_parameters with llama3 scaling or NeoX's partial_rotary_factor, Gemma's layer_types) agree too", {
