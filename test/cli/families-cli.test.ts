@@ -41,6 +41,15 @@ const FAMILY_HOOKS: Record<Family, string[]> = {
   qwen2: ["blocks.1.hook_resid_mid"],
 };
 
+/** What inspect must say of each fixture's config: its distinctive traits. */
+const FAMILY_CONFIG: Record<Family, RegExp[]> = {
+  gpt2: [/dim 48\b/, /LayerNorm/, /learned positions/, /tied/],
+  gpt_neox: [/dim 64\b/, /LayerNorm/, /4 of 16 head dims/, /parallel residual/],
+  gemma2: [/dim 48\b/, /of 16\b/, /soft-cap 2\.5/, /sliding window 4\b/, /final soft-cap 6\b/],
+  llama: [/dim 64\b/, /2 key\/value/, /llama3/],
+  qwen2: [/dim 64\b/, /2 key\/value/, /biases: qkv/],
+};
+
 let fixtures = "";
 /** The five folders, written once by the script behind npm run fixtures:models (into the temporary folder). */
 function fixtureRoot(): string {
@@ -71,6 +80,7 @@ for (const family of FAMILIES) {
     const inspect = cosae("inspect", model);
     assert.equal(inspect.code, 0, inspect.stderr);
     assert.match(inspect.stdout, new RegExp(family));
+    for (const trait of FAMILY_CONFIG[family]) assert.match(inspect.stdout, trait);
     for (const hook of [
       "blocks.0.hook_resid_pre",
       "blocks.0.ln1.hook_normalized",
