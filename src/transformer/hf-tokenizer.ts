@@ -61,10 +61,16 @@ export class HfTokenizer implements Tokenizer {
   /**
    * `json` is the parsed tokenizer.json, `config` the parsed
    * tokenizer_config.json beside it ({} when there is none), `source` the
-   * path for messages.
+   * path for messages, `kind` what the files are.
    */
-  constructor(json: unknown, config: unknown, source: string, ids: TokenizerIds = {}) {
-    this.description = `tokenizer.json ${source}`;
+  constructor(
+    json: unknown,
+    config: unknown,
+    source: string,
+    ids: TokenizerIds = {},
+    kind = "tokenizer.json",
+  ) {
+    this.description = `${kind} ${source}`;
     if (!isRecord(json) || !isRecord(json["model"])) {
       throw new ModelFormatError(`${source}: expected a tokenizer.json object with a "model" field`);
     }

@@ -99,7 +99,7 @@ async function readVocabMerges(vocabPath: string, ids: TokenizerIds): Promise<To
   );
   const config = await readTokenizerConfig(vocabPath);
   const json = tokenizerJsonFromVocabMerges(vocab, merges, config, vocabPath);
-  return new HfTokenizer(json, config, `${vocabPath} + merges.txt`, ids);
+  return new HfTokenizer(json, config, vocabPath, ids, "GPT-2 vocab.json + merges.txt");
 }
 
 /**

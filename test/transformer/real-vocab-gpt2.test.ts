@@ -71,6 +71,7 @@ test("GPT-2's vocab.json + merges.txt, found in a folder without tokenizer.json,
   const path = await findFolderTokenizer(folder);
   assert.equal(path, join(folder, "vocab.json"));
   const tok = await readTokenizerFile(path, {});
+  assert.equal(tok.description, `GPT-2 vocab.json + merges.txt ${path}`);
   assert.equal(tok.vocabSize, 50257);
   assert.equal(tok.bosId, ENDOFTEXT);
   const ours = (t: string) => tok.encode(t, { bos: false });
