@@ -5,6 +5,7 @@ import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { readSafetensors, writeSafetensors } from "../../src/io/safetensors.js";
 import { type ChosenKernels, chooseKernels } from "../../src/kernels/choose-kernels.js";
+import type { Kernels } from "../../src/kernels/kernels.js";
 import { loadTransformer } from "../../src/transformer/load-model.js";
 import { nextTokenLoss } from "../../src/transformer/next-token-loss.js";
 import {
@@ -62,7 +63,12 @@ function agreeDefault(family: Family): Promise<Agreement> {
 }
 
 /** Writes the fixture, runs both forwards on the same sequences, and asserts every array agrees. */
-async function agree(family: Family, options: FixtureOptions = {}, lengths = LENGTHS): Promise<Agreement> {
+async function agree(
+  family: Family,
+  options: FixtureOptions = {},
+  lengths = LENGTHS,
+  using: Kernels = kernels,
+): Promise<Agreement> {
   const label = `${family}-${fixtureCount++}`;
   const folder = makeModelFixture(family, join(dir(), label), options);
   const model = await loadTransformer(folder, { tokenizer: false });
@@ -81,7 +87,7 @@ async function agree(family: Family, options: FixtureOptions = {}, lengths = LEN
   }
   const { logits } = await model.forward(
     sequences.map((s) => Int32Array.from(s)),
-    { kernels, hooks },
+    { kernels: using, hooks },
   );
   captured.set("logits", { value: logits!, width: model.config.vocabSize });
 
@@ -300,6 +306,21 @@ test("the next-token loss (eval's clean and spliced loss) equals the cross-entro
       `# ${family}: mean next-token loss ${(want / count).toFixed(4)} nats, cosae off by ${error.toExponential(2)}`,
     );
     assert.ok(error < 1e-5, `${family}: loss ${got.sumLoss / count} vs reference ${want / count}`);
+  }
+});
+
+test("long sequences (up to 600 tokens) on every core: the blocked and threaded paths of attention agree too", {
+  skip,
+}, async () => {
+  const threaded = await chooseKernels(0);
+  try {
+    await agree("llama", {}, [600, 37], threaded);
+    await agree("qwen2", {}, [300, 520], threaded);
+    await agree("gemma2", { set: { max_position_embeddings: 1024, sliding_window: 200 } }, [600], threaded);
+    await agree("gpt_neox", {}, [256, 129], threaded);
+    await agree("gpt2", {}, [256, 100], threaded);
+  } finally {
+    await threaded.dispose();
   }
 });
 
