@@ -4,10 +4,18 @@ import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { ActivationDataset } from "../../src/data/activation-dataset.js";
 import { readSaeFolder } from "../../src/io/sae-folder.js";
 import { loadTransformer } from "../../src/transformer/load-model.js";
 import { cosae } from "../helpers/cosae-cli.js";
-import { FAMILIES, type Family, numpyMissing, referenceLogitLens } from "../helpers/model-fixtures.js";
+import {
+  FAMILIES,
+  type Family,
+  numpyMissing,
+  referenceForward,
+  referenceLogitLens,
+  relativeError,
+} from "../helpers/model-fixtures.js";
 import { skipWhenMissing } from "../helpers/optional-part.js";
 import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 import { spawnServe } from "../web/serve-process.js";
@@ -112,6 +120,25 @@ for (const family of FAMILIES) {
     const shown = cosae("inspect", data);
     assert.equal(shown.code, 0, shown.stderr);
     assert.match(shown.stdout, new RegExp(`rows, d=${config.hidden_size ?? config.n_embd}, f32`));
+
+    // The harvested rows of the first sequence are the reference's hook values on the same tokens
+    // (with the BOS the harvest put at position 0 and dropped, when the tokenizer has one).
+    const hook = args[args.indexOf("--hook") + 1]!;
+    const dataset = await ActivationDataset.open(data);
+    const head = await dataset.readTokens(0, 256);
+    const count = head.sequence.findIndex((s) => s !== head.sequence[0]);
+    const start = head.position[0]!;
+    assert.ok(count > 8 && start <= 1, `first sequence: ${count} rows from position ${start}`);
+    const ids = [...head.ids.subarray(0, count)];
+    if (start === 1) ids.unshift((await loadTransformer(model)).tokenizer!.bosId!);
+    const reference = await referenceForward(model, [ids], join(dir(), `${family}-harvest-reference`));
+    const width = config.hidden_size ?? config.n_embd;
+    const want = reference.sequences[0]!.arrays.get(hook)!.subarray(start * width);
+    const error = relativeError(await dataset.readRows(0, count), want);
+    assert.ok(error < 1e-4, `${family}: harvested ${hook} off by ${error} relative`);
+    console.log(
+      `# ${family}: harvested ${hook} of ${count} tokens from position ${start}: ${error.toExponential(2)}`,
+    );
 
     const run = join(dir(), `${family}-run`);
     const train = cosae(
