@@ -71,17 +71,23 @@ export interface ReferenceRun {
   readonly sequences: readonly ReferenceSequence[];
 }
 
-/** Runs the float64 reference on `folder` for these token sequences; `work` is a scratch folder. */
+/**
+ * Runs the float64 reference on `folder` for these token sequences; `work` is a scratch folder. For each
+ * hook in `editEach` it also gives `logits.edit.HOOK`: the logits with that hook's value replaced by
+ * 0.5·value + 0.3·|value| downstream.
+ */
 export async function referenceForward(
   folder: string,
   sequences: readonly (readonly number[])[],
   work: string,
+  editEach: readonly string[] = [],
 ): Promise<ReferenceRun> {
   mkdirSync(work, { recursive: true });
   const tokens = join(work, "tokens.json");
   writeFileSync(tokens, JSON.stringify(sequences));
+  const edits = editEach.length > 0 ? ["--edit-each", editEach.join(",")] : [];
   python(
-    [join(referenceFolder, "reference_forward.py"), folder, tokens, work],
+    [join(referenceFolder, "reference_forward.py"), folder, tokens, work, ...edits],
     `reference_forward.py ${folder}`,
   );
   const index = JSON.parse(readFileSync(join(work, "index.json"), "utf8")) as {

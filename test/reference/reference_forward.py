@@ -3,12 +3,16 @@
 the transformers modeling files (modeling_gpt2, modeling_gpt_neox,
 modeling_gemma2, modeling_llama, modeling_qwen2), not from cosae's code.
 
-  python3 reference_forward.py FOLDER TOKENS_JSON OUT_DIR
+  python3 reference_forward.py FOLDER TOKENS_JSON OUT_DIR [--edit HOOK,HOOK… | --edit-each HOOK,HOOK…]
 
 TOKENS_JSON: [[id, …], …] (one list per sequence). Writes OUT_DIR/s{i}/NAME.npy
 (float64, [tokens, width]) for the logits and every hook under its
 TransformerLens name, plus OUT_DIR/index.json: {"sequences": [{"tokens": n,
-"files": {NAME: "s0/NAME.npy"}}], "hooks": [names]}. Needs only NumPy."""
+"files": {NAME: "s0/NAME.npy"}}], "hooks": [names]}. --edit replaces each named
+hook's value by 0.5·value + 0.3·|value| for everything downstream (what a cosae hook
+that returns an array does; the spliced loss works so); --edit-each adds, for
+each named hook, the logits with that hook alone edited (logits.edit.HOOK).
+Needs only NumPy."""
 
 import json
 import math
@@ -38,18 +42,16 @@ def load_folder(folder):
 
 # --- layer math -------------------------------------------------------------------------------------------
 
-def layer_norm(x, weight, bias, eps):
-    """nn.LayerNorm: returns (normalized before gain/bias, output)."""
+def layer_normalize(x, eps):
+    """nn.LayerNorm before its gain and bias: (x − mean) / sqrt(var + eps)."""
     mean = x.mean(-1, keepdims=True)
     var = ((x - mean) ** 2).mean(-1, keepdims=True)
-    normalized = (x - mean) / np.sqrt(var + eps)
-    return normalized, normalized * weight + bias
+    return (x - mean) / np.sqrt(var + eps)
 
 
-def rms_norm(x, weight, eps, unit_offset):
-    """LlamaRMSNorm (x · rsqrt(mean x² + eps) · w) and Gemma2RMSNorm (… · (1 + w))."""
-    normalized = x / np.sqrt((x**2).mean(-1, keepdims=True) + eps)
-    return normalized, normalized * ((1.0 + weight) if unit_offset else weight)
+def rms_normalize(x, eps):
+    """LlamaRMSNorm / Gemma2RMSNorm before the gain: x · rsqrt(mean x² + eps)."""
+    return x / np.sqrt((x**2).mean(-1, keepdims=True) + eps)
 
 
 def gelu_tanh(x):
@@ -137,7 +139,21 @@ def rope_settings(c, theta_key="rope_theta", default_theta=10000.0):
 
 # --- families ---------------------------------------------------------------------------------------------
 
-def gpt2_forward(c, w, ids, hooks):
+
+class HookPoints:
+    """Records each hook's value under its TransformerLens name; `edit` names hooks whose value is replaced
+    by 0.5·value + 0.3·|value| for everything downstream (as a cosae hook that returns an array does)."""
+
+    def __init__(self, edit=()):
+        self.values = {}
+        self.edit = set(edit)
+
+    def __call__(self, name, value):
+        self.values[name] = value
+        return 0.5 * value + 0.3 * np.abs(value) if name in self.edit else value
+
+
+def gpt2_forward(c, w, ids, hk):
     if "transformer.wte.weight" in w:
         w = {k[len("transformer."):] if k.startswith("transformer.") else k: v for k, v in w.items()}
     d, heads = c["n_embd"], c["n_head"]
@@ -145,36 +161,25 @@ def gpt2_forward(c, w, ids, hooks):
     eps = c["layer_norm_epsilon"]
     act = ACTIVATIONS[c["activation_function"]]
     t = len(ids)
-    hooks["hook_embed"] = w["wte.weight"][ids]
-    hooks["hook_pos_embed"] = w["wpe.weight"][:t]
-    x = hooks["hook_embed"] + hooks["hook_pos_embed"]
+    x = hk("hook_embed", w["wte.weight"][ids]) + hk("hook_pos_embed", w["wpe.weight"][:t])
     for layer in range(c["n_layer"]):
         p, b = f"h.{layer}.", f"blocks.{layer}."
-        hooks[b + "hook_resid_pre"] = x
-        n1, h = layer_norm(x, w[p + "ln_1.weight"], w[p + "ln_1.bias"], eps)
-        hooks[b + "ln1.hook_normalized"] = n1
+        x = hk(b + "hook_resid_pre", x)
+        h = hk(b + "ln1.hook_normalized", layer_normalize(x, eps)) * w[p + "ln_1.weight"] + w[p + "ln_1.bias"]
         qkv = h @ w[p + "attn.c_attn.weight"] + w[p + "attn.c_attn.bias"]  # Conv1D: x @ W[in, out] + b
         q, k, v = (qkv[:, i * d : (i + 1) * d].reshape(t, heads, hs) for i in range(3))
         z = attention(q, k, v, 1.0 / math.sqrt(hs))
-        attn_out = z @ w[p + "attn.c_proj.weight"] + w[p + "attn.c_proj.bias"]
-        hooks[b + "hook_attn_out"] = attn_out
-        x = x + attn_out
-        hooks[b + "hook_resid_mid"] = x
-        n2, h = layer_norm(x, w[p + "ln_2.weight"], w[p + "ln_2.bias"], eps)
-        hooks[b + "ln2.hook_normalized"] = n2
-        post = act(h @ w[p + "mlp.c_fc.weight"] + w[p + "mlp.c_fc.bias"])
-        hooks[b + "mlp.hook_post"] = post
-        mlp_out = post @ w[p + "mlp.c_proj.weight"] + w[p + "mlp.c_proj.bias"]
-        hooks[b + "hook_mlp_out"] = mlp_out
-        x = x + mlp_out
-        hooks[b + "hook_resid_post"] = x
-    hooks[f"blocks.{c['n_layer']}.hook_resid_pre"] = x
-    nf, h = layer_norm(x, w["ln_f.weight"], w["ln_f.bias"], eps)
-    hooks["ln_final.hook_normalized"] = nf
+        x = hk(b + "hook_resid_mid", x + hk(b + "hook_attn_out", z @ w[p + "attn.c_proj.weight"] + w[p + "attn.c_proj.bias"]))
+        h = hk(b + "ln2.hook_normalized", layer_normalize(x, eps)) * w[p + "ln_2.weight"] + w[p + "ln_2.bias"]
+        post = hk(b + "mlp.hook_post", act(h @ w[p + "mlp.c_fc.weight"] + w[p + "mlp.c_fc.bias"]))
+        mlp_out = hk(b + "hook_mlp_out", post @ w[p + "mlp.c_proj.weight"] + w[p + "mlp.c_proj.bias"])
+        x = hk(b + "hook_resid_post", x + mlp_out)
+    x = hk(f"blocks.{c['n_layer']}.hook_resid_pre", x)
+    h = hk("ln_final.hook_normalized", layer_normalize(x, eps)) * w["ln_f.weight"] + w["ln_f.bias"]
     return h @ w["wte.weight"].T
 
 
-def neox_forward(c, w, ids, hooks):
+def neox_forward(c, w, ids, hk):
     d, heads = c["hidden_size"], c["num_attention_heads"]
     hs = d // heads
     eps = c["layer_norm_eps"]
@@ -182,49 +187,42 @@ def neox_forward(c, w, ids, hooks):
     theta, scaling, partial = rope_settings(c, "rotary_emb_base")
     rot = int(hs * (partial if partial is not None else c.get("rotary_pct", 1.0)))
     inv_freq = rope_inv_freq(rot, theta, scaling)
+    parallel = c.get("use_parallel_residual", True)
     t = len(ids)
-    x = w["gpt_neox.embed_in.weight"][ids]
-    hooks["hook_embed"] = x
+    x = hk("hook_embed", w["gpt_neox.embed_in.weight"][ids])
     for layer in range(c["num_hidden_layers"]):
         p, b = f"gpt_neox.layers.{layer}.", f"blocks.{layer}."
-        hooks[b + "hook_resid_pre"] = x
-        n1, h = layer_norm(x, w[p + "input_layernorm.weight"], w[p + "input_layernorm.bias"], eps)
-        hooks[b + "ln1.hook_normalized"] = n1
+
+        def ln(name, value, which):
+            normalized = hk(b + name, layer_normalize(value, eps))
+            return normalized * w[p + which + ".weight"] + w[p + which + ".bias"]
+
+        x = hk(b + "hook_resid_pre", x)
+        h = ln("ln1.hook_normalized", x, "input_layernorm")
         qkv = h @ w[p + "attention.query_key_value.weight"].T
         if p + "attention.query_key_value.bias" in w:
             qkv = qkv + w[p + "attention.query_key_value.bias"]
         qkv = qkv.reshape(t, heads, 3 * hs)  # per head: q, k, v
         q, k, v = qkv[..., :hs], qkv[..., hs : 2 * hs], qkv[..., 2 * hs :]
         q, k = apply_rotary(q, inv_freq), apply_rotary(k, inv_freq)
-        z = attention(q, k, v, 1.0 / math.sqrt(hs))
-        attn_out = z @ w[p + "attention.dense.weight"].T
+        attn_out = attention(q, k, v, 1.0 / math.sqrt(hs)) @ w[p + "attention.dense.weight"].T
         if p + "attention.dense.bias" in w:
             attn_out = attn_out + w[p + "attention.dense.bias"]
-        hooks[b + "hook_attn_out"] = attn_out
-        parallel = c.get("use_parallel_residual", True)
-        if parallel:
-            mlp_in = x  # post_attention_layernorm reads the block's input
-        else:
-            mlp_in = x + attn_out
-            hooks[b + "hook_resid_mid"] = mlp_in
-        n2, h = layer_norm(
-            mlp_in, w[p + "post_attention_layernorm.weight"], w[p + "post_attention_layernorm.bias"], eps
-        )
-        hooks[b + "ln2.hook_normalized"] = n2
-        post = act(h @ w[p + "mlp.dense_h_to_4h.weight"].T + w[p + "mlp.dense_h_to_4h.bias"])
-        hooks[b + "mlp.hook_post"] = post
-        mlp_out = post @ w[p + "mlp.dense_4h_to_h.weight"].T + w[p + "mlp.dense_4h_to_h.bias"]
-        hooks[b + "hook_mlp_out"] = mlp_out
-        x = x + attn_out + mlp_out if parallel else mlp_in + mlp_out
-        hooks[b + "hook_resid_post"] = x
-    hooks[f"blocks.{c['num_hidden_layers']}.hook_resid_pre"] = x
-    nf, h = layer_norm(x, w["gpt_neox.final_layer_norm.weight"], w["gpt_neox.final_layer_norm.bias"], eps)
-    hooks["ln_final.hook_normalized"] = nf
+        attn_out = hk(b + "hook_attn_out", attn_out)
+        # Parallel: post_attention_layernorm reads the block's input; sequential: the residual after attention.
+        mlp_in = x if parallel else hk(b + "hook_resid_mid", x + attn_out)
+        h = ln("ln2.hook_normalized", mlp_in, "post_attention_layernorm")
+        post = hk(b + "mlp.hook_post", act(h @ w[p + "mlp.dense_h_to_4h.weight"].T + w[p + "mlp.dense_h_to_4h.bias"]))
+        mlp_out = hk(b + "hook_mlp_out", post @ w[p + "mlp.dense_4h_to_h.weight"].T + w[p + "mlp.dense_4h_to_h.bias"])
+        x = hk(b + "hook_resid_post", x + attn_out + mlp_out if parallel else mlp_in + mlp_out)
+    x = hk(f"blocks.{c['num_hidden_layers']}.hook_resid_pre", x)
+    normalized = hk("ln_final.hook_normalized", layer_normalize(x, eps))
+    h = normalized * w["gpt_neox.final_layer_norm.weight"] + w["gpt_neox.final_layer_norm.bias"]
     head = w["gpt_neox.embed_in.weight"] if c.get("tie_word_embeddings") else w["embed_out.weight"]
     return h @ head.T
 
 
-def llama_like_forward(c, w, ids, hooks):
+def llama_like_forward(c, w, ids, hk):
     """LlamaForCausalLM, Qwen2ForCausalLM and Gemma2ForCausalLM."""
     gemma = c["model_type"] == "gemma2"
     if c["model_type"] == "qwen2" and c.get("use_sliding_window"):
@@ -247,10 +245,12 @@ def llama_like_forward(c, w, ids, hooks):
     x = w["model.embed_tokens.weight"][ids]
     if gemma:
         x = x * float(np.float32(math.sqrt(d)))  # the normalizer is a tensor of the hidden dtype (float32)
-    hooks["hook_embed"] = x
+    x = hk("hook_embed", x)
 
-    def norm(name, value):
-        return rms_norm(value, w[name], eps, gemma)
+    def norm(hook, weight, value):
+        """RMSNorm: the gain w, or Gemma's (1 + w), after the hook on the normalized value."""
+        gain = w[weight]
+        return hk(hook, rms_normalize(value, eps)) * ((1.0 + gain) if gemma else gain)
 
     def linear(name, value):
         out = value @ w[name + ".weight"].T
@@ -258,35 +258,25 @@ def llama_like_forward(c, w, ids, hooks):
 
     for layer in range(c["num_hidden_layers"]):
         p, b = f"model.layers.{layer}.", f"blocks.{layer}."
-        hooks[b + "hook_resid_pre"] = x
-        n1, h = norm(p + "input_layernorm.weight", x)
-        hooks[b + "ln1.hook_normalized"] = n1
+        x = hk(b + "hook_resid_pre", x)
+        h = norm(b + "ln1.hook_normalized", p + "input_layernorm.weight", x)
         q = apply_rotary(linear(p + "self_attn.q_proj", h).reshape(t, heads, hs), inv_freq)
         k = apply_rotary(linear(p + "self_attn.k_proj", h).reshape(t, kv, hs), inv_freq)
         v = linear(p + "self_attn.v_proj", h).reshape(t, kv, hs)
         window = c["sliding_window"] if layer_types[layer] == "sliding_attention" else None
-        z = attention(q, k, v, scale, softcap, window)
-        attn_out = z @ w[p + "self_attn.o_proj.weight"].T
+        attn_out = attention(q, k, v, scale, softcap, window) @ w[p + "self_attn.o_proj.weight"].T
         if gemma:
-            n, attn_out = norm(p + "post_attention_layernorm.weight", attn_out)
-            hooks[b + "ln1_post.hook_normalized"] = n
-        hooks[b + "hook_attn_out"] = attn_out
-        x = x + attn_out
-        hooks[b + "hook_resid_mid"] = x
-        n2, h = norm(p + ("pre_feedforward_layernorm.weight" if gemma else "post_attention_layernorm.weight"), x)
-        hooks[b + "ln2.hook_normalized"] = n2
-        post = act(h @ w[p + "mlp.gate_proj.weight"].T) * (h @ w[p + "mlp.up_proj.weight"].T)
-        hooks[b + "mlp.hook_post"] = post
+            attn_out = norm(b + "ln1_post.hook_normalized", p + "post_attention_layernorm.weight", attn_out)
+        x = hk(b + "hook_resid_mid", x + hk(b + "hook_attn_out", attn_out))
+        ln2 = "pre_feedforward_layernorm" if gemma else "post_attention_layernorm"
+        h = norm(b + "ln2.hook_normalized", p + ln2 + ".weight", x)
+        post = hk(b + "mlp.hook_post", act(h @ w[p + "mlp.gate_proj.weight"].T) * (h @ w[p + "mlp.up_proj.weight"].T))
         mlp_out = post @ w[p + "mlp.down_proj.weight"].T
         if gemma:
-            n, mlp_out = norm(p + "post_feedforward_layernorm.weight", mlp_out)
-            hooks[b + "ln2_post.hook_normalized"] = n
-        hooks[b + "hook_mlp_out"] = mlp_out
-        x = x + mlp_out
-        hooks[b + "hook_resid_post"] = x
-    hooks[f"blocks.{c['num_hidden_layers']}.hook_resid_pre"] = x
-    nf, h = norm("model.norm.weight", x)
-    hooks["ln_final.hook_normalized"] = nf
+            mlp_out = norm(b + "ln2_post.hook_normalized", p + "post_feedforward_layernorm.weight", mlp_out)
+        x = hk(b + "hook_resid_post", x + hk(b + "hook_mlp_out", mlp_out))
+    x = hk(f"blocks.{c['num_hidden_layers']}.hook_resid_pre", x)
+    h = norm("ln_final.hook_normalized", "model.norm.weight", x)
     head = w["lm_head.weight"] if "lm_head.weight" in w else w["model.embed_tokens.weight"]
     logits = h @ head.T
     cap = c.get("final_logit_softcapping") if gemma else None
@@ -304,30 +294,43 @@ FORWARDS = {
 }
 
 
-def forward(config, weights, ids):
-    """(logits [T, vocab], {hook name: [T, width]}) in float64."""
-    hooks = {}
+def forward(config, weights, ids, edit=()):
+    """(logits [T, vocab], {hook name: [T, width]}) in float64; hooks named in `edit` are replaced by
+    0.5·value + 0.3·|value| (their recorded value is the one before the edit)."""
+    hooks = HookPoints(edit)
     logits = FORWARDS[config["model_type"]](config, weights, np.asarray(ids, dtype=np.int64), hooks)
-    return logits, hooks
+    return logits, hooks.values
 
 
 def main():
-    if len(sys.argv) != 4:
+    args = sys.argv[1:]
+    edit, each = [], []
+    if len(args) == 5 and args[3] in ("--edit", "--edit-each"):
+        names = args.pop(4).split(",")
+        if args.pop(3) == "--edit":
+            edit = names
+        else:
+            each = names
+    if len(args) != 3:
         raise SystemExit(__doc__)
-    folder, tokens_path, out_dir = sys.argv[1:]
+    folder, tokens_path, out_dir = args
     config, weights = load_folder(folder)
     with open(tokens_path, encoding="utf-8") as f:
         sequences = json.load(f)
     os.makedirs(out_dir, exist_ok=True)
     index = {"sequences": [], "hooks": []}
     for s, ids in enumerate(sequences):
-        logits, hooks = forward(config, weights, ids)
+        logits, hooks = forward(config, weights, ids, edit)
         os.makedirs(os.path.join(out_dir, f"s{s}"), exist_ok=True)
         files = {}
         for name, value in [("logits", logits)] + list(hooks.items()):
             rel = f"s{s}/{name}.npy"
             np.save(os.path.join(out_dir, rel), np.ascontiguousarray(value, dtype=np.float64))
             files[name] = rel
+        for hook in each:  # one more forward per hook, that hook alone edited: its logits
+            rel = f"s{s}/logits.edit.{hook}.npy"
+            np.save(os.path.join(out_dir, rel), forward(config, weights, ids, [hook])[0])
+            files[f"logits.edit.{hook}"] = rel
         index["sequences"].append({"tokens": len(ids), "files": files})
         index["hooks"] = list(hooks)
     with open(os.path.join(out_dir, "index.json"), "w", encoding="utf-8") as f:

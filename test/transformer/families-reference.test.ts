@@ -324,6 +324,36 @@ test("long sequences (up to 600 tokens) on every core: the blocked and threaded 
   }
 });
 
+test("a hook that returns an array replaces the value downstream at every hook point of every family, as the reference does", {
+  skip,
+}, async () => {
+  for (const family of FAMILIES) {
+    const folder = makeModelFixture(family, join(dir(), `${family}-edits`));
+    const model = await loadTransformer(folder, { tokenizer: false });
+    const ids = tokenSequences([11], Math.min(model.config.vocabSize, 400), 7);
+    const names = model.hooks.map((h) => h.name);
+    const reference = await referenceForward(folder, ids, join(dir(), `${family}-edits-reference`), names);
+    let worst = 0;
+    for (const name of names) {
+      const { logits } = await model.forward([Int32Array.from(ids[0]!)], {
+        kernels,
+        hooks: { [name]: (v) => v.map((x) => 0.5 * x + 0.3 * Math.abs(x)) },
+      });
+      const want = reference.sequences[0]!.arrays.get(`logits.edit.${name}`)!;
+      const error = relativeError(logits!, want);
+      worst = Math.max(worst, error);
+      assert.ok(
+        error < TOLERANCE,
+        `${family}: logits with ${name} replaced are off by ${error.toExponential(2)}`,
+      );
+      assert.ok(relativeError(want, reference.sequences[0]!.arrays.get("logits")!) > 1e-3, `${name} matters`);
+    }
+    console.log(
+      `# ${family}: each of ${names.length} hooks replaced in turn: worst ${worst.toExponential(2)}`,
+    );
+  }
+});
+
 test("configs as transformers v5 writes them (rope_parameters with llama3 scaling or NeoX's partial_rotary_factor, Gemma's layer_types) agree too", {
   skip,
 }, async () => {
