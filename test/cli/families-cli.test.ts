@@ -71,8 +71,13 @@ function fixtureRoot(): string {
   return out;
 }
 
-test("the README shows one harvest command per family, on the folders npm run fixtures:models writes", () => {
+test("the README shows one harvest command per family, on the folders npm run fixtures:models writes, and CI runs them", () => {
   assert.deepEqual([...readmeHarvests().keys()].sort(), [...FAMILIES].sort());
+  const ci = readFileSync(join(repoRoot, ".ci", "run"), "utf8");
+  const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+  const lines = (text: string) => [...text.matchAll(README_HARVEST)].map((m) => m[0]);
+  assert.deepEqual(lines(ci), lines(readme), "CI runs the README's harvest lines as they are");
+  assert.match(ci, /^npm run fixtures:models$/m);
   const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"));
   assert.match(pkg.scripts["fixtures:models"], /make-model-fixtures\.mjs/);
 });
