@@ -7,7 +7,7 @@ import { PhaseClock } from "../src/kernels/phase-clock.js";
 import { DecoderModel } from "../src/transformer/decoder.js";
 import type { DecoderConfig } from "../src/transformer/decoder-config.js";
 import { randomDecoderWeights } from "../test/helpers/random-decoder.js";
-import { measurePeak } from "./peak.js";
+import { measureProductPeak } from "./peak.js";
 
 /**
  * `npm run bench:harvest`: the forward pass as a harvest runs it, at GPT-2
@@ -15,7 +15,8 @@ import { measurePeak } from "./peak.js";
  * Llama 3.2 1B's layers, random weights. Prints tokens/s, GFLOP/s (2·in·out
  * per row of each product, plus attention's 2·2·Σ_t (t+1)·headSize·heads a
  * layer) against the fp32 GEMM peak measured through the same kernels'
- * denseScores, and the phase breakdown. Runs interleave; figures are medians.
+ * denseScores on a large square product (the best of before and after), and
+ * the phase breakdown. Runs interleave; figures are medians.
  */
 const { values } = parseArgs({
   options: {
@@ -104,8 +105,11 @@ function forwardFlops(c: DecoderConfig, sequences: number, n: number, logits: bo
 const phases = ["products", "attention", "elementwise", "other"] as const;
 const kernels = await chooseKernels(Number(values.threads));
 console.log(`${kernels.description} [${kernels.name}]`);
+const square = [2048, 2048, 2048] as const;
+const measurePeak = () =>
+  measureProductPeak((x, w, rows, d, m) => kernels.denseScores(x, w, rows, d, m), square);
 const loadBefore = loadavg()[0]!;
-const peak = await measurePeak(kernels);
+const peak = await measurePeak();
 console.log(
   `fp32 GEMM peak: ${peak.gflops.toFixed(1)} GFLOP/s (${peak.shape}); load average ${loadBefore.toFixed(2)}`,
 );
@@ -171,6 +175,12 @@ for (let run = 0; run < Number(values.runs); run++) {
   }
 }
 const loadAfter = loadavg()[0]!;
+// Other work on a shared machine only lowers a timing: the peak is the best seen, before and after.
+const peakAfter = await measurePeak();
+if (peakAfter.gflops > peak.gflops) {
+  console.log(`fp32 GEMM peak, measured again: ${peakAfter.gflops.toFixed(1)} GFLOP/s; ratios use this`);
+  peak.gflops = peakAfter.gflops;
+}
 const median = (xs: number[]) => {
   const s = xs.slice().sort((a, b) => a - b);
   return s.length % 2 === 1 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
@@ -193,7 +203,13 @@ const results = cases.map((c) => {
   };
 });
 for (const r of results) {
-  const parts = phases.map((p) => `${p} ${((100 * r.breakdown[p]!) / r.ms).toFixed(0)}%`).join(", ");
+  const label = {
+    products: "products",
+    attention: "attention",
+    elementwise: "norms/activations/rope/biases",
+    other: "other",
+  };
+  const parts = phases.map((p) => `${label[p]} ${((100 * r.breakdown[p]!) / r.ms).toFixed(0)}%`).join(", ");
   console.log(
     `${r.name}: ${r.tokens} tokens in ${r.ms.toFixed(0)} ms = ${r.tokensPerSecond.toFixed(0)} tok/s; ` +
       `${r.gflop.toFixed(0)} GFLOP at ${r.gflops.toFixed(1)} GFLOP/s = ${(100 * r.ofPeak).toFixed(0)}% of the GEMM peak; ${parts}`,

@@ -12,9 +12,11 @@ export async function measurePeak(kernels: Kernels): Promise<{ gflops: number; s
   return measureProductPeak((x, w, rows, d, m) => kernels.denseScores(x, w, rows, d, m));
 }
 
-/** measurePeak for any product, so two products can be compared in one run. */
-export async function measureProductPeak(product: Product): Promise<{ gflops: number; shape: string }> {
-  const [rows, d, m] = [2048, 1024, 8192];
+/** measurePeak for any product (and shape), so two products can be compared in one run. */
+export async function measureProductPeak(
+  product: Product,
+  [rows, d, m]: readonly [number, number, number] = [2048, 1024, 8192],
+): Promise<{ gflops: number; shape: string }> {
   const x = new Float32Array(rows * d).map((_, i) => ((i * 2654435761) % 1000) / 1000 - 0.5);
   const w = new Float32Array(m * d).map((_, i) => ((i * 40503) % 997) / 997 - 0.5);
   await product(x, w, rows, d, m);
