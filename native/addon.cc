@@ -9,6 +9,7 @@
 #include "attention.h"
 #include "gemm.h"
 #include "kernels.h"
+#include "layer_math.h"
 #include "parallel.h"
 
 namespace cosae {
@@ -504,6 +505,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"projectToTangent", nullptr, ProjectToTangent, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"normaliseRows", nullptr, NormaliseRows, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"causalAttention", nullptr, CausalAttention, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"rowsActivate", nullptr, RowsActivate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gatedActivate", nullptr, GatedActivate, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"normalizeRows", nullptr, NormalizeRows, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof methods / sizeof methods[0], methods);
   // Which product denseScores uses, and the micro-kernel of cosae's own.

@@ -1,9 +1,9 @@
 // Causal attention, vectorised over keys and split over threads by
-// (sequence, kv head, block of queries). Keys and values of one kv head are
-// packed transposed, [head_size, keys], so the score and output loops run
-// along contiguous keys. Arithmetic is float32 (scores, exp, weighted sums
-// in 16 lanes, fused multiply-adds on AVX-512): against the float64 JS
-// kernel the outputs agree to ~1e-6 relative.
+// (sequence, kv head, block of queries). Keys of one kv head are packed
+// transposed, [head_size, keys], so the score loop runs along contiguous keys;
+// on AVX-512 tiles of 8 queries share each load (see attend). Arithmetic is
+// float32 (scores, exp, weighted sums in 16 lanes, fused multiply-adds on
+// AVX-512): against the float64 JS kernel the outputs agree to ~1e-6 relative.
 #include "attention.h"
 
 #include <algorithm>
@@ -26,19 +26,25 @@ constexpr int64_t kGrain = 1 << 15;
 // Lane width the packed rows are padded to (one AVX-512 register).
 constexpr int64_t kLanes = 16;
 
-// Queries [t0, t1) of one sequence (its first row `start`) against one kv head.
+// Queries [t0, t1) of one sequence (its first row `start`, its length n) against one kv head.
 struct Item {
-  int64_t start, kv_head, t0, t1;
+  int64_t start, kv_head, t0, t1, n;
 };
 
 struct Scratch {
   std::vector<float> keys, values, scores;  // keys/values [head_size, ld], scores [ld]
+  // Which sequence and kv head `keys` and `values` hold, and how many of its keys (AVX-512 path):
+  // a thread's next item of the same pair only appends its new keys.
+  int64_t start = -1, kv_head = -1, packed = 0, ld = 0;
 };
 
-// One query against keys/values [0, n): o = softmax(cap(q·K))·V. q is already
-// scaled; kt, vt are [hs, ld] rows, readable 16 lanes past n (finite values).
-// cap(s) = c·tanh(s/c) when softcap c > 0.
 #ifdef __AVX512F__
+// Tiles of kTile queries of one head share every key and value load: the
+// score pass is a [kTile × hs]·[hs × 16 keys] product in registers, the value
+// pass a [kTile × keys]·[keys × hs] one, so K and V stream from cache once per
+// tile instead of once per query (the kernel was bound by those loads).
+constexpr int kTile = 8;
+
 // tanh(y) = 1 − 2/(e^{2y} + 1); exp_approx clamps, so ±large y give ±1.
 inline __m512 softcap_scores(__m512 s, float c) {
   const __m512 e = exp_approx(_mm512_mul_ps(s, _mm512_set1_ps(2.0f / c)));
@@ -47,45 +53,132 @@ inline __m512 softcap_scores(__m512 s, float c) {
   return _mm512_mul_ps(t, _mm512_set1_ps(c));
 }
 
-// Three passes over 16-key blocks: scores (kept in sc) and their max; exp and
-// its sum; the weighted sum of values, 8 head dimensions at a time in registers.
-void attend_query(const float *q, const float *kt, const float *vt, int64_t ld, int64_t hs, int64_t n, float softcap,
-                  float *sc, float *o) {
-  const int64_t blocks = (n + kLanes - 1) / kLanes;
-  const __mmask16 tail = n % kLanes == 0 ? 0xFFFF : static_cast<__mmask16>((1u << (n % kLanes)) - 1);
-  __m512 max = _mm512_set1_ps(-INFINITY);
-  for (int64_t b = 0; b < blocks; b++) {
-    const float *k = kt + b * kLanes;
-    __m512 dot = _mm512_mul_ps(_mm512_set1_ps(q[0]), _mm512_loadu_ps(k));
-    for (int64_t i = 1; i < hs; i++) dot = _mm512_fmadd_ps(_mm512_set1_ps(q[i]), _mm512_loadu_ps(k + i * ld), dot);
-    if (softcap > 0) dot = softcap_scores(dot, softcap);
-    _mm512_storeu_ps(sc + b * kLanes, dot);
-    max = _mm512_mask_max_ps(max, b == blocks - 1 ? tail : 0xFFFF, max, dot);
+inline __mmask16 lanes_below(int64_t n) {
+  return n >= kLanes ? static_cast<__mmask16>(0xFFFF) : n <= 0 ? 0 : static_cast<__mmask16>((1u << n) - 1);
+}
+
+// out[q] += Σ_s p[q][s] · V[s] for 4 queries and NJ·16 dims from `c0`: V rows [n, ldv], p rows [4][lds].
+template <int NJ>
+void weighted_values(const float *p, int64_t lds, const float *v, int64_t ldv, int64_t n, int64_t c0,
+                     __m512 acc[4][4]) {
+  for (int q = 0; q < 4; q++)
+    for (int j = 0; j < NJ; j++) acc[q][j] = _mm512_setzero_ps();
+  for (int64_t s = 0; s < n; s++) {
+    __m512 row[NJ];
+    for (int j = 0; j < NJ; j++) row[j] = _mm512_loadu_ps(v + s * ldv + c0 + 16 * j);
+    for (int q = 0; q < 4; q++) {
+      const __m512 w = _mm512_set1_ps(p[q * lds + s]);
+      for (int j = 0; j < NJ; j++) acc[q][j] = _mm512_fmadd_ps(w, row[j], acc[q][j]);
+    }
   }
-  const __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(max));
-  __m512 sum = _mm512_setzero_ps();
-  for (int64_t b = 0; b < blocks; b++) {
-    // Keys past n get weight 0, so the value pass needs no mask.
-    const __m512 e = _mm512_maskz_mov_ps(b == blocks - 1 ? tail : 0xFFFF,
-                                         exp_approx(_mm512_sub_ps(_mm512_loadu_ps(sc + b * kLanes), m)));
-    _mm512_storeu_ps(sc + b * kLanes, e);
-    sum = _mm512_add_ps(sum, e);
+}
+
+void attend(const float *qkv, const AttentionShape &shape, const Item &item, Scratch &scratch, float *out) {
+  const int64_t hs = shape.head_size, dim = shape.heads * hs, kv_dim = shape.kv_heads * hs;
+  const int64_t stride = dim + 2 * kv_dim, group = shape.heads / shape.kv_heads;
+  const int64_t window = shape.window;
+  const auto lowest_key = [window](int64_t t) { return window > 0 ? std::max<int64_t>(0, t - window + 1) : 0; };
+  // The block's queries see keys [first, t1): all earlier ones, or with a window the last `window` of each.
+  const int64_t first = lowest_key(item.t0);
+  const int64_t keys = item.t1 - first;
+  const int64_t hsp = (hs + kLanes - 1) / kLanes * kLanes;  // head dims, padded: V row length
+  // Without a window, every block of the pair reads keys from 0: pack the whole sequence's
+  // width once and append each block's new keys; with one, pack each block's keys afresh.
+  const bool append = window == 0 && scratch.start == item.start && scratch.kv_head == item.kv_head;
+  if (!append) {
+    // Rows a multiple of 256 floats apart alias in the cache (the score pass reads a column of K^T): pad by 16.
+    scratch.ld = ((window == 0 ? item.n : keys) + kLanes - 1) / kLanes * kLanes;
+    if (scratch.ld % 256 == 0) scratch.ld += kLanes;
+    // K^T [hs, ld] (+16: a tile starting past `first` reads up to 15 lanes past its row); V [ld, hsp].
+    scratch.keys.assign(hs * scratch.ld + kLanes, 0.0f);
+    scratch.values.assign(scratch.ld * hsp, 0.0f);
+    scratch.start = window == 0 ? item.start : -1;
+    scratch.kv_head = item.kv_head;
+    scratch.packed = 0;
   }
-  const float inv = 1.0f / _mm512_reduce_add_ps(sum);
-  for (int64_t i0 = 0; i0 < hs; i0 += 8) {
-    const int64_t width = std::min<int64_t>(8, hs - i0);
-    __m512 acc[8];
-    for (int j = 0; j < 8; j++) acc[j] = _mm512_setzero_ps();
-    for (int64_t b = 0; b < blocks; b++) {
-      const __m512 e = _mm512_loadu_ps(sc + b * kLanes);
-      const float *v = vt + i0 * ld + b * kLanes;
-      if (width == 8) {
-        for (int j = 0; j < 8; j++) acc[j] = _mm512_fmadd_ps(e, _mm512_loadu_ps(v + j * ld), acc[j]);
-      } else {
-        for (int j = 0; j < width; j++) acc[j] = _mm512_fmadd_ps(e, _mm512_loadu_ps(v + j * ld), acc[j]);
+  const int64_t ld = scratch.ld;  // K^T row length, score row length
+  scratch.scores.resize(kTile * ld + kTile * hs);
+  float *kt = scratch.keys.data(), *v = scratch.values.data(), *sc = scratch.scores.data();
+  float *qs = sc + kTile * ld;  // the tile's scaled queries [kTile, hs]
+
+  const float *first_key = qkv + (item.start + first) * stride + dim + item.kv_head * hs;
+  for (int64_t s = scratch.packed; s < keys; s++) {
+    const float *k = first_key + s * stride;
+    for (int64_t i = 0; i < hs; i++) kt[i * ld + s] = k[i];
+    std::copy(k + kv_dim, k + kv_dim + hs, v + s * hsp);
+  }
+  scratch.packed = keys;
+  for (int64_t h = item.kv_head * group; h < (item.kv_head + 1) * group; h++) {
+    for (int64_t t0 = item.t0; t0 < item.t1; t0 += kTile) {
+      const int64_t nq = std::min<int64_t>(kTile, item.t1 - t0);
+      for (int64_t q = 0; q < kTile; q++) {
+        const float *row = qkv + (item.start + t0 + q) * stride + h * hs;
+        for (int64_t i = 0; i < hs; i++) qs[q * hs + i] = q < nq ? row[i] * shape.scale : 0.0f;
+      }
+      // The tile's keys, relative to `first`: [base, base + n).
+      const int64_t base = lowest_key(t0) - first;
+      const int64_t n = t0 + nq - first - base;
+      const int64_t blocks = (n + kLanes - 1) / kLanes;
+      for (int64_t b = 0; b < blocks; b++) {
+        const float *k = kt + base + b * kLanes;
+        __m512 acc[kTile];
+        for (int q = 0; q < kTile; q++) acc[q] = _mm512_setzero_ps();
+        for (int64_t i = 0; i < hs; i++) {
+          const __m512 kv = _mm512_loadu_ps(k + i * ld);
+          for (int q = 0; q < kTile; q++) acc[q] = _mm512_fmadd_ps(_mm512_set1_ps(qs[q * hs + i]), kv, acc[q]);
+        }
+        for (int q = 0; q < kTile; q++) {
+          if (shape.softcap > 0) acc[q] = softcap_scores(acc[q], shape.softcap);
+          _mm512_storeu_ps(sc + q * ld + b * kLanes, acc[q]);
+        }
+      }
+      // Per query: softmax over its own keys [lo, hi) of the tile's, weights 0 elsewhere.
+      float inv[kTile];
+      for (int64_t q = 0; q < kTile; q++) {
+        float *p = sc + q * ld;
+        if (q >= nq) {
+          std::fill(p, p + blocks * kLanes, 0.0f);
+          inv[q] = 0;
+          continue;
+        }
+        const int64_t lo = lowest_key(t0 + q) - first - base, hi = t0 + q + 1 - first - base;
+        __m512 max = _mm512_set1_ps(-INFINITY);
+        for (int64_t b = 0; b < blocks; b++) {
+          const __mmask16 in = lanes_below(hi - b * kLanes) & ~lanes_below(lo - b * kLanes);
+          max = _mm512_mask_max_ps(max, in, max, _mm512_loadu_ps(p + b * kLanes));
+        }
+        const __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(max));
+        __m512 sum = _mm512_setzero_ps();
+        for (int64_t b = 0; b < blocks; b++) {
+          const __mmask16 in = lanes_below(hi - b * kLanes) & ~lanes_below(lo - b * kLanes);
+          const __m512 e = _mm512_maskz_mov_ps(in, exp_approx(_mm512_sub_ps(_mm512_loadu_ps(p + b * kLanes), m)));
+          _mm512_storeu_ps(p + b * kLanes, e);
+          sum = _mm512_add_ps(sum, e);
+        }
+        inv[q] = 1.0f / _mm512_reduce_add_ps(sum);
+      }
+      // Weighted values, 4 queries × up to 64 dims at a time.
+      for (int64_t q0 = 0; q0 < nq; q0 += 4) {
+        for (int64_t c0 = 0; c0 < hs; c0 += 64) {
+          __m512 acc[4][4];
+          const int nj = static_cast<int>(std::min<int64_t>(4, (hsp - c0) / kLanes));
+          const float *p = sc + q0 * ld;
+          const float *vs = v + base * hsp;
+          if (nj == 4) weighted_values<4>(p, ld, vs, hsp, n, c0, acc);
+          else if (nj == 3) weighted_values<3>(p, ld, vs, hsp, n, c0, acc);
+          else if (nj == 2) weighted_values<2>(p, ld, vs, hsp, n, c0, acc);
+          else weighted_values<1>(p, ld, vs, hsp, n, c0, acc);
+          for (int64_t q = q0; q < std::min<int64_t>(q0 + 4, nq); q++) {
+            float *o = out + (item.start + t0 + q) * dim + h * hs;
+            const __m512 scale = _mm512_set1_ps(inv[q]);
+            for (int j = 0; j < nj; j++) {
+              const __mmask16 in = lanes_below(hs - c0 - 16 * j);
+              _mm512_mask_storeu_ps(o + c0 + 16 * j, in, _mm512_mul_ps(acc[q - q0][j], scale));
+            }
+          }
+        }
       }
     }
-    for (int j = 0; j < width; j++) o[i0 + j] = _mm512_reduce_add_ps(acc[j]) * inv;
   }
 }
 #else
@@ -114,7 +207,6 @@ void attend_query(const float *q, const float *kt, const float *vt, int64_t ld, 
     o[i] = acc * inv;
   }
 }
-#endif
 
 void attend(const float *qkv, const AttentionShape &shape, const Item &item, Scratch &scratch, float *out) {
   const int64_t hs = shape.head_size, dim = shape.heads * hs, kv_dim = shape.kv_heads * hs;
@@ -148,6 +240,7 @@ void attend(const float *qkv, const AttentionShape &shape, const Item &item, Scr
     }
   }
 }
+#endif
 
 }  // namespace
 
@@ -164,7 +257,7 @@ void causal_attention(const float *qkv, const int32_t *lengths, int64_t sequence
     for (int64_t kvh = 0; kvh < shape.kv_heads; kvh++) {
       for (int64_t t0 = 0; t0 < n; t0 += kQueryBlock) {
         const int64_t t1 = std::min(n, t0 + kQueryBlock);
-        items.push_back({start, kvh, t0, t1});
+        items.push_back({start, kvh, t0, t1, n});
         // Σ_{t0 ≤ t < t1} (t + 1) scores, plus packing t1 keys.
         cost_before.push_back(cost_before.back() + (t1 - t0) * (t0 + t1 + 1) / 2 + t1);
       }

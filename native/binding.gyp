@@ -10,6 +10,7 @@
       "sources": [
         "addon.cc",
         "attention.cc",
+        "layer_math.cc",
         "centre.cc",
         "dense.cc",
         "gemm.cc",

@@ -22,6 +22,7 @@ export interface Llama3RopeScaling {
   readonly originalMaxPositions: number;
 }
 
+/** Rotary position embedding: its base, how many dimensions of each head rotate, their pairing and any scaling. */
 export interface RotaryConfig {
   readonly theta: number;
   /** Leading dimensions of each head that rotate (GPT-NeoX rotary_pct · headSize); the rest pass through. */
@@ -30,6 +31,7 @@ export interface RotaryConfig {
   readonly scaling: Llama3RopeScaling | null;
 }
 
+/** The kind of every norm of the model (all its norms are alike), its epsilon, and Gemma's unit offset. */
 export interface NormConfig {
   /** "rms": x / sqrt(mean(x²) + eps) · g; "layer": (x − mean) / sqrt(var + eps) · g + b. */
   readonly kind: "rms" | "layer";
@@ -38,6 +40,11 @@ export interface NormConfig {
   readonly unitOffset: boolean;
 }
 
+/**
+ * A decoder-only transformer's shape and computation: widths, norms, positions,
+ * attention variants, MLP kind and residual layout. Every family maps its
+ * config onto it, and the forward pass reads only it.
+ */
 export interface DecoderConfig {
   /** config.json's model_type ("llama", "gpt2", "gpt_neox", "gemma2", "qwen2"), or "llama2c". */
   readonly family: string;

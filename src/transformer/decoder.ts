@@ -9,22 +9,19 @@
  * only where a hook could keep them.
  */
 import type { Kernels } from "../kernels/kernels.js";
+import type { PhaseClock } from "../kernels/phase-clock.js";
 import { checkDecoderWeights, validateDecoderConfig } from "./decoder-checks.js";
 import type { DecoderConfig, DecoderWeights, NormWeights } from "./decoder-config.js";
 import { checkHookNames, type HookDescription, type HookInfo, type Hooks, listHooks } from "./hooks.js";
-import {
-  addArrays,
-  addBias,
-  addInto,
-  applyGainBias,
-  biasActivate,
-  effectiveGain,
-  gatedActivate,
-  normalize,
-  normalizeAffine,
-  softcapInPlace,
-} from "./layer-math.js";
+import { addArrays, addInto, applyGainBias, effectiveGain, softcapInPlace } from "./layer-math.js";
 import { fastCausalAttention } from "./native-attention.js";
+import {
+  fastAddBias,
+  fastBiasActivate,
+  fastGatedActivate,
+  fastNormalize,
+  fastNormalizeAffine,
+} from "./native-layer-math.js";
 import { applyRope, type RopeTable, ropeTable, rotaryFrequencies } from "./rope.js";
 import type { Tokenizer } from "./tokenizer.js";
 
@@ -36,6 +33,12 @@ export interface ForwardOptions {
   readonly logits?: boolean;
   /** When logits are not requested, stop right after this hook has run (harvesting): no later layer is computed. */
   readonly stopAfter?: string;
+  /**
+   * For the benchmark: wall time charged to "products", "attention",
+   * "elementwise" (norms, activations, rotary, biases, soft-caps) and "other"
+   * (embedding, residual sums, copies, hooks).
+   */
+  readonly clock?: PhaseClock;
 }
 
 export interface ForwardResult {
@@ -244,6 +247,14 @@ export class DecoderModel {
       return out;
     };
     const hooked = (name: string) => hooks[name] !== undefined || name === stopAfter;
+    const clock = options.clock;
+    // Charges the time since the last lap to "other", then this step's to `phase`.
+    const timed = <T>(phase: string, step: () => T): T => {
+      clock?.lap("other");
+      const result = step();
+      clock?.lap(phase);
+      return result;
+    };
     // The kernels may reuse their output buffer, so a product must be used up
     // before the next one, or copied: `keep` when a hook sees it (and may hold on to it).
     const product = async (
@@ -254,21 +265,30 @@ export class DecoderModel {
       out: number,
       keep: boolean,
     ) => {
+      clock?.lap("other");
       const raw = (await kernels.denseScores(x, w, rows, width, out)) as Float32Array;
+      clock?.lap("products");
       const result = keep || raw.length !== rows * out ? raw.slice(0, rows * out) : raw;
-      if (bias !== null) addBias(result, rows, bias);
+      if (bias !== null) timed("elementwise", () => fastAddBias(result, rows, bias));
       return result;
     };
     // The whole norm, through the hook on its normalized value (before gain and bias) when there is one.
     const normed = async (name: string, layer: number, x: Float32Array, norm: PreparedNorm) => {
-      if (!hooked(name)) return normalizeAffine(x, rows, cfg.norm, norm.gain, norm.bias);
-      const seen = await fire(name, layer, normalize(x, rows, dim, cfg.norm), dim);
+      if (!hooked(name))
+        return timed("elementwise", () => fastNormalizeAffine(x, rows, cfg.norm, norm.gain, norm.bias));
+      const seen = await fire(
+        name,
+        layer,
+        timed("elementwise", () => fastNormalize(x, rows, dim, cfg.norm)),
+        dim,
+      );
       const out = seen.slice(); // a hook may keep `seen`: never scale it in place
-      applyGainBias(out, rows, norm.gain, norm.bias);
+      timed("elementwise", () => applyGainBias(out, rows, norm.gain, norm.bias));
       return out;
     };
     const lengths = Int32Array.from(sequenceLengths);
 
+    clock?.restart();
     try {
       let resid: Float32Array = new Float32Array(rows * dim);
       const { tokenEmbedding, positionEmbedding } = this.weights;
@@ -306,26 +326,31 @@ export class DecoderModel {
           qkvWidth,
           false,
         );
-        if (this.rope !== null && cfg.rotary !== null) {
+        const rope = this.rope;
+        if (rope !== null && cfg.rotary !== null) {
           const { style } = cfg.rotary;
+          clock?.lap("other");
           let row = 0;
           for (const n of sequenceLengths) {
             for (let t = 0; t < n; t++, row++) {
               const base = row * qkvWidth;
-              applyRope(qkv, base, heads, headSize, t, this.rope, style);
-              applyRope(qkv, base + qWidth, kvHeads, headSize, t, this.rope, style);
+              applyRope(qkv, base, heads, headSize, t, rope, style);
+              applyRope(qkv, base + qWidth, kvHeads, headSize, t, rope, style);
             }
           }
+          clock?.lap("elementwise");
         }
         const window = cfg.slidingWindow !== null && cfg.slidingLayers[l] === true ? cfg.slidingWindow : 0;
-        const attended = fastCausalAttention(qkv, lengths, {
-          heads,
-          kvHeads,
-          headSize,
-          scale: cfg.attentionScale,
-          softcap: cfg.attentionSoftcap ?? 0,
-          window,
-        });
+        const attended = timed("attention", () =>
+          fastCausalAttention(qkv, lengths, {
+            heads,
+            kvHeads,
+            headSize,
+            scale: cfg.attentionScale,
+            softcap: cfg.attentionSoftcap ?? 0,
+            window,
+          }),
+        );
         let attnOut = await product(attended, w.wo, w.bo, qWidth, dim, hooked(names.attnOut));
         if (w.ln1Post !== null) attnOut = await normed(names.ln1Post, l, attnOut, w.ln1Post);
         attnOut = await fire(names.attnOut, l, attnOut, dim);
@@ -342,11 +367,12 @@ export class DecoderModel {
         let hidden: Float32Array;
         if (cfg.mlp === "gated") {
           const gateUp = await product(mlpIn, w.wIn, null, dim, 2 * mlpDim, false);
-          hidden = gatedActivate(gateUp, rows, mlpDim, cfg.activation);
+          hidden = timed("elementwise", () => fastGatedActivate(gateUp, rows, mlpDim, cfg.activation));
         } else {
           // Kept when a hook sees it, or when the next product could reuse its buffer (same size).
           hidden = await product(mlpIn, w.wIn, null, dim, mlpDim, hooked(names.mlpPost) || mlpDim === dim);
-          biasActivate(hidden, rows, mlpDim, w.bIn, cfg.activation);
+          const h = hidden;
+          timed("elementwise", () => fastBiasActivate(h, rows, mlpDim, w.bIn, cfg.activation));
         }
         hidden = await fire(names.mlpPost, l, hidden, mlpDim);
         let mlpOut = await product(hidden, w.wDown, w.bDown, mlpDim, dim, hooked(names.mlpOut));
@@ -363,12 +389,20 @@ export class DecoderModel {
       }
       resid = await fire(`blocks.${cfg.layers}.hook_resid_pre`, cfg.layers, resid, dim);
       const lnFinal = await normed("ln_final.hook_normalized", -1, resid, this.finalNorm);
-      if (!wantLogits) return {};
+      if (!wantLogits) {
+        clock?.lap("other");
+        return {};
+      }
       const logits = await product(lnFinal, this.weights.classifier, null, dim, vocabSize, true);
-      if (cfg.finalSoftcap !== null) softcapInPlace(logits, cfg.finalSoftcap);
+      const cap = cfg.finalSoftcap;
+      if (cap !== null) timed("elementwise", () => softcapInPlace(logits, cap));
+      clock?.lap("other");
       return { logits };
     } catch (err) {
-      if (err instanceof StopForward) return {};
+      if (err instanceof StopForward) {
+        clock?.lap("other");
+        return {};
+      }
       throw err;
     }
   }

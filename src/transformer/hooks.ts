@@ -32,7 +32,7 @@ import { ModelFormatError } from "./model-format-error.js";
 /** Where a hook function is called: the hook point, its layer, and the shape of the value. */
 export interface HookInfo {
   readonly name: string;
-  /** The block index, L for `blocks.{L}.hook_resid_pre`, -1 for `ln_final.*`. */
+  /** The block index, L for `blocks.{L}.hook_resid_pre`, -1 for `ln_final.*`, 0 for `hook_embed` and `hook_pos_embed`. */
   readonly layer: number;
   /** Σ sequence lengths: value is [rows, width] row-major, sequences packed in order. */
   readonly rows: number;

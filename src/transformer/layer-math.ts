@@ -192,9 +192,15 @@ export function tanhFast(x: number): number {
   return x < 0 ? -t : t;
 }
 
-/** GELU with the tanh approximation (gelu_new, gelu_pytorch_tanh): 0.5x(1 + tanh(√(2/π)(x + 0.044715x³))). */
+/**
+ * GELU with the tanh approximation (gelu_new, gelu_pytorch_tanh):
+ * 0.5x(1 + tanh(u)) with u = √(2/π)(x + 0.044715x³), computed as x / (1 + e^{−2u})
+ * (the same function: 1 + tanh u = 2 / (1 + e^{−2u})), one exponential and no branch.
+ */
 export function geluTanh(x: number): number {
-  return 0.5 * x * (1 + tanhFast(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)));
+  const u2 = 2 * SQRT_2_OVER_PI * (x + 0.044715 * x * x * x);
+  // Past ±87 e^{−2u} leaves the float32 range: the result is then x, or within 1e-35 of 0.
+  return x / (1 + expSmall(-Math.max(-87, Math.min(87, u2))));
 }
 
 // W. J. Cody, "Rational Chebyshev approximations for the error function",

@@ -8,6 +8,7 @@ import { DecoderModel } from "../../src/transformer/decoder.js";
 import type {
   DecoderConfig,
   DecoderLayerWeights,
+  DecoderWeights,
   NormWeights,
 } from "../../src/transformer/decoder-config.js";
 
@@ -60,7 +61,8 @@ export const gpt2Traits: Partial<DecoderConfig> = {
   sharedClassifier: true,
 };
 
-export function randomDecoder(config: DecoderConfig, seed = 1): DecoderModel {
+/** Seeded uniform weights of the config's shapes: matrices scaled by 1/√in, gains near 1 (near 0 with a unit offset). */
+export function randomDecoderWeights(config: DecoderConfig, seed = 1): DecoderWeights {
   let s = seed >>> 0;
   const random = (n: number, range: number, offset = 0) => {
     const out = new Float32Array(n);
@@ -99,15 +101,18 @@ export function randomDecoder(config: DecoderConfig, seed = 1): DecoderModel {
     bDown: bias(config.mlpBias, dim),
   }));
   const tokenEmbedding = random(config.vocabSize * dim, 1);
-  return new DecoderModel(
-    config,
-    {
-      tokenEmbedding,
-      positionEmbedding: config.learnedPositions ? random(config.maxSeqLen * dim, 0.5) : null,
-      layers,
-      finalNorm: norm(),
-      classifier: config.sharedClassifier ? tokenEmbedding : random(config.vocabSize * dim, 1),
-    },
-    { source: `random ${config.family} model`, format: "test" },
-  );
+  return {
+    tokenEmbedding,
+    positionEmbedding: config.learnedPositions ? random(config.maxSeqLen * dim, 0.5) : null,
+    layers,
+    finalNorm: norm(),
+    classifier: config.sharedClassifier ? tokenEmbedding : random(config.vocabSize * dim, 1),
+  };
+}
+
+export function randomDecoder(config: DecoderConfig, seed = 1): DecoderModel {
+  return new DecoderModel(config, randomDecoderWeights(config, seed), {
+    source: `random ${config.family} model`,
+    format: "test",
+  });
 }
