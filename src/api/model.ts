@@ -39,7 +39,7 @@ export interface TransformerModel {
   readonly tokenizer: Tokenizer | undefined;
   /** the path it was loaded from */
   readonly source: string;
-  /** the file format, e.g. "llama2c-v1" or "hf-<model_type>" ("hf-gpt2", "hf-llama", …) */
+  /** the file format, e.g. "llama2c-v1", or "hf-" and the config.json model_type ("hf-gpt2", "hf-llama", …) */
   readonly format: string;
 }
 
