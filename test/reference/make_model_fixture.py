@@ -408,15 +408,16 @@ def make_fixture(family, out_dir, seed=0, dtype="F32", shards=1, layout="saved",
         config[key] = value
     config["torch_dtype"] = TORCH_DTYPE[dtype]
     config["transformers_version"] = "4.44.2"
+    # Shapes come from the v4 form (the v5 form holds the same values under other names).
+    tensors, buffers = tensors_of(family, config, Init(seed), layout)
+    shrink_padding_rows(tensors, tok["size"], config["vocab_size"])
     if transformers == 5:
         config = as_transformers_v5(family, config)
     config = dict(sorted(config.items()))
-    tensors, buffers = tensors_of(family, config, Init(seed), layout)
-    shrink_padding_rows(tensors, tok["size"], config["vocab_size"])
     os.makedirs(out_dir, exist_ok=True)
     write_json(os.path.join(out_dir, "config.json"), config)
     gen = {"_from_model_config": True, "bos_token_id": config["bos_token_id"], "eos_token_id": config["eos_token_id"]}
-    write_json(os.path.join(out_dir, "generation_config.json"), {**gen, "transformers_version": "4.44.2"})
+    write_json(os.path.join(out_dir, "generation_config.json"), {**gen, "transformers_version": config["transformers_version"]})
     for name, value in files.items():
         write_json(os.path.join(out_dir, name), value)
     if merges_txt is not None:
