@@ -39,6 +39,8 @@ export interface FixtureOptions {
 }
 
 function python(args: string[], what: string): void {
+  // Reached without NumPy only under CI=true (the tests skip otherwise): say what is missing, once.
+  if (numpyMissing) throw new Error(`python3 with NumPy missing: ${numpyMissing}`);
   const r = spawnSync("python3", args, { encoding: "utf8", timeout: 120_000 });
   if (r.error || r.status !== 0) {
     throw new Error(`${what} failed (${r.error?.message ?? `exit ${r.status}`}): ${r.stderr}`);
