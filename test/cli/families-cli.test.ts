@@ -58,6 +58,15 @@ const FAMILY_CONFIG: Record<Family, RegExp[]> = {
   qwen2: [/dim 64\b/, /2 key\/value/, /biases: qkv/],
 };
 
+/** The BOS each family's harvest puts first (GPT-2, Pythia and Qwen have none of their own: <|endoftext|>). */
+const BOS: Record<Family, string> = {
+  gpt2: "<|endoftext|>",
+  gpt_neox: "<|endoftext|>",
+  gemma2: "<bos>",
+  llama: "<|begin_of_text|>",
+  qwen2: "<|endoftext|>",
+};
+
 let fixtures = "";
 /** The five folders, written once by the script behind npm run fixtures:models (into the temporary folder). */
 function fixtureRoot(): string {
@@ -111,6 +120,15 @@ for (const family of FAMILIES) {
       assert.ok(!inspect.stdout.includes("hook_resid_mid"), "a parallel block has no resid_mid");
     }
 
+    // The fixture's tokenizer, of the family's own kind, through cosae's loader: its BOS, merges and bytes.
+    const tokenizer = (await loadTransformer(model)).tokenizer!;
+    assert.equal(tokenizer.tokenString(tokenizer.bosId), BOS[family]);
+    const text = "Once upon a time, Lily's 12345 dogs ran! 🙂 naïve  spaces\n\nend";
+    const encoded = tokenizer.encode(text);
+    assert.equal(encoded[0], tokenizer.bosId);
+    assert.equal(tokenizer.decode(encoded), text);
+    assert.ok(encoded.length < 0.7 * Buffer.byteLength(text), `${encoded.length} tokens: merges apply`);
+
     // The README's command, with runs/ moved into the temporary folder.
     const args = readmeHarvests()
       .get(family)!
@@ -135,7 +153,7 @@ for (const family of FAMILIES) {
     const start = head.position[0]!;
     assert.ok(count > 8 && start <= 1, `first sequence: ${count} rows from position ${start}`);
     const ids = [...head.ids.subarray(0, count)];
-    if (start === 1) ids.unshift((await loadTransformer(model)).tokenizer!.bosId!);
+    if (start === 1) ids.unshift(tokenizer.bosId);
     const reference = await referenceForward(model, [ids], join(dir(), `${family}-harvest-reference`));
     const width = config.hidden_size ?? config.n_embd;
     const want = reference.sequences[0]!.arrays.get(hook)!.subarray(start * width);
@@ -185,7 +203,6 @@ for (const family of FAMILIES) {
       );
       const want = await referenceLogitLens(model, direction, 1, join(dir(), `${family}-lens`));
       const order = [...want.keys()].sort((a, b) => want[b]! - want[a]! || a - b);
-      const tokenizer = (await loadTransformer(model)).tokenizer!;
       const top = order.slice(0, latent.promoted.length);
       assert.deepEqual(
         latent.promoted.map((p) => p.token),
