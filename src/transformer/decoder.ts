@@ -11,7 +11,7 @@
 import type { Kernels } from "../kernels/kernels.js";
 import type { PhaseClock } from "../kernels/phase-clock.js";
 import { checkDecoderWeights, validateDecoderConfig } from "./decoder-checks.js";
-import type { DecoderConfig, DecoderWeights, NormWeights } from "./decoder-config.js";
+import type { DecoderConfig, DecoderWeights, NormWeights, RotaryConfig } from "./decoder-config.js";
 import { checkHookNames, type HookDescription, type HookInfo, type Hooks, listHooks } from "./hooks.js";
 import { addArrays, addInto, applyGainBias, effectiveGain, softcapInPlace } from "./layer-math.js";
 import { fastCausalAttention } from "./native-attention.js";
@@ -109,7 +109,8 @@ export class DecoderModel {
   private readonly hookSet: ReadonlySet<string>;
   private readonly packed: PackedLayer[];
   private readonly finalNorm: PreparedNorm;
-  private readonly rope: RopeTable | null;
+  /** cos/sin by position, grown to the longest sequence run so far (a 131k-position table is 67 MB). */
+  private rope: RopeTable | null = null;
   private readonly layerHooks: LayerHookNames[];
 
   constructor(
@@ -142,7 +143,6 @@ export class DecoderModel {
       bDown: w.bDown,
     }));
     this.finalNorm = prepare(weights.finalNorm);
-    this.rope = config.rotary === null ? null : ropeTable(config.maxSeqLen, rotaryFrequencies(config.rotary));
     this.layerHooks = weights.layers.map((_, l) => ({
       residPre: `blocks.${l}.hook_resid_pre`,
       ln1: `blocks.${l}.ln1.hook_normalized`,
@@ -155,6 +155,15 @@ export class DecoderModel {
       mlpOut: `blocks.${l}.hook_mlp_out`,
       residPost: `blocks.${l}.hook_resid_post`,
     }));
+  }
+
+  /** The rotary table for positions below `length` at least (doubling, up to maxSeqLen). */
+  private ropeTable(rotary: RotaryConfig, length: number): RopeTable {
+    if (this.rope === null || this.rope.positions < length) {
+      const positions = Math.min(this.config.maxSeqLen, Math.max(length, 2 * (this.rope?.positions ?? 128)));
+      this.rope = ropeTable(positions, rotaryFrequencies(rotary));
+    }
+    return this.rope;
   }
 
   /**
@@ -211,6 +220,7 @@ export class DecoderModel {
 
     const sequenceLengths = sequences.map((s) => s.length);
     const rows = sequenceLengths.reduce((a, b) => a + b, 0);
+    const longest = sequenceLengths.reduce((a, b) => Math.max(a, b), 0);
     sequences.forEach((seq, i) => {
       if (seq.length > cfg.maxSeqLen) {
         throw new RangeError(
@@ -326,8 +336,8 @@ export class DecoderModel {
           qkvWidth,
           false,
         );
-        const rope = this.rope;
-        if (rope !== null && cfg.rotary !== null) {
+        if (cfg.rotary !== null) {
+          const rope = this.ropeTable(cfg.rotary, longest);
           const { style } = cfg.rotary;
           clock?.lap("other");
           let row = 0;
