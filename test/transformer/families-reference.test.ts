@@ -354,6 +354,23 @@ test("a hook that returns an array replaces the value downstream at every hook p
   }
 });
 
+test("one model run on a short sequence, then on longer ones, agrees at every length (rotary tables that grow)", {
+  skip,
+}, async () => {
+  for (const family of ["llama", "gpt_neox", "gemma2"] as const) {
+    const folder = makeModelFixture(family, join(dir(), `${family}-growing`));
+    const model = await loadTransformer(folder, { tokenizer: false });
+    const lengths = [5, 40, 250, 17];
+    const sequences = tokenSequences(lengths, 400, 3);
+    const reference = await referenceForward(folder, sequences, join(dir(), `${family}-growing-reference`));
+    for (const [s, ids] of sequences.entries()) {
+      const { logits } = await model.forward([Int32Array.from(ids)], { kernels });
+      const error = relativeError(logits!, reference.sequences[s]!.arrays.get("logits")!);
+      assert.ok(error < TOLERANCE, `${family}: ${ids.length} tokens after ${lengths.slice(0, s)}: ${error}`);
+    }
+  }
+});
+
 test("configs as transformers v5 writes them (rope_parameters with llama3 scaling or NeoX's partial_rotary_factor, Gemma's layer_types) agree too", {
   skip,
 }, async () => {
