@@ -261,8 +261,9 @@ def neox_tensors(c, init, layout):
         "gpt_neox.embed_in.weight": init.embedding("embed_in", (c["vocab_size"], d)),
         "gpt_neox.final_layer_norm.weight": init.gain("final.w", (d,)),
         "gpt_neox.final_layer_norm.bias": init.bias("final.b", (d,)),
-        "embed_out.weight": init.matrix("embed_out", (c["vocab_size"], d), d, 3.0),
     }
+    if not c.get("tie_word_embeddings", False):
+        t["embed_out.weight"] = init.matrix("embed_out", (c["vocab_size"], d), d, 3.0)
     for i in range(c["num_hidden_layers"]):
         p = f"gpt_neox.layers.{i}."
         t[p + "input_layernorm.weight"] = init.gain(p + "ln1.w", (d,))
@@ -320,6 +321,12 @@ def llama_like_tensors(c, init, *, qkv_bias, gemma):
             t[p + "self_attn.k_proj.bias"] = init.bias(p + "k.b", (kv * hs,))
             t[p + "self_attn.v_proj.bias"] = init.bias(p + "v.b", (kv * hs,))
         t[p + "self_attn.o_proj.weight"] = init.matrix(p + "o.w", (d, heads * hs), heads * hs)
+        if c.get("attention_bias"):  # Llama's and Gemma's attention_bias covers o_proj too (Qwen's q/k/v only)
+            t[p + "self_attn.o_proj.bias"] = init.bias(p + "o.b", (d,))
+        if c.get("mlp_bias"):
+            t[p + "mlp.gate_proj.bias"] = init.bias(p + "gate.b", (inner,))
+            t[p + "mlp.up_proj.bias"] = init.bias(p + "up.b", (inner,))
+            t[p + "mlp.down_proj.bias"] = init.bias(p + "down.b", (d,))
         t[p + "mlp.gate_proj.weight"] = init.matrix(p + "gate.w", (inner, d), d)
         t[p + "mlp.up_proj.weight"] = init.matrix(p + "up.w", (inner, d), d)
         t[p + "mlp.down_proj.weight"] = init.matrix(p + "down.w", (d, inner), inner)
@@ -357,7 +364,7 @@ def tensors_of(family, c, init, layout):
     if family == "gpt_neox":
         return neox_tensors(c, init, layout)
     if family == "gemma2":
-        return llama_like_tensors(c, init, qkv_bias=False, gemma=True)
+        return llama_like_tensors(c, init, qkv_bias=c.get("attention_bias", False), gemma=True)
     if family == "llama":
         return llama_like_tensors(c, init, qkv_bias=c.get("attention_bias", False), gemma=False)
     if family == "qwen2":

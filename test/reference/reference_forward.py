@@ -168,7 +168,11 @@ def gpt2_forward(c, w, ids, hk):
         h = hk(b + "ln1.hook_normalized", layer_normalize(x, eps)) * w[p + "ln_1.weight"] + w[p + "ln_1.bias"]
         qkv = h @ w[p + "attn.c_attn.weight"] + w[p + "attn.c_attn.bias"]  # Conv1D: x @ W[in, out] + b
         q, k, v = (qkv[:, i * d : (i + 1) * d].reshape(t, heads, hs) for i in range(3))
-        z = attention(q, k, v, 1.0 / math.sqrt(hs))
+        # GPT2Attention: / sqrt(head size) if scale_attn_weights, / (layer + 1) if scale_attn_by_inverse_layer_idx.
+        scale = 1.0 / math.sqrt(hs) if c.get("scale_attn_weights", True) else 1.0
+        if c.get("scale_attn_by_inverse_layer_idx", False):
+            scale /= layer + 1
+        z = attention(q, k, v, scale)
         x = hk(b + "hook_resid_mid", x + hk(b + "hook_attn_out", z @ w[p + "attn.c_proj.weight"] + w[p + "attn.c_proj.bias"]))
         h = hk(b + "ln2.hook_normalized", layer_normalize(x, eps)) * w[p + "ln_2.weight"] + w[p + "ln_2.bias"]
         post = hk(b + "mlp.hook_post", act(h @ w[p + "mlp.c_fc.weight"] + w[p + "mlp.c_fc.bias"]))
@@ -253,8 +257,14 @@ def llama_like_forward(c, w, ids, hk):
         return hk(hook, rms_normalize(value, eps)) * ((1.0 + gain) if gemma else gain)
 
     def linear(name, value):
+        """q/k/v/o projections: biases for Qwen 2's q/k/v, and for Llama's attention_bias (q, k, v and o)."""
         out = value @ w[name + ".weight"].T
         return out + w[name + ".bias"] if has_bias and name + ".bias" in w else out
+
+    def mlp_linear(name, value):
+        """gate/up/down: biases with Llama's mlp_bias."""
+        out = value @ w[name + ".weight"].T
+        return out + w[name + ".bias"] if c.get("mlp_bias") else out
 
     for layer in range(c["num_hidden_layers"]):
         p, b = f"model.layers.{layer}.", f"blocks.{layer}."
@@ -264,14 +274,14 @@ def llama_like_forward(c, w, ids, hk):
         k = apply_rotary(linear(p + "self_attn.k_proj", h).reshape(t, kv, hs), inv_freq)
         v = linear(p + "self_attn.v_proj", h).reshape(t, kv, hs)
         window = c["sliding_window"] if layer_types[layer] == "sliding_attention" else None
-        attn_out = attention(q, k, v, scale, softcap, window) @ w[p + "self_attn.o_proj.weight"].T
+        attn_out = linear(p + "self_attn.o_proj", attention(q, k, v, scale, softcap, window))
         if gemma:
             attn_out = norm(b + "ln1_post.hook_normalized", p + "post_attention_layernorm.weight", attn_out)
         x = hk(b + "hook_resid_mid", x + hk(b + "hook_attn_out", attn_out))
         ln2 = "pre_feedforward_layernorm" if gemma else "post_attention_layernorm"
         h = norm(b + "ln2.hook_normalized", p + ln2 + ".weight", x)
-        post = hk(b + "mlp.hook_post", act(h @ w[p + "mlp.gate_proj.weight"].T) * (h @ w[p + "mlp.up_proj.weight"].T))
-        mlp_out = post @ w[p + "mlp.down_proj.weight"].T
+        post = hk(b + "mlp.hook_post", act(mlp_linear(p + "mlp.gate_proj", h)) * mlp_linear(p + "mlp.up_proj", h))
+        mlp_out = mlp_linear(p + "mlp.down_proj", post)
         if gemma:
             mlp_out = norm(b + "ln2_post.hook_normalized", p + "post_feedforward_layernorm.weight", mlp_out)
         x = hk(b + "hook_resid_post", x + hk(b + "hook_mlp_out", mlp_out))

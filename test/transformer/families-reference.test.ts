@@ -371,6 +371,40 @@ test("one model run on a short sequence, then on longer ones, agrees at every le
   }
 });
 
+test("other config values the published models use agree too; those cosae does not implement are refused by name", {
+  skip,
+}, async () => {
+  const agreeing: [Family, Record<string, unknown>][] = [
+    ["gpt2", { scale_attn_weights: false }],
+    ["gpt2", { reorder_and_upcast_attn: true }],
+    ["gpt_neox", { attention_bias: false }],
+    ["gpt_neox", { tie_word_embeddings: true }],
+    ["gpt_neox", { hidden_act: "gelu_new" }],
+    ["gemma2", { attention_bias: true }],
+    ["gemma2", { sliding_window: null }],
+    ["llama", { attention_bias: true }],
+    ["llama", { head_dim: 24 }],
+    ["llama", { eos_token_id: [477, 485, 486] }],
+  ];
+  for (const [family, set] of agreeing) await agree(family, { set }, [9]);
+  const refused: [Family, Record<string, unknown>, RegExp][] = [
+    ["gpt2", { scale_attn_by_inverse_layer_idx: true }, /scale_attn_by_inverse_layer_idx/],
+    ["llama", { rope_scaling: { rope_type: "linear", factor: 2 } }, /rope_scaling/],
+    ["llama", { rope_scaling: { type: "dynamic", factor: 2 } }, /rope_scaling/],
+    ["llama", { mlp_bias: true }, /mlp_bias/],
+    ["qwen2", { use_sliding_window: true }, /use_sliding_window/],
+  ];
+  for (const [family, set, field] of refused) {
+    const folder = makeModelFixture(family, join(dir(), `${family}-refused-${fixtureCount++}`), { set });
+    await assert.rejects(loadTransformer(folder), (e: Error) => {
+      assert.match(e.message, /config\.json/);
+      assert.match(e.message, field);
+      assert.match(e.message, /not supported/);
+      return true;
+    });
+  }
+});
+
 test("configs as transformers v5 writes them (rope_parameters with llama3 scaling or NeoX's partial_rotary_factor, Gemma's layer_types) agree too", {
   skip,
 }, async () => {
