@@ -39,13 +39,13 @@ export interface TransformerModel {
   readonly tokenizer: Tokenizer | undefined;
   /** the path it was loaded from */
   readonly source: string;
-  /** the file format, e.g. "llama2c-v1" or "hf-llama" */
+  /** the file format, e.g. "llama2c-v1", or "hf-" and the config.json model_type ("hf-gpt2", "hf-llama", …) */
   readonly format: string;
 }
 
 /**
  * Loads a model: a llama2.c checkpoint file (tokenizer.bin beside it, or
- * `tokenizer`), or a Hugging Face Llama folder (config.json, safetensors,
+ * `tokenizer`), or a Hugging Face folder of gpt2, gpt_neox, llama, qwen2 or gemma2 (config.json, safetensors,
  * tokenizer.json). `tokenizer: false` loads it without one.
  */
 export async function loadModel(

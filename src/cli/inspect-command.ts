@@ -14,7 +14,7 @@ import { SentencePieceTokenizer } from "../transformer/sentencepiece-tokenizer.j
 export const inspectHelp = `cosae inspect PATH [--rows N]
 
 Describes what PATH holds:
-  a model (llama2.c .bin, Hugging Face Llama folder): its shape, tokenizer and every hook with its width;
+  a model (llama2.c .bin, Hugging Face model folder): its shape, tokenizer and every hook with its width;
   an activation dataset (shard folder, .npy, .safetensors): rows, d, dtype, shards, provenance,
     norm statistics over the first N rows (default 4096) and the first sequence with its tokens;
   an SAE folder (cfg.json + ${weightsFile}), cosae's or SAELens's: its configuration

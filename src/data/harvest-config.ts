@@ -7,7 +7,7 @@ export const harvestFields = {
   model: {
     kind: "string",
     default: null,
-    help: "llama2.c .bin (tokenizer beside it) or Hugging Face Llama folder",
+    help: "llama2.c .bin (tokenizer beside it) or Hugging Face model folder",
   },
   tokenizer: { kind: "string", default: null, help: "tokenizer file, when not beside the model" },
   text: { kind: "string", default: null, help: "UTF-8 corpus, documents separated by <|endoftext|> lines" },

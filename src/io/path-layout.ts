@@ -32,7 +32,7 @@ const folderLayouts: readonly FolderLayout[] = [
   },
   {
     kind: "hf-model",
-    name: "a Hugging Face Llama folder",
+    name: "a Hugging Face model folder",
     required: [["config.json"], ["model.safetensors", "model.safetensors.index.json"]],
     hints: [
       /^model-\d+-of-\d+\.safetensors$/,
@@ -51,7 +51,7 @@ const folderLayouts: readonly FolderLayout[] = [
 
 /** Every layout cosae reads, for messages about a path that is none of them. */
 export const knownLayouts =
-  "a llama2.c checkpoint (.bin), a Hugging Face Llama folder (config.json, model.safetensors or " +
+  "a llama2.c checkpoint (.bin), a Hugging Face model folder (config.json, model.safetensors or " +
   "model.safetensors.index.json, tokenizer.json), an activation dataset folder (manifest.json and its shards), " +
   "an activation file (.npy or .safetensors), a cosae SAE folder (cfg.json with sae_weights.safetensors), " +
   "a SAELens SAE folder (the same two files) or a cosae run folder (run.json and sae/)";

@@ -101,7 +101,7 @@ function refuseImplausibleHeader(bytes: Uint8Array, header: readonly number[], s
     `${source} is not a llama2.c checkpoint: its header values are implausible (${describeHeader(header)}; ` +
       `expected positive sizes such as dim=288, n_layers=6, vocab_size=32000)` +
       (text === null ? "" : ` and it starts like a text file (${text})`) +
-      "; expected a llama2.c .bin model (as written by llama2.c's export.py) or a Hugging Face Llama folder",
+      "; expected a llama2.c .bin model (as written by llama2.c's export.py) or a Hugging Face model folder",
   );
 }
 

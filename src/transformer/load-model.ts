@@ -3,24 +3,24 @@
  * - a llama2.c checkpoint file (`stories15M.bin`), with its tokenizer found
  *   beside it (`tokenizer.bin` or `tok*.bin` with the model's vocabulary size)
  *   or given as `options.tokenizer`;
- * - a Hugging Face Llama folder (config.json, model.safetensors or shards with
- *   model.safetensors.index.json, tokenizer.json).
+ * - a Hugging Face folder of a family families/registry.ts lists (config.json,
+ *   model.safetensors or shards with model.safetensors.index.json, tokenizer.json
+ *   or vocab.json + merges.txt).
  */
 import { readdir, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { recognizeFolderAt } from "../io/path-layout.js";
-import { withPathContext } from "../util/system-error.js";
 import { DecoderModel } from "./decoder.js";
-import { readHfLlamaFolder } from "./hf-llama-folder.js";
-import { HfTokenizer } from "./hf-tokenizer.js";
+import { readHfFolder } from "./hf-folder.js";
 import { readLlama2cCheckpoint } from "./llama2c-checkpoint.js";
 import { ModelFormatError } from "./model-format-error.js";
 import { SentencePieceTokenizer } from "./sentencepiece-tokenizer.js";
 import type { Tokenizer } from "./tokenizer.js";
+import { checkVocab, findFolderTokenizer, readTokenizerFile } from "./tokenizer-file.js";
 
 export interface LoadOptions {
   /**
-   * The tokenizer file: a llama2.c `tokenizer.bin` or an HF `tokenizer.json`.
+   * The tokenizer file: a llama2.c `tokenizer.bin`, an HF `tokenizer.json` or GPT-2's `vocab.json`.
    * Default: found beside the model. `false` loads the model without one.
    */
   readonly tokenizer?: string | false;
@@ -48,14 +48,14 @@ export async function loadTransformer(path: string, options: LoadOptions = {}): 
             ? ""
             : ` (it most resembles ${found.resemblance})`;
       throw new ModelFormatError(
-        `${path}: folder has no config.json; expected a Hugging Face Llama folder (config.json, ` +
+        `${path}: folder has no config.json; expected a Hugging Face model folder (config.json, ` +
           `model.safetensors or model.safetensors.index.json, tokenizer.json) or a llama2.c .bin file${looks}`,
       );
     }
-    const folder = await readHfLlamaFolder(path);
+    const folder = await readHfFolder(path);
     let tokenizer: Tokenizer | undefined;
     if (options.tokenizer !== false) {
-      tokenizer = await readTokenizerFile(options.tokenizer ?? folder.tokenizerPath, {
+      tokenizer = await readTokenizerFile(options.tokenizer ?? (await findFolderTokenizer(path)), {
         bosId: folder.bosId,
         eosId: folder.eosId,
       });
@@ -63,7 +63,7 @@ export async function loadTransformer(path: string, options: LoadOptions = {}): 
     }
     return new DecoderModel(folder.config, folder.weights, {
       source: path,
-      format: "hf-llama",
+      format: `hf-${folder.family.modelType}`,
       ...(tokenizer === undefined ? {} : { tokenizer }),
     });
   }
@@ -86,38 +86,6 @@ export async function loadTransformer(path: string, options: LoadOptions = {}): 
     format: checkpoint.format,
     ...(tokenizer === undefined ? {} : { tokenizer }),
   });
-}
-
-function checkVocab(tokenizer: Tokenizer, vocabSize: number, modelPath: string): void {
-  if (tokenizer.vocabSize !== vocabSize) {
-    throw new ModelFormatError(
-      `${tokenizer.description}: ${tokenizer.vocabSize} tokens, but the model ${modelPath} has vocab_size ` +
-        `${vocabSize}; expected the tokenizer the model was trained with`,
-    );
-  }
-}
-
-/** A tokenizer file by its kind: `.json` is HF tokenizer.json, anything else a llama2.c tokenizer. */
-export async function readTokenizerFile(
-  path: string,
-  ids: { bosId?: number | undefined; eosId?: number | undefined },
-): Promise<Tokenizer> {
-  if (path.endsWith(".model")) {
-    throw new ModelFormatError(
-      `${path}: unsupported tokenizer: SentencePiece .model (protobuf) files are not read; expected a ` +
-        "Hugging Face tokenizer.json or a llama2.c tokenizer.bin (export it with llama2.c's tokenizer.py)",
-    );
-  }
-  const info = await statOrUndefined(path);
-  if (info?.isDirectory()) {
-    throw new ModelFormatError(
-      `the tokenizer: ${path} is a folder, not a file; pass the tokenizer file itself ` +
-        "(a llama2.c tokenizer.bin or a Hugging Face tokenizer.json)",
-    );
-  }
-  return withPathContext<Tokenizer>("the tokenizer", path, () =>
-    path.endsWith(".json") ? HfTokenizer.read(path, ids) : SentencePieceTokenizer.read(path),
-  );
 }
 
 /**

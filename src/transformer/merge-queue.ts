@@ -1,5 +1,5 @@
 /**
- * The merge loop shared by the BPE tokenizers: a word is a linked list of
+ * The merge loop of the llama2.c tokenizer's BPE: a word is a linked list of
  * symbols; candidate merges of adjacent symbols wait in a binary heap ordered
  * by priority (lower first), then by position (leftmost first) — exactly the
  * order of a "scan for the best pair, merge it, rescan" loop, in O(n log n).

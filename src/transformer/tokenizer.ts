@@ -29,6 +29,34 @@ export function displayByte(byte: number): string {
   return `<0x${byte.toString(16).toUpperCase().padStart(2, "0")}>`;
 }
 
+/**
+ * A token's bytes for display: complete UTF-8 characters as text, each byte
+ * of an incomplete or invalid sequence as `displayByte` shows it.
+ */
+export function displayBytes(bytes: Uint8Array): string {
+  let out = "";
+  let i = 0;
+  while (i < bytes.length) {
+    const b = bytes[i]!;
+    const length =
+      b < 0x80 ? 1 : b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+    if (length > 1 && i + length <= bytes.length) {
+      try {
+        out += UTF8_STRICT.decode(bytes.subarray(i, i + length));
+        i += length;
+        continue;
+      } catch {
+        // not a valid sequence: fall through to one byte
+      }
+    }
+    out += displayByte(b);
+    i++;
+  }
+  return out;
+}
+
+const UTF8_STRICT = new TextDecoder("utf-8", { fatal: true });
+
 /** `<0xAB>` → 0xAB, otherwise -1. */
 export function parseByteToken(piece: string): number {
   const m = /^<0x([0-9A-Fa-f]{2})>$/.exec(piece);

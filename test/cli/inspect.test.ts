@@ -14,7 +14,7 @@ const dir = useTemporaryFolder("cosae-inspect-");
 function assertListsLayouts(stderr: string): void {
   for (const layout of [
     "a llama2.c checkpoint",
-    "a Hugging Face Llama folder",
+    "a Hugging Face model folder",
     "an activation dataset folder",
     "an activation file",
     "a cosae SAE folder",
@@ -39,7 +39,7 @@ test("inspect of a folder it cannot read names every layout it knows and the one
     a.stderr,
     /sae-no-cfg is not a layout cosae knows: it most resembles an SAE folder \(cosae or SAELens\) without cfg\.json \(it has sae_weights\.safetensors\)/,
   );
-  assert.doesNotMatch(a.stderr, /expected a Hugging Face Llama folder/);
+  assert.doesNotMatch(a.stderr, /expected a Hugging Face model folder/);
   assertListsLayouts(a.stderr);
 
   const data = await folderWith("data-no-manifest", [
@@ -57,7 +57,7 @@ test("inspect of a folder it cannot read names every layout it knows and the one
   const hf = await folderWith("hf-no-weights", ["config.json", "tokenizer.json"]);
   assert.match(
     cosae("inspect", hf).stderr,
-    /it most resembles a Hugging Face Llama folder without model\.safetensors or model\.safetensors\.index\.json \(it has config\.json, tokenizer\.json\)/,
+    /it most resembles a Hugging Face model folder without model\.safetensors or model\.safetensors\.index\.json \(it has config\.json, tokenizer\.json\)/,
   );
   const empty = await folderWith("empty", []);
   const c = cosae("inspect", empty);

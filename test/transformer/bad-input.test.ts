@@ -74,7 +74,7 @@ test("random bytes are refused as a llama2.c checkpoint", async () => {
 test("a folder without config.json, a missing path and a tokenizer of the wrong size are refused", async () => {
   await assert.rejects(
     loadTransformer(root()),
-    /folder has no config\.json; expected a Hugging Face Llama folder/,
+    /folder has no config\.json; expected a Hugging Face model folder/,
   );
   await assert.rejects(loadTransformer(join(root(), "nope.bin")), /no such file or folder/);
   const folder = join(root(), "lonely");

@@ -106,15 +106,15 @@ test("unsupported configs and tokenizers are refused clearly", async () => {
   await writeHfLlamaFolder(llama2c, folder);
   const configPath = join(folder, "config.json");
   const config = JSON.parse(await readFile(configPath, "utf8"));
-  await writeFile(
-    configPath,
-    JSON.stringify({ ...config, rope_scaling: { rope_type: "llama3", factor: 8 } }),
+  await writeFile(configPath, JSON.stringify({ ...config, rope_scaling: { rope_type: "yarn", factor: 8 } }));
+  await assert.rejects(
+    loadTransformer(folder),
+    /field "rope_scaling" \{"rope_type":"yarn","factor":8\} is not supported; expected null or rope_type "llama3"/,
   );
-  await assert.rejects(loadTransformer(folder), /rope_scaling .* is not supported; expected null/);
   await writeFile(configPath, JSON.stringify({ ...config, num_key_value_heads: 3 }));
   await assert.rejects(
     loadTransformer(folder),
-    /num_key_value_heads 3 does not divide num_attention_heads 8/,
+    /field "num_key_value_heads" 3 does not divide "num_attention_heads" 8/,
   );
   await writeFile(configPath, JSON.stringify(config));
 
@@ -136,11 +136,18 @@ test("unsupported configs and tokenizers are refused clearly", async () => {
     tokenizerPath,
     JSON.stringify({
       ...tokenizer,
-      normalizer: null,
-      pre_tokenizer: { type: "ByteLevel", add_prefix_space: false },
+      pre_tokenizer: { type: "Split", pattern: { Regex: "\\d" }, behavior: "MergedWithNext" },
     }),
   );
-  await assert.rejects(loadTransformer(folder), /unsupported tokenizer: byte-level BPE/);
+  await assert.rejects(
+    loadTransformer(folder),
+    /unsupported tokenizer: pre_tokenizer Split with behavior "MergedWithNext"/,
+  );
+  await writeFile(tokenizerPath, JSON.stringify({ ...tokenizer, pre_tokenizer: { type: "NoSuchSplitter" } }));
+  await assert.rejects(
+    loadTransformer(folder),
+    /tokenizer\.json: unsupported tokenizer: Unknown PreTokenizer type: NoSuchSplitter/,
+  );
   await rm(tokenizerPath);
   await assert.rejects(loadTransformer(folder), /tokenizer\.json: no such file/);
   const model = await loadTransformer(folder, { tokenizer: false });
@@ -213,11 +220,17 @@ test("config.json fields of the wrong type or missing are named", async () => {
   const configPath = join(folder, "config.json");
   const config = JSON.parse(await readFile(configPath, "utf8"));
   const cases: [object, RegExp][] = [
-    [{ ...config, hidden_size: "64" }, /field hidden_size is "64" \(a string\); expected a number/],
-    [{ ...config, num_hidden_layers: undefined }, /field num_hidden_layers is missing; expected a number/],
+    [
+      { ...config, hidden_size: "64" },
+      /field "hidden_size" is "64" \(a string\); expected a positive integer/,
+    ],
+    [
+      { ...config, num_hidden_layers: null },
+      /field "num_hidden_layers" is null; expected a positive integer/,
+    ],
     [
       { ...config, tie_word_embeddings: "true" },
-      /tie_word_embeddings "true" is not supported; expected true or false/,
+      /field "tie_word_embeddings" is "true" \(a string\); expected true or false/,
     ],
     [{ ...config, bos_token_id: 999 }, /bos_token_id 999 is not a token of this 512-token vocabulary/],
   ];

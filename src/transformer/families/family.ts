@@ -24,4 +24,10 @@ export interface ModelFamily {
    * whether an optional tensor (e.g. an untied lm_head) is present.
    */
   readWeights(config: DecoderConfig, take: TakeTensor, has: (name: string) => boolean): DecoderWeights;
+  /**
+   * Names of tensors that older checkpoints hold but transformers does not load
+   * as parameters (causal-mask buffers, rotary inv_freq): never read, never
+   * reported. Any other tensor the family does not read is refused.
+   */
+  readonly buffers?: readonly RegExp[];
 }
