@@ -5,13 +5,16 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parentPort, workerData } from "node:worker_threads";
+import { isMainThread, parentPort, workerData } from "node:worker_threads";
 import { TokenizerLoader } from "@lenml/tokenizers";
 
-const { folder, texts } = workerData as { folder: string; texts: string[] };
-const read = (name: string) => JSON.parse(readFileSync(join(folder, name), "utf8"));
-const tokenizer = TokenizerLoader.fromPreTrained({
-  tokenizerJSON: read("tokenizer.json"),
-  tokenizerConfig: read("tokenizer_config.json"),
-});
-parentPort!.postMessage(texts.map((t) => tokenizer.encode(t, { add_special_tokens: false })));
+// node --test runs every file under test/ (this one too): as a plain script it does nothing.
+if (!isMainThread) {
+  const { folder, texts } = workerData as { folder: string; texts: string[] };
+  const read = (name: string) => JSON.parse(readFileSync(join(folder, name), "utf8"));
+  const tokenizer = TokenizerLoader.fromPreTrained({
+    tokenizerJSON: read("tokenizer.json"),
+    tokenizerConfig: read("tokenizer_config.json"),
+  });
+  parentPort!.postMessage(texts.map((t) => tokenizer.encode(t, { add_special_tokens: false })));
+}
