@@ -9,7 +9,13 @@ import { measureInfo } from "../compare/measures.js";
 import { runCompareSection } from "../compare/run-compare.js";
 import { activationSection, type SectionData, syntheticSection } from "../compare/section-data.js";
 import { conceptGroups, parseConceptGroups } from "../concepts/concept-bank.js";
-import { splitList } from "../config/fields.js";
+import {
+  type FieldTable,
+  flagOptions,
+  parseFlagValues,
+  splitList,
+  validateFields,
+} from "../config/fields.js";
 import {
   type ActivationDType,
   type ActivationFileFormat,
@@ -23,11 +29,21 @@ import { chooseKernels } from "../kernels/choose-kernels.js";
 import type { Kernels } from "../kernels/kernels.js";
 import { renderCompareReport } from "../report/compare-report.js";
 import { RunInterrupted } from "../training/run-folder.js";
+import { trainFields } from "../training/train-config.js";
 import type { DecoderModel } from "../transformer/decoder.js";
 import { loadTransformer } from "../transformer/load-model.js";
 import { catchStopSignals, signalExitCode } from "../util/stop-signals.js";
 import { harvestProgress } from "./harvest-command.js";
 import { ProgressBar } from "./progress.js";
+
+/** The training options compare takes: \`cosae train\`'s, with a fixed learning rate as default. */
+const compareTrainFields = {
+  m: trainFields.m,
+  steps: trainFields.steps,
+  batchSize: trainFields.batchSize,
+  lr: { ...trainFields.lr, default: 3e-3 },
+  seed: trainFields.seed,
+} as const satisfies FieldTable;
 
 export const compareHelp = `cosae compare [data] [--out DIR] [--families a,b,...] [--k K] [--ks k1,k2,...] [options]
 
@@ -54,11 +70,11 @@ Options:
   --ks LIST         the k grid (default K/2,K,2K, then halved or doubled, up to
                     3 more runs per family, until the family's FVUs bracket the target)
   --targetFvu F     match at this FVU instead
-  --m M             latents (default 1024)
-  --steps N         steps per run (default 1000)
-  --batchSize B     tokens per step (default 1024)
-  --lr LR           peak learning rate (default 3e-3)
-  --seed S          seed of every run (default 0)
+  --m M             latents (default ${compareTrainFields.m.default})
+  --steps N         steps per run (default ${compareTrainFields.steps.default})
+  --batchSize B     tokens per step (default ${compareTrainFields.batchSize.default})
+  --lr LR           peak learning rate (default ${compareTrainFields.lr.default.toExponential()})
+  --seed S          seed of every run (default ${compareTrainFields.seed.default})
   --evalTokens N    held-out tokens (synthetic: a separate stream, default 16384;
                     activations: the last N rows, whole sequences, default 32768)
   --concepts LIST   concept groups for real text (default ${conceptGroups.join(",")};
@@ -79,11 +95,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
       k: { type: "string", default: "8" },
       ks: { type: "string" },
       targetFvu: { type: "string" },
-      m: { type: "string", default: "1024" },
-      steps: { type: "string", default: "1000" },
-      batchSize: { type: "string", default: "1024" },
-      lr: { type: "string", default: "3e-3" },
-      seed: { type: "string", default: "0" },
+      ...flagOptions(compareTrainFields),
       evalTokens: { type: "string" },
       contextLength: { type: "string", default: String(harvestFields.contextLength.default) },
       maxTokens: { type: "string" },
@@ -109,14 +121,8 @@ export async function compareCommand(argv: string[]): Promise<void> {
   const targetFvu = values.targetFvu === undefined ? null : Number(values.targetFvu);
   if (targetFvu !== null && !(targetFvu > 0 && targetFvu < 1))
     throw new Error(`--targetFvu: expected a number in (0, 1), got "${values.targetFvu}"`);
-  const lr = Number(values.lr);
-  if (!(lr > 0)) throw new Error(`--lr: expected a positive number, got "${values.lr}"`);
   const training = {
-    m: int("m"),
-    steps: int("steps"),
-    batchSize: int("batchSize"),
-    lr,
-    seed: int("seed", 0),
+    ...validateFields(compareTrainFields, parseFlagValues(compareTrainFields, values), "command line"),
     logEvery: 10,
   };
   if (Math.max(...ks) > training.m) throw new Error(`--ks: k = ${Math.max(...ks)} exceeds m = ${training.m}`);

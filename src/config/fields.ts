@@ -19,12 +19,26 @@ export type FieldSpec =
 
 export type FieldTable = Record<string, FieldSpec>;
 
+/** The value validateFields gives one field: its enum's values, or its kind's type, or null where the default is derived. */
+export type FieldValue<S extends FieldSpec> = S extends { kind: "enum"; values: readonly (infer V)[] }
+  ? V
+  :
+      | (S extends { kind: "int" | "number" } ? number : S extends { kind: "bool" } ? boolean : string)
+      | (S["default"] extends null ? null : never);
+
+/** The record validateFields returns for `table` (write `as const satisfies FieldTable` on it, so enums keep their values). */
+export type FieldValues<T extends FieldTable> = { -readonly [K in keyof T]: FieldValue<T[K]> };
+
 /**
  * Validates `input` (an object from JSON or from flags) against `table`, fills
  * defaults, and throws one error listing every problem found, each prefixed by
  * `where` (a file name or "command line").
  */
-export function validateFields(table: FieldTable, input: unknown, where: string): Record<string, unknown> {
+export function validateFields<T extends FieldTable>(
+  table: T,
+  input: unknown,
+  where: string,
+): FieldValues<T> {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new Error(`${where}: expected an object of options, got ${describe(input)}`);
   }
@@ -48,7 +62,8 @@ export function validateFields(table: FieldTable, input: unknown, where: string)
     else out[name] = value;
   }
   if (problems.length > 0) throw new Error(`${where}: ${problems.join("; ")}`);
-  return out;
+  // Every field is set above, checked against its spec (or its default taken).
+  return out as FieldValues<T>;
 }
 
 function check(spec: FieldSpec, value: unknown): string | null {

@@ -5,8 +5,8 @@
  * run.json recorded, so a resumed run refuses data that changed under it.
  */
 import { resolve } from "node:path";
-import { type FieldTable, validateFields } from "../config/fields.js";
-import { ActivationDataset, type NonFiniteRows } from "./activation-dataset.js";
+import { type FieldTable, type FieldValues, validateFields } from "../config/fields.js";
+import { ActivationDataset } from "./activation-dataset.js";
 import { ActivationStreamSource } from "./activation-source.js";
 import { heldOutStart } from "./held-out.js";
 
@@ -52,24 +52,17 @@ export const activationDataFields = {
   d: { kind: "int", default: null, min: 1, help: "expected width (recorded in run.json; resume checks it)" },
 } as const satisfies FieldTable;
 
-export interface ActivationDataConfig {
-  path: string;
-  bufferMiB: number;
-  chunkRows: number;
-  nonFinite: NonFiniteRows;
-  epochs: number | null;
-  holdOut: number;
-  rows: number | null;
-  d: number | null;
-}
+/** A validated `data.activations` record (defaults in `activationDataFields`). */
+export type ActivationDataConfig = FieldValues<typeof activationDataFields> & { path: string };
 
 /** Validate a `data.activations` object; `where` prefixes every message (e.g. "run.json: data.activations"). */
 export function validateActivationDataConfig(input: unknown, where: string): ActivationDataConfig {
-  const config = validateFields(activationDataFields, input, where) as unknown as ActivationDataConfig;
-  if (config.path === null) {
+  const config = validateFields(activationDataFields, input, where);
+  const { path } = config;
+  if (path === null) {
     throw new Error(`${where}: option "path" is required (an activation file or shard folder)`);
   }
-  return config;
+  return { ...config, path };
 }
 
 /**

@@ -1,12 +1,5 @@
-import { type FieldTable, validateFields } from "../config/fields.js";
-import {
-  decodings,
-  type SaeConfig,
-  scoreKinds,
-  type TrainableActivation,
-  trainableActivations,
-} from "../model/config.js";
-import type { DecoderBiasInit } from "../model/init.js";
+import { type FieldTable, type FieldValues, validateFields } from "../config/fields.js";
+import { decodings, type SaeConfig, scoreKinds, trainableActivations } from "../model/config.js";
 
 /** Every training option, its default and its meaning; the CLI flags and JSON configs both come from this table. */
 export const trainFields = {
@@ -85,32 +78,7 @@ export const trainFields = {
 } as const satisfies FieldTable;
 
 /** The training options of `cosae train` (defaults in `trainFields`); null means derived from the others. */
-export interface TrainConfig {
-  score: SaeConfig["score"];
-  activation: TrainableActivation;
-  decode: SaeConfig["decode"];
-  m: number;
-  k: number;
-  alphaInit: number;
-  eps: number;
-  steps: number;
-  batchSize: number;
-  lr: number | null;
-  warmupSteps: number | null;
-  decayFraction: number;
-  auxkCoef: number;
-  kAux: number | null;
-  deadTokens: number | null;
-  reweight: "none" | "equalize";
-  clipGradNorm: number;
-  thresholdRate: number;
-  bDecInit: DecoderBiasInit;
-  initTokens: number;
-  seed: number;
-  checkpointEvery: number;
-  checkpointMinutes: number;
-  logEvery: number;
-}
+export type TrainConfig = FieldValues<typeof trainFields>;
 
 /** The config with every derived option filled in. */
 export type ResolvedTrainConfig = { [K in keyof TrainConfig]: Exclude<TrainConfig[K], null> };
@@ -127,7 +95,7 @@ export function validateTrainConfig(input: unknown, where: string, stepsKnown = 
         `train with ${trainableActivations.map((a) => `"${a}"`).join(" or ")}`,
     );
   }
-  const config = validateFields(trainFields, input, where) as unknown as TrainConfig;
+  const config = validateFields(trainFields, input, where);
   if (config.k > config.m)
     throw new Error(`${where}: option "k" (${config.k}) must not exceed "m" (${config.m})`);
   if (stepsKnown) checkWarmup(config, where);
