@@ -77,10 +77,15 @@ export {
   syntheticActivations,
 } from "./api/sources.js";
 export {
+  type FieldSpec,
+  type FieldTable,
+  type FieldValue,
+  type FieldValues,
   type StepMetrics,
   type TrainConfig,
   type TrainOptions,
   type TrainRunOptions,
+  trainFields,
   trainRunFolder,
   trainSae,
 } from "./api/train.js";

@@ -10,8 +10,9 @@ import { resolveTrainConfig, type TrainConfig, validateTrainConfig } from "../tr
 import { type StepMetrics, startTraining, train } from "../training/trainer.js";
 import { type KernelSet, withKernels } from "./kernels.js";
 
+export type { FieldSpec, FieldTable, FieldValue, FieldValues } from "../config/fields.js";
 export type { RunSpec } from "../training/run-folder.js";
-export type { TrainConfig } from "../training/train-config.js";
+export { type TrainConfig, trainFields } from "../training/train-config.js";
 export type { StepMetrics } from "../training/trainer.js";
 
 /** Options of {@link trainSae}: any training option of `cosae train` (the rest take their defaults), and how to run. */

@@ -3,6 +3,8 @@
  * validation with messages that say what and where, and the command-line flags.
  * `null` defaults mean "derived from other options" (resolved later).
  */
+
+/** One option: its kind, its default (`null`: derived from the others), its range or values, and its help line. */
 export type FieldSpec =
   | { kind: "int"; default: number | null; min?: number; max?: number; help: string }
   | {
@@ -17,6 +19,7 @@ export type FieldSpec =
   | { kind: "bool"; default: boolean; help: string }
   | { kind: "string"; default: string | null; help: string };
 
+/** A record's options by name: `trainFields`, `harvestFields` … */
 export type FieldTable = Record<string, FieldSpec>;
 
 /** The value validateFields gives one field: its enum's values, or its kind's type, or null where the default is derived. */
