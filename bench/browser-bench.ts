@@ -538,13 +538,13 @@ function checkedOptions() {
       strict: true,
     });
     const options = {
-      out: values.out!,
-      m: wholeNumber("--latents", values.latents!, 2 * browserBenchK, 1 << 17),
-      tokens: wholeNumber("--tokens", values.tokens!, 8192, 1 << 20),
-      steps: wholeNumber("--steps", values.steps!, 1, 100_000),
-      reps: wholeNumber("--reps", values.reps!, 1, 100),
-      requests: wholeNumber("--requests", values.requests!, 1, 100_000),
-      threads: wholeNumber("--threads", values.threads!, 0, 1024),
+      out: values.out,
+      m: wholeNumber("--latents", values.latents, 2 * browserBenchK, 1 << 17),
+      tokens: wholeNumber("--tokens", values.tokens, 8192, 1 << 20),
+      steps: wholeNumber("--steps", values.steps, 1, 100_000),
+      reps: wholeNumber("--reps", values.reps, 1, 100),
+      requests: wholeNumber("--requests", values.requests, 1, 100_000),
+      threads: wholeNumber("--threads", values.threads, 0, 1024),
     };
     for (const [what, path] of [
       ["model", modelPath],

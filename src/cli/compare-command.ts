@@ -111,8 +111,8 @@ export async function compareCommand(argv: string[]): Promise<void> {
       throw new Error(`--${name}: expected an integer ≥ ${min}, got "${values[name]}"`);
     return v;
   };
-  const families = parseFamilies(values.families!);
-  const conceptGroupList = parseConceptGroups(values.concepts!);
+  const families = parseFamilies(values.families);
+  const conceptGroupList = parseConceptGroups(values.concepts);
   const baseK = int("k");
   const ks =
     values.ks === undefined ? [...new Set([Math.max(1, baseK >> 1), baseK, 2 * baseK])] : parseKs(values.ks);
@@ -140,7 +140,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
   };
   const evalTokens = values.evalTokens === undefined ? null : int("evalTokens");
   const threads = int("threads", 0);
-  const out = checkCompareOut(values.out!);
+  const out = checkCompareOut(values.out);
 
   // One model per path, however many datasets and the harvest use it.
   const models = new Map<string, Promise<DecoderModel>>();

@@ -46,7 +46,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     },
     strict: true,
   });
-  const groups = parseConceptGroups(values.concepts!);
+  const groups = parseConceptGroups(values.concepts);
   if (positionals.length === 0) throw new Error('eval needs at least one SAE folder; see "cosae help eval"');
   const evalTokens = values.evalTokens === undefined ? null : Number(values.evalTokens);
   if (evalTokens !== null && !(Number.isInteger(evalTokens) && evalTokens >= 1))

@@ -47,7 +47,7 @@ export async function exportCommand(argv: string[]): Promise<void> {
   if (format !== undefined && !(formats as readonly string[]).includes(format))
     throw new Error(`--format: expected one of ${formats.join(", ")}, got "${format}"`);
   for (const flag of ["modelName", "hookName"] as const) {
-    if (values[flag] !== undefined && values[flag]!.trim() === "")
+    if (values[flag] !== undefined && values[flag].trim() === "")
       throw new Error(`--${flag}: expected a non-empty name`);
   }
 

@@ -62,10 +62,10 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const dataPath = values.data;
   if (dataPath === undefined)
     throw new Error('serve needs --data: an activation dataset with token ids (made by "cosae harvest")');
-  const port = wholeNumber("--port", values.port!, 0, 65535);
+  const port = wholeNumber("--port", values.port, 0, 65535);
   const tokens = values.tokens === undefined ? undefined : wholeNumber("--tokens", values.tokens, 1);
-  const threads = wholeNumber("--threads", values.threads!, 0);
-  const host = values.host!;
+  const threads = wholeNumber("--threads", values.threads, 0);
+  const host = values.host;
   if (!/^[A-Za-z0-9.:-]+$/.test(host) && !/^\[[0-9A-Fa-f:.]+\]$/.test(host))
     throw new Error(`--host: expected a host name or IP address, got "${host}"`);
   const bindHost = host.replace(/^\[(.*)\]$/, "$1");

@@ -105,7 +105,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       throw new Error("--resume continues the run as it was configured; drop the other options");
     }
     let bar: ProgressBar | undefined;
-    const sae = await trainRun(out!, spec, {
+    const sae = await trainRun(out, spec, {
       resume: Boolean(resume),
       restart: Boolean(restart),
       kernels,

@@ -129,7 +129,7 @@ export async function activationSection(
   const loaded = await loadActivationEvalSet(dataset, options.heldOut, options.concepts);
   if (spliced.model !== null && loaded.tokens !== null) {
     checkIdsInModel(dataset, loaded.start, loaded.tokens.ids, spliced.model.config.vocabSize, spliced.path!);
-    const sequences = spliceSequences(loaded.tokens!, spliced.model.tokenizer!.bosId, dataset.path);
+    const sequences = spliceSequences(loaded.tokens, spliced.model.tokenizer!.bosId, dataset.path);
     meter = new SplicedLossMeter(spliced.model, hook!, sequences, options.kernels);
   }
   if (!loaded.conceptGroups)

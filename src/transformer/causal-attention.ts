@@ -81,7 +81,7 @@ export function causalAttention(
           acc.fill(0);
           for (let s = first, v = first * headSize; s <= t; s++) {
             const w = weights[s]!;
-            for (let i = 0; i < headSize; i++, v++) acc[i] += w * values[v]!;
+            for (let i = 0; i < headSize; i++, v++) acc[i]! += w * values[v]!;
           }
           const o = (start + t) * dim + h * headSize;
           const inv = 1 / sum;

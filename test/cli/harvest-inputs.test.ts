@@ -99,7 +99,7 @@ test("a NaN activation stops the harvest naming the hook, the sequence and the p
   const kept = await ActivationDataset.open(folder);
   assert.equal(kept.manifest?.complete, false);
   assert.ok(kept.rows > 0, "the shards before the bad sequence are kept");
-  assert.ok(kept.manifest!.shards.every((s) => s.lastSequence < at.sequence));
+  assert.ok(kept.manifest.shards.every((s) => s.lastSequence < at.sequence));
   assert.ok((await kept.readRows(0, kept.rows)).every(Number.isFinite));
 });
 

@@ -41,7 +41,7 @@ interface Child {
 function start(...args: string[]): Child {
   const child = spawn(process.execPath, [main, "train", ...args], { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
-  child.stderr!.on("data", (b: Buffer) => {
+  child.stderr.on("data", (b: Buffer) => {
     stderr += b.toString();
   });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((done) =>

@@ -167,7 +167,7 @@ function midpointProbes(
     ] as const) {
       const b = bits[0]!;
       bits[0] = b + delta;
-      xs.push(f[0]!);
+      xs.push(f[0]);
       want.push(w);
       bits[0] = b;
     }

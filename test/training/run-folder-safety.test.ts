@@ -124,10 +124,10 @@ test("sizes beyond memory are refused naming the option, before anything is writ
   for (const [flag, value] of [
     ["--m", "1e11"],
     ["--batchSize", "1e9"],
-  ]) {
+  ] as const) {
     const out = join(dir(), `huge-${flag}`);
     const args = [...small];
-    args[args.indexOf(flag) + 1] = value!;
+    args[args.indexOf(flag) + 1] = value;
     const r = cosae("train", ...args, "--out", out);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /more than one array can hold .*lower --m or --batchSize/, r.stderr);

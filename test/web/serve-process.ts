@@ -19,7 +19,7 @@ export function spawnServe(args: string[], timeoutMs = 120_000): Promise<ServePr
   const child = spawn(process.execPath, [main, "serve", ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
-  child.stderr!.on("data", (c: Buffer) => {
+  child.stderr.on("data", (c: Buffer) => {
     err += c.toString("utf8");
   });
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
@@ -36,7 +36,7 @@ export function spawnServe(args: string[], timeoutMs = 120_000): Promise<ServePr
       void stop(0);
       reject(new Error(`cosae serve printed no URL within ${timeoutMs} ms; stderr:\n${err}`));
     }, timeoutMs);
-    child.stdout!.on("data", (c: Buffer) => {
+    child.stdout.on("data", (c: Buffer) => {
       out += c.toString("utf8");
       const match = /^serving (\S+)$/m.exec(out);
       if (match) {
