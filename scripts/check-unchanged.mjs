@@ -7,6 +7,8 @@
 // and after a change and diff the two JSON files.
 //
 //   node scripts/check-unchanged.mjs --tree /work/main --out before.json
+//   node scripts/check-unchanged.mjs --tree . --out after.json
+//   node scripts/check-unchanged.mjs --diff before.json after.json   (exit 1 on any difference)
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -19,6 +21,23 @@ function option(name, fallback) {
   const value = process.argv[at + 1];
   if (value === undefined) throw new Error(`check-unchanged: option --${name} needs a value`);
   return value;
+}
+
+const diff = process.argv.indexOf("--diff");
+if (diff >= 0) {
+  const [before, after] = [process.argv[diff + 1], process.argv[diff + 2]].map(
+    (file) => JSON.parse(readFileSync(file, "utf8")).results,
+  );
+  let same = 0;
+  const differ = [];
+  for (const name of new Set([...Object.keys(before), ...Object.keys(after)])) {
+    const fields = ["weights", "trainingState", "metrics"].filter((f) => before[name]?.[f] !== after[name]?.[f]);
+    if (fields.length === 0) same++;
+    else differ.push(`${name}: ${fields.join(", ")} differ`);
+  }
+  for (const line of differ) console.log(line);
+  console.log(`${same} cases byte-identical, ${differ.length} differ`);
+  process.exit(differ.length === 0 ? 0 : 1);
 }
 
 const tree = resolve(option("tree", "."));
