@@ -1,4 +1,4 @@
-import { adamDefaults } from "../training/adam.js";
+import { adamDefaults } from "./adam.js";
 import type { SparseRows } from "./arrays.js";
 import type { EntryTerms } from "./entry-terms.js";
 import type { Kernels } from "./kernels.js";

@@ -1,8 +1,8 @@
 import { type FieldTable, validateFields } from "../config/fields.js";
+import { scoreKinds } from "../kernels/score-family.js";
 import {
   decodings,
   type SaeConfig,
-  scoreKinds,
   type TrainableActivation,
   trainableActivations,
 } from "../model/config.js";

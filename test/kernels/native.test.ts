@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Rng } from "../../src/data/rng.js";
+import { adamMoments } from "../../src/kernels/adam.js";
 import type { SparseRows } from "../../src/kernels/arrays.js";
 import type { EntryTerms } from "../../src/kernels/entry-terms.js";
 import type { Kernels } from "../../src/kernels/kernels.js";
@@ -8,7 +8,7 @@ import { createNativeKernels } from "../../src/kernels/native.js";
 import { loadNativeAddon } from "../../src/kernels/native-addon.js";
 import { referenceKernels as ref } from "../../src/kernels/reference.js";
 import type { ScoreSpec } from "../../src/kernels/score-transform.js";
-import { adamMoments } from "../../src/training/adam.js";
+import { Rng } from "../../src/util/rng.js";
 import { requirePart, skipWhenMissing } from "../helpers/optional-part.js";
 
 /** Each native kernel against the reference kernel it replaces. Skips only when the addon is not built (never under CI=true). */

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { Rng } from "../../src/data/rng.js";
 import type { FloatArray } from "../../src/kernels/arrays.js";
 import type { Kernels } from "../../src/kernels/kernels.js";
 import { createOnnxruntimeKernels } from "../../src/kernels/onnxruntime.js";
 import { referenceDenseScores } from "../../src/kernels/reference.js";
+import { Rng } from "../../src/util/rng.js";
 
 let kernels: Kernels | undefined;
 
