@@ -47,8 +47,6 @@ export interface Kernels {
   sparseDecode(codes: SparseRows, w: FloatArray, d: number, out: FloatArray): void;
   /** out[index_i, :] += value_i · X[t, :] over the entries of row t (gradients into W). */
   sparseAccumulate(codes: SparseRows, x: FloatArray, d: number, out: FloatArray): void;
-  /** out_i = X[t, :] · W[index_i, :] for every entry i of row t, summed in float64. */
-  sparseRowDot(codes: SparseRows, x: FloatArray, w: FloatArray, d: number, out: Float64Array): void;
   /** The codes (latent ids < m) in latent order. */
   transposeCodes(codes: SparseRows, m: number): LatentOrder;
   /**

@@ -12,7 +12,6 @@ import {
   rowNorms,
   sparseAccumulate,
   sparseDecode,
-  sparseRowDot,
   transposeCodes,
   weightedRowSum,
 } from "./sparse.js";
@@ -52,7 +51,6 @@ export const referenceKernels: Kernels = {
   },
   sparseDecode,
   sparseAccumulate,
-  sparseRowDot,
   transposeCodes,
   latentBackward,
   entryCoefficients,
