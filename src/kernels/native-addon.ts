@@ -115,8 +115,7 @@ export interface NativeAddon {
 
 /**
  * The EntryTerms of entry-terms.ts as the addon reads them, by name (native/addon.cc entry_terms):
- * the score as resolved flags, m, and empty scale / power for "all 1". Arrays in float32 where
- * noted by the caller (EntrySums), float64 here.
+ * the score as resolved flags, m, equivariant 0 / 1, and empty scale / power for "all 1".
  */
 export interface EntryTermFields extends ScoreFlags {
   m: number;
