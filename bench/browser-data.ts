@@ -17,7 +17,7 @@ import { harvest } from "../src/data/harvest.js";
 import { writeJsonAtomic } from "../src/io/atomic-write.js";
 import { writeSaeFolder } from "../src/io/sae-folder.js";
 import { chooseKernels } from "../src/kernels/choose-kernels.js";
-import type { ScoreKind } from "../src/model/config.js";
+import type { ScoreKind } from "../src/kernels/score-family.js";
 import { resolveTrainConfig, validateTrainConfig } from "../src/training/train-config.js";
 import { startTraining, train } from "../src/training/trainer.js";
 import { loadTransformer } from "../src/transformer/load-model.js";

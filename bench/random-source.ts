@@ -1,5 +1,5 @@
-import { Rng } from "../src/data/rng.js";
 import type { ActivationSource } from "../src/data/source.js";
+import { Rng } from "../src/util/rng.js";
 
 /**
  * Cheap synthetic activations for the benchmark: a fixed pool of Gaussian rows

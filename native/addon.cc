@@ -28,6 +28,58 @@ void check(bool ok, const char *message) {
   if (!ok) throw Error{message};
 }
 
+// The typed array `v` as T*, checked for its element type and length (at least min_length).
+template <typename T>
+T *typed_array(napi_env env, napi_value v, napi_typedarray_type want, int64_t min_length, const char *name) {
+  bool is = false;
+  napi_is_typedarray(env, v, &is);
+  check(is, std::string(name) + " must be a typed array");
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr);
+  check(type == want, std::string(name) + " has the wrong element type");
+  check(static_cast<int64_t>(length) >= min_length, std::string(name) + " is too short");
+  return static_cast<T *>(data);
+}
+
+double number_value(napi_env env, napi_value v, const char *name) {
+  double out;
+  check(napi_get_value_double(env, v, &out) == napi_ok, std::string(name) + " must be a number");
+  return out;
+}
+
+int64_t count_value(double v, const char *name) {
+  check(v >= 0 && v == static_cast<double>(static_cast<int64_t>(v)), std::string(name) + " must be a count");
+  return static_cast<int64_t>(v);
+}
+
+// Named arguments: the fields of one JS object, read by name (the calls with many arguments:
+// the score spec, the entry passes and the latent pass; their TypeScript side is native-addon.ts).
+struct Fields {
+  napi_env env;
+  napi_value object;
+  napi_value get(const char *name) {
+    bool has = false;
+    napi_has_named_property(env, object, name, &has);
+    check(has, std::string("missing field ") + name);
+    napi_value v;
+    napi_get_named_property(env, object, name, &v);
+    return v;
+  }
+  float *f32(const char *name, int64_t n) { return typed_array<float>(env, get(name), napi_float32_array, n, name); }
+  double *f64(const char *name, int64_t n) { return typed_array<double>(env, get(name), napi_float64_array, n, name); }
+  int32_t *i32(const char *name, int64_t n) { return typed_array<int32_t>(env, get(name), napi_int32_array, n, name); }
+  size_t length(const char *name) {
+    size_t length = 0;
+    napi_get_typedarray_info(env, get(name), nullptr, &length, nullptr, nullptr, nullptr);
+    return length;
+  }
+  double number(const char *name) { return number_value(env, get(name), name); }
+  int64_t count(const char *name) { return count_value(number(name), name); }
+  bool flag(const char *name) { return number(name) != 0; }
+};
+
 struct Args {
   napi_env env;
   napi_value argv[32];
@@ -37,16 +89,7 @@ struct Args {
   template <typename T>
   T *array(size_t i, napi_typedarray_type want, int64_t min_length, const char *name) {
     check(i < argc, std::string("missing argument ") + name);
-    bool is = false;
-    napi_is_typedarray(env, argv[i], &is);
-    check(is, std::string(name) + " must be a typed array");
-    napi_typedarray_type type;
-    size_t length;
-    void *data;
-    napi_get_typedarray_info(env, argv[i], &type, &length, &data, nullptr, nullptr);
-    check(type == want, std::string(name) + " has the wrong element type");
-    check(static_cast<int64_t>(length) >= min_length, std::string(name) + " is too short");
-    return static_cast<T *>(data);
+    return typed_array<T>(env, argv[i], want, min_length, name);
   }
   float *f32(size_t i, int64_t n, const char *name) { return array<float>(i, napi_float32_array, n, name); }
   double *f64(size_t i, int64_t n, const char *name) { return array<double>(i, napi_float64_array, n, name); }
@@ -58,14 +101,16 @@ struct Args {
   }
   double number(size_t i, const char *name) {
     check(i < argc, std::string("missing argument ") + name);
-    double v;
-    check(napi_get_value_double(env, argv[i], &v) == napi_ok, std::string(name) + " must be a number");
-    return v;
+    return number_value(env, argv[i], name);
   }
-  int64_t count(size_t i, const char *name) {
-    const double v = number(i, name);
-    check(v >= 0 && v == static_cast<double>(static_cast<int64_t>(v)), std::string(name) + " must be a count");
-    return static_cast<int64_t>(v);
+  int64_t count(size_t i, const char *name) { return count_value(number(i, name), name); }
+  // Argument i as an object of named fields.
+  Fields fields(size_t i, const char *name) {
+    check(i < argc, std::string("missing argument ") + name);
+    napi_valuetype type;
+    napi_typeof(env, argv[i], &type);
+    check(type == napi_object, std::string(name) + " must be an object");
+    return Fields{env, argv[i]};
   }
 };
 
@@ -143,20 +188,30 @@ napi_value AdviseHugePages(napi_env env, napi_callback_info info) {
   });
 }
 
-// (a, rows, m, kind, bias, gain, encoderNorm, alpha, norm, nu, eps)
+// Argument 3 of applyScore*: { cosine, alphaMode, bias, gain, encoderNorm, alpha, norm, nu, eps }, the
+// score's facts resolved by src/kernels/native.ts from src/kernels/score-family.ts.
+AlphaMode alpha_mode(Fields &f) {
+  const int64_t mode = f.count("alphaMode");
+  check(mode <= 2, "alphaMode must be 0 (fixed), 1 (global) or 2 (per latent)");
+  return static_cast<AlphaMode>(mode);
+}
+
+int64_t alpha_length(AlphaMode mode, int64_t m) {
+  return mode == AlphaMode::per_latent ? m : mode == AlphaMode::global ? 1 : 0;
+}
+
 ScoreSpec score_spec(Args &a, int64_t rows, int64_t m) {
+  Fields f = a.fields(3, "spec");
   ScoreSpec s;
-  const int64_t kind = a.count(3, "kind");
-  check(kind <= 3, "unknown score kind");
-  s.kind = static_cast<ScoreKind>(kind);
-  const bool cosine = s.kind != ScoreKind::inner;
-  s.bias = a.f32(4, m, "bias");
-  s.gain = a.f64(5, cosine ? m : 0, "gain");
-  s.encoder_norm = a.f64(6, cosine ? m : 0, "encoderNorm");
-  s.alpha = a.f64(7, s.kind == ScoreKind::blend_feature ? m : s.kind == ScoreKind::blend ? 1 : 0, "alpha");
-  s.norm = a.f64(8, cosine ? rows : 0, "norm");
-  s.nu = a.number(9, "nu");
-  s.eps = a.number(10, "eps");
+  s.cosine = f.flag("cosine");
+  s.alpha_mode = alpha_mode(f);
+  s.bias = f.f32("bias", m);
+  s.gain = f.f64("gain", s.cosine ? m : 0);
+  s.encoder_norm = f.f64("encoderNorm", s.cosine ? m : 0);
+  s.alpha = f.f64("alpha", alpha_length(s.alpha_mode, m));
+  s.norm = f.f64("norm", s.cosine ? rows : 0);
+  s.nu = f.number("nu");
+  s.eps = f.number("eps");
   return s;
 }
 
@@ -174,7 +229,7 @@ napi_value ApplyScoreSelectBatchTopK(napi_env env, napi_callback_info info) {
     const int64_t rows = a.count(1, "rows"), m = a.count(2, "m");
     float *p = a.f32(0, rows * m, "a");
     const ScoreSpec spec = score_spec(a, rows, m);
-    return sparse_object(env, apply_score_select_batch_topk(p, rows, m, spec, a.count(11, "count")));
+    return sparse_object(env, apply_score_select_batch_topk(p, rows, m, spec, a.count(4, "count")));
   });
 }
 
@@ -245,17 +300,6 @@ napi_value SparseAccumulate(napi_env env, napi_callback_info info) {
   });
 }
 
-// (rowStart, index, unused, rows, x, w, d, out)
-napi_value SparseRowDot(napi_env env, napi_callback_info info) {
-  return guarded(env, info, [&](Args &a) {
-    const int64_t d = a.count(6, "d");
-    check(d > 0, "d must be positive");
-    const SparseView c = sparse_view(a, false, static_cast<int64_t>(a.length(5)) / d);
-    sparse_row_dot(c, a.f32(4, c.rows * d, "x"), a.f32(5, 0, "w"), d, a.f64(7, c.row_start[c.rows], "out"));
-    return undefined(env);
-  });
-}
-
 // (rowStart, index, unused, rows, m) → { start, entry, token }
 napi_value TransposeCodes(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args &a) {
@@ -287,78 +331,88 @@ LatentView latent_view(Args &a, int64_t tokens) {
   return o;
 }
 
-// (start, entry, token, m, upstream, decoder, decoderCoef, xc, encoder, encoderScale, d,
-//  gradDecoder, gradEncoder, upstreamDot, encoderDot, overwrite)
+// (start, entry, token, m, arrays, d, overwrite); arrays: the named fields of LatentBackwardArgs
+// (src/kernels/kernels.ts): upstream, decoder, decoderCoef, xc, encoder, encoderScale, gradDecoder,
+// gradEncoder, upstreamDot, encoderDot.
 napi_value LatentBackward(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args &a) {
-    const int64_t d = a.count(10, "d");
+    const int64_t d = a.count(5, "d");
     check(d > 0, "d must be positive");
-    const int64_t rows = static_cast<int64_t>(a.length(4)) / d;
+    Fields f = a.fields(4, "arrays");
+    const int64_t rows = static_cast<int64_t>(f.length("upstream")) / d;
     const LatentView o = latent_view(a, rows);
     const int64_t nnz = o.start[o.m], md = o.m * d;
     LatentBackwardArgs b;
     b.rows = rows;
-    b.upstream = a.f32(4, rows * d, "upstream");
-    b.decoder = a.f32(5, md, "decoder");
-    b.decoder_coef = a.f32(6, nnz, "decoderCoef");
-    b.xc = a.f32(7, rows * d, "xc");
-    b.encoder = a.f32(8, md, "encoder");
-    b.encoder_scale = a.f64(9, nnz, "encoderScale");
-    b.grad_decoder = a.f32(11, md, "gradDecoder");
-    b.grad_encoder = a.f32(12, md, "gradEncoder");
-    b.upstream_dot = a.f64(13, nnz, "upstreamDot");
-    b.encoder_dot = a.f64(14, nnz, "encoderDot");
-    latent_backward(o, b, d, a.number(15, "overwrite") != 0);
+    b.upstream = f.f32("upstream", rows * d);
+    b.decoder = f.f32("decoder", md);
+    b.decoder_coef = f.f32("decoderCoef", nnz);
+    b.xc = f.f32("xc", rows * d);
+    b.encoder = f.f32("encoder", md);
+    b.encoder_scale = f.f64("encoderScale", nnz);
+    b.grad_decoder = f.f32("gradDecoder", md);
+    b.grad_encoder = f.f32("gradEncoder", md);
+    b.upstream_dot = f.f64("upstreamDot", nnz);
+    b.encoder_dot = f.f64("encoderDot", nnz);
+    latent_backward(o, b, d, a.number(6, "overwrite") != 0);
     return undefined(env);
   });
 }
 
-// (rowStart, index, value, rows, m, kind, equivariant, nu, eps, norm, logRatio, gain, encoderNorm, alpha,
-//  scale, power, …): codes and the EntryTerms of an entry pass; scale and power may be empty (all 1).
-EntryTerms entry_terms(Args &a, const SparseView &c, int64_t m) {
+// Argument 4 of the entry passes, the EntryTerms of src/kernels/entry-terms.ts by name: { m, cosine,
+// alphaMode, equivariant, nu, eps, norm, logRatio, gain, encoderNorm, alpha, scale, power }; scale and
+// power may be empty (all 1).
+EntryTerms entry_terms(Fields f, const SparseView &c, int64_t m) {
   const int64_t nnz = c.row_start[c.rows];
   EntryTerms e;
-  const int64_t kind = a.count(5, "kind");
-  check(kind <= 3, "unknown score kind");
-  e.kind = static_cast<ScoreKind>(kind);
-  e.equivariant = a.number(6, "equivariant") != 0;
+  e.cosine = f.flag("cosine");
+  e.alpha_mode = alpha_mode(f);
+  e.equivariant = f.flag("equivariant");
   e.m = m;
-  e.nu = a.number(7, "nu");
-  e.eps = a.number(8, "eps");
-  e.norm = a.f64(9, c.rows, "norm");
-  e.log_ratio = a.f64(10, c.rows, "logRatio");
-  e.gain = a.f64(11, m, "gain");
-  e.encoder_norm = a.f64(12, m, "encoderNorm");
-  e.alpha = a.f64(13, m, "alpha");
-  e.scale = a.length(14) == 0 ? nullptr : a.f64(14, nnz, "scale");
-  e.power = a.length(15) == 0 ? nullptr : a.f64(15, nnz, "power");
+  e.nu = f.number("nu");
+  e.eps = f.number("eps");
+  e.norm = f.f64("norm", c.rows);
+  e.log_ratio = f.f64("logRatio", c.rows);
+  e.gain = f.f64("gain", m);
+  e.encoder_norm = f.f64("encoderNorm", m);
+  e.alpha = f.f64("alpha", m);
+  e.scale = f.length("scale") == 0 ? nullptr : f.f64("scale", nnz);
+  e.power = f.length("power") == 0 ? nullptr : f.f64("power", nnz);
   return e;
 }
 
-// (…entry_terms, decoderCoef, encoderScale)
+// (rowStart, index, value, rows, terms, { decoderCoef, encoderScale })
 napi_value EntryCoefficients(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args &a) {
-    const int64_t m = a.count(4, "m");
+    Fields terms = a.fields(4, "terms");
+    const int64_t m = terms.count("m");
     const SparseView c = sparse_view(a, true, m);
     const int64_t nnz = c.row_start[c.rows];
-    entry_coefficients(c, entry_terms(a, c, m), a.f32(16, nnz, "decoderCoef"), a.f64(17, nnz, "encoderScale"));
+    Fields out = a.fields(5, "out");
+    entry_coefficients(c, entry_terms(terms, c, m), out.f32("decoderCoef", nnz), out.f64("encoderScale", nnz));
     return undefined(env);
   });
 }
 
-// (…entry_terms, upstreamDot, encoderDot, encoderScale, bEnc, logGain, gradAlpha, dNorm, dEncoderNorm,
-//  encoderCoefSum)
+// (rowStart, index, value, rows, terms, { upstreamDot, encoderDot, encoderScale }, sums), sums the
+// EntrySums of entry-terms.ts: { bEnc, logGain, alpha, dNorm, dEncoderNorm, encoderCoefSum }.
 napi_value EntryReductions(napi_env env, napi_callback_info info) {
   return guarded(env, info, [&](Args &a) {
-    const int64_t m = a.count(4, "m");
+    Fields terms = a.fields(4, "terms");
+    const int64_t m = terms.count("m");
     const SparseView c = sparse_view(a, true, m);
     const int64_t nnz = c.row_start[c.rows];
-    const EntryTerms e = entry_terms(a, c, m);
-    const int64_t alphas = e.kind == ScoreKind::blend ? 1 : e.kind == ScoreKind::blend_feature ? m : 0;
-    EntrySums s{a.f32(19, m, "bEnc"),  a.f32(20, e.kind == ScoreKind::inner ? 0 : m, "logGain"),      a.f32(21, alphas, "gradAlpha"),
-                a.f64(22, c.rows, "dNorm"), a.f64(23, m, "dEncoderNorm"), a.f64(24, m, "encoderCoefSum")};
-    entry_reductions(c, e, a.f64(16, nnz, "upstreamDot"), a.f64(17, nnz, "encoderDot"),
-                     a.f64(18, nnz, "encoderScale"), s);
+    const EntryTerms e = entry_terms(terms, c, m);
+    Fields dots = a.fields(5, "dots");
+    Fields sums = a.fields(6, "sums");
+    EntrySums s{sums.f32("bEnc", m),
+                sums.f32("logGain", e.cosine ? m : 0),
+                sums.f32("alpha", alpha_length(e.alpha_mode, m)),
+                sums.f64("dNorm", c.rows),
+                sums.f64("dEncoderNorm", m),
+                sums.f64("encoderCoefSum", m)};
+    entry_reductions(c, e, dots.f64("upstreamDot", nnz), dots.f64("encoderDot", nnz),
+                     dots.f64("encoderScale", nnz), s);
     return undefined(env);
   });
 }
@@ -489,7 +543,6 @@ napi_value Init(napi_env env, napi_value exports) {
       {"selectAboveThreshold", nullptr, SelectAboveThreshold, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sparseDecode", nullptr, SparseDecode, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sparseAccumulate", nullptr, SparseAccumulate, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"sparseRowDot", nullptr, SparseRowDot, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"transposeCodes", nullptr, TransposeCodes, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"latentBackward", nullptr, LatentBackward, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"entryCoefficients", nullptr, EntryCoefficients, nullptr, nullptr, nullptr, napi_default, nullptr},

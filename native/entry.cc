@@ -17,7 +17,7 @@ void entry_coefficients(const SparseView &c, const EntryTerms &e, float *decoder
         const int32_t j = c.index[i];
         const double q = e.scale ? e.scale[i] : 1;
         decoder_coef[i] = static_cast<float>(c.value[i] * q);
-        if (e.kind == ScoreKind::inner) {
+        if (!e.cosine) {
           encoder_scale[i] = q;
           continue;
         }
@@ -30,9 +30,9 @@ void entry_coefficients(const SparseView &c, const EntryTerms &e, float *decoder
 
 void entry_reductions(const SparseView &c, const EntryTerms &e, const double *upstream_dot,
                       const double *encoder_dot, const double *encoder_scale, const EntrySums &s) {
-  const bool inner = e.kind == ScoreKind::inner;
-  const bool learns_alpha = e.kind == ScoreKind::blend || e.kind == ScoreKind::blend_feature;
-  const bool global_alpha = e.kind == ScoreKind::blend;  // one α for all latents
+  const bool inner = !e.cosine;
+  const bool learns_alpha = e.alpha_mode != AlphaMode::fixed;
+  const bool global_alpha = e.alpha_mode == AlphaMode::global;  // one α for all latents
   const auto add = [](float &to, double v) { to = static_cast<float>(to + v); };  // as `f32[i] += v` in JS
   // Visits the entries of tokens t0 ≤ t < t1 in row order, adding the per-latent sums (∂b_enc, ∂γ,
   // ∂α_j, ∂‖w_j‖, C_j) of latents j0 ≤ j < j1, ∂n_t if `tokens`, and blend's one ∂α (a sum over

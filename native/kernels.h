@@ -22,11 +22,14 @@ const char *dense_product();
 int64_t advise_huge_pages(void *p, int64_t bytes);
 
 // --- the score transform of DESIGN §2 ------------------------------------------
-enum class ScoreKind { inner = 0, cosine = 1, blend = 2, blend_feature = 3 };
+// A score's facts, resolved in TypeScript (src/kernels/score-family.ts): the addon never sees a score's name.
+// How α is held: fixed (1 for inner, 0 for cosine), one learned α, or one per latent.
+enum class AlphaMode { fixed = 0, global = 1, per_latent = 2 };
 
 // Everything the transform a_tj → p_tj needs besides a.
 struct ScoreSpec {
-  ScoreKind kind;
+  bool cosine;                // the cosine family (else p = a + b)
+  AlphaMode alpha_mode;
   const float *bias;          // b_enc [m]
   const double *gain;         // g_j [m] (cosine family)
   const double *encoder_norm; // ‖w_j‖ [m]
@@ -61,8 +64,6 @@ struct SparseView {
 void sparse_decode(const SparseView &codes, const float *w, int64_t d, float *out);
 // out[index_i] += value_i · x[t]
 void sparse_accumulate(const SparseView &codes, const float *x, int64_t d, float *out);
-// out_i = x[t] · w[index_i] in float64
-void sparse_row_dot(const SparseView &codes, const float *x, const float *w, int64_t d, double *out);
 
 // --- latent-ordered backward (latent.cc) -----------------------------------------
 // The codes transposed: latent j's entries are start[j] ≤ e < start[j+1], in token
@@ -89,7 +90,8 @@ struct LatentBackwardArgs {
 void latent_backward(const LatentView &o, const LatentBackwardArgs &args, int64_t d, bool overwrite);
 // The per-entry scalar math around latent_backward (entry.cc; src/kernels/entry-terms.ts).
 struct EntryTerms {
-  ScoreKind kind;
+  bool cosine;
+  AlphaMode alpha_mode;
   bool equivariant;
   int64_t m;                                     // latents
   double nu, eps;

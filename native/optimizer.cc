@@ -1,6 +1,6 @@
 // Whole-parameter passes of a step: Adam, encoder row norms, and the decoder's
 // unit-sphere constraint (tangent projection before the step, renormalisation
-// after), separately or fused per decoder row. Adam mirrors src/training/adam.ts
+// after), separately or fused per decoder row. Adam mirrors src/kernels/adam.ts
 // operation for operation in float64.
 #include <algorithm>
 #include <cmath>

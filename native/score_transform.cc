@@ -26,40 +26,47 @@ struct TokenTerms {
   float norm, log_r, factor;
 };
 
+// The three loops of the transform: inner, a factor shared by the row (cosine, blend), one per latent.
+enum class Shape { inner, shared_factor, per_latent_factor };
+
+Shape shape_of(const ScoreSpec &s) {
+  if (!s.cosine) return Shape::inner;
+  return s.alpha_mode == AlphaMode::per_latent ? Shape::per_latent_factor : Shape::shared_factor;
+}
+
 TokenTerms token_terms(const ScoreSpec &s, int64_t t) {
   const double n = s.norm[t];
   const double log_r = std::log(std::max(n, std::numeric_limits<double>::denorm_min()) / s.nu);
-  const double factor = s.kind == ScoreKind::blend ? std::exp(s.alpha[0] * log_r) : 1.0;
+  const double factor = s.alpha_mode == AlphaMode::global ? std::exp(s.alpha[0] * log_r) : 1.0;
   return {static_cast<float>(n), static_cast<float>(log_r), static_cast<float>(factor)};
 }
 
 LatentTerms latent_terms(const ScoreSpec &s, int64_t m) {
   LatentTerms l{std::vector<float>(m), std::vector<float>(m), std::vector<float>(m), std::vector<float>(s.bias, s.bias + m)};
-  if (s.kind == ScoreKind::inner) return l;
+  if (!s.cosine) return l;
   for (int64_t j = 0; j < m; j++) {
     l.gain[j] = static_cast<float>(s.gain[j]);
     l.encoder_norm[j] = static_cast<float>(s.encoder_norm[j]);
-    l.alpha[j] = s.kind == ScoreKind::blend_feature ? static_cast<float>(s.alpha[j]) : 0.0f;
+    l.alpha[j] = s.alpha_mode == AlphaMode::per_latent ? static_cast<float>(s.alpha[j]) : 0.0f;
   }
   return l;
 }
 
-void transform_row(float *__restrict a, int64_t m, ScoreKind kind, const LatentTerms &l, TokenTerms tt, float eps) {
+void transform_row(float *__restrict a, int64_t m, Shape shape, const LatentTerms &l, TokenTerms tt, float eps) {
   const float *__restrict b = l.bias.data();
   const float *__restrict g = l.gain.data();
   const float *__restrict wn = l.encoder_norm.data();
   const float *__restrict al = l.alpha.data();
-  switch (kind) {
-    case ScoreKind::inner:
+  switch (shape) {
+    case Shape::inner:
 #pragma omp simd
       for (int64_t j = 0; j < m; j++) a[j] += b[j];
       break;
-    case ScoreKind::cosine:
-    case ScoreKind::blend:
+    case Shape::shared_factor:
 #pragma omp simd
       for (int64_t j = 0; j < m; j++) a[j] = a[j] * (g[j] * tt.factor) / (wn[j] * tt.norm + eps) + b[j];
       break;
-    case ScoreKind::blend_feature: {
+    case Shape::per_latent_factor: {
       int64_t j = 0;
 #ifdef __AVX512F__
       // Same operations as the scalar line below, 16 latents at a time.
@@ -78,9 +85,9 @@ void transform_row(float *__restrict a, int64_t m, ScoreKind kind, const LatentT
 }
 
 // The transform of one entry, for the sample that bounds the BatchTopK cut.
-float transform_one(float a, int64_t j, const LatentTerms &l, TokenTerms tt, ScoreKind kind, float eps) {
+float transform_one(float a, int64_t j, const LatentTerms &l, TokenTerms tt, Shape shape, float eps) {
   const LatentTerms one{{l.gain[j]}, {l.encoder_norm[j]}, {l.alpha[j]}, {l.bias[j]}};
-  transform_row(&a, 1, kind, one, tt, eps);
+  transform_row(&a, 1, shape, one, tt, eps);
   return a;
 }
 
@@ -90,7 +97,7 @@ void apply_score(float *a, int64_t rows, int64_t m, const ScoreSpec &spec) {
   const LatentTerms l = latent_terms(spec, m);
   const float eps = static_cast<float>(spec.eps);
   parallel_for(rows, 16, [&](int, int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; t++) transform_row(a + t * m, m, spec.kind, l, token_terms(spec, t), eps);
+    for (int64_t t = begin; t < end; t++) transform_row(a + t * m, m, shape_of(spec), l, token_terms(spec, t), eps);
   });
 }
 
@@ -99,13 +106,13 @@ Sparse apply_score_select_batch_topk(float *a, int64_t rows, int64_t m, const Sc
   const float eps = static_cast<float>(spec.eps);
   const float bound = sampled_lower_bound(rows * m, count, [&](int64_t i) {
     const int64_t t = i / m, j = i - t * m;
-    return static_cast<double>(transform_one(a[i], j, l, token_terms(spec, t), spec.kind, eps));
+    return static_cast<double>(transform_one(a[i], j, l, token_terms(spec, t), shape_of(spec), eps));
   });
   std::vector<Candidates> parts(parallel_parts(rows, 16));
   parallel_for(rows, 16, [&](int part, int64_t begin, int64_t end) {
     for (int64_t t = begin; t < end; t++) {
       float *row = a + t * m;
-      transform_row(row, m, spec.kind, l, token_terms(spec, t), eps);
+      transform_row(row, m, shape_of(spec), l, token_terms(spec, t), eps);
       parts[part].collect(row, m, t * m, bound);
     }
   });

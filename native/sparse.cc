@@ -63,19 +63,4 @@ void sparse_accumulate(const SparseView &c, const float *x, int64_t d, float *ou
   });
 }
 
-void sparse_row_dot(const SparseView &c, const float *x, const float *w, int64_t d, double *out) {
-  parallel_for(c.rows, 64, [&](int, int64_t begin, int64_t end) {
-    for (int64_t t = begin; t < end; t++) {
-      const float *__restrict xr = x + t * d;
-      for (int32_t i = c.row_start[t]; i < c.row_start[t + 1]; i++) {
-        const float *__restrict wr = w + static_cast<int64_t>(c.index[i]) * d;
-        double s = 0;
-#pragma omp simd reduction(+ : s)
-        for (int64_t k = 0; k < d; k++) s += static_cast<double>(xr[k]) * static_cast<double>(wr[k]);
-        out[i] = s;
-      }
-    }
-  });
-}
-
 }  // namespace cosae

@@ -93,14 +93,13 @@ export { conceptGroups } from "./concepts/concept-bank.js";
 export { activationDTypes, activationFileFormats } from "./data/activation-manifest.js";
 export type { SyntheticConfig } from "./data/synthetic-config.js";
 export type { FloatArray, SparseRows } from "./kernels/arrays.js";
+export { type ScoreKind, scoreKinds } from "./kernels/score-family.js";
 export {
   type Activation,
   activations,
   type Decoding,
   decodings,
   type SaeConfig,
-  type ScoreKind,
-  scoreKinds,
   type TrainableActivation,
   trainableActivations,
 } from "./model/config.js";

@@ -5,10 +5,10 @@
  */
 import { openActivationData, validateActivationDataConfig } from "../data/activation-data-config.js";
 import { ActivationDataset } from "../data/activation-dataset.js";
-import { Rng } from "../data/rng.js";
 import type { ActivationSource } from "../data/source.js";
 import { type SyntheticConfig, SyntheticDataset } from "../data/synthetic.js";
 import { syntheticSource } from "../data/synthetic-source.js";
+import { Rng } from "../util/rng.js";
 
 export type { ActivationSource } from "../data/source.js";
 

@@ -3,12 +3,14 @@
  * report (src/report/) is drawn from this and nothing else.
  */
 import type { EvalReport } from "../evaluation/evaluate.js";
+import type { ScoreKind } from "../kernels/score-family.js";
+import type { MeasureFormat } from "../util/number-format.js";
 
 /** One score family: a training setup that differs from the others only where named. */
 export interface FamilySpec {
   /** e.g. "inner", "inner-equalize", "cosine-equivariant" */
   name: string;
-  score: "inner" | "cosine" | "blend" | "blend-feature";
+  score: ScoreKind;
   decode: "plain" | "equivariant";
   reweight: "none" | "equalize";
 }
@@ -40,7 +42,7 @@ export interface MatchedRow {
 export interface MeasureInfo {
   key: string;
   label: string;
-  format: "fixed2" | "fixed3" | "fixed4" | "percent" | "count";
+  format: MeasureFormat;
   help: string;
 }
 

@@ -1,6 +1,6 @@
 /** The plain-text tables `cosae compare` and `cosae eval` print. */
 import type { EvalReport } from "../evaluation/evaluate.js";
-import { formatMeasure } from "../report/format.js";
+import { formatMeasure } from "../util/number-format.js";
 import type { CompareRun, CompareSection, MeasureInfo } from "./compare-results.js";
 import { presentMeasures } from "./measures.js";
 import { formatTable } from "./text-table.js";

@@ -5,7 +5,8 @@
  * loss weights. Everything else about the runs is shared.
  */
 import { splitList } from "../config/fields.js";
-import { decodings, scoreKinds } from "../model/config.js";
+import { scoreKinds } from "../kernels/score-family.js";
+import { decodings } from "../model/config.js";
 import type { FamilySpec } from "./compare-results.js";
 
 /** The paper's comparison, plus both decodings for cosine and blend-feature (DESIGN §2). */

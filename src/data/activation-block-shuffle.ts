@@ -12,7 +12,7 @@
  * position maps to (epoch, window, offset) without state, so a batch is a
  * pure function of its index and resume needs no saved buffer.
  */
-import { Rng } from "./rng.js";
+import { Rng } from "../util/rng.js";
 
 const TAG = 0x626c6b73; // "blks": keeps these streams apart from other uses of the seed
 

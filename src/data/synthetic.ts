@@ -5,7 +5,7 @@
  * The ground truth (features, active sets, ρ) comes back with every batch.
  */
 import type { SparseRows } from "../kernels/arrays.js";
-import { Rng } from "./rng.js";
+import { Rng } from "../util/rng.js";
 import { type SyntheticConfig, validateSyntheticConfig } from "./synthetic-config.js";
 
 export type { SyntheticConfig } from "./synthetic-config.js";

@@ -23,7 +23,7 @@ import {
 import { loadSae } from "../io/load-sae.js";
 import type { SparseRows } from "../kernels/arrays.js";
 import type { Kernels } from "../kernels/kernels.js";
-import { alphaOf } from "../model/config.js";
+import { alphaOf } from "../kernels/score-family.js";
 import type { Sae } from "../model/sae.js";
 import { checkAllocation } from "../util/memory-budget.js";
 import { buildLatentRecord } from "./build-latent-record.js";

@@ -1,6 +1,7 @@
 /** One latent's LatentRecord from the data computed once over the cache's tokens. */
-import { Rng } from "../data/rng.js";
+
 import { histogram } from "../evaluation/evaluate.js";
+import { Rng } from "../util/rng.js";
 import type { FeatureCacheOptions } from "./feature-cache-options.js";
 import type { FeatureData } from "./feature-data.js";
 import type { Histogram, LatentRecord, QuantileBand } from "./latent-record.js";

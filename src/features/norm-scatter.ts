@@ -3,8 +3,9 @@
  * the tokens it fires on and, at activation 0, of the tokens it does not, so a
  * norm detector shows as fires bunched at large ‖x‖ and silence below.
  */
-import { Rng } from "../data/rng.js";
+
 import type { SparseRows } from "../kernels/arrays.js";
+import { Rng } from "../util/rng.js";
 import type { LatentLists } from "./latent-lists.js";
 import { roundSignificant } from "./round-significant.js";
 import { sampleIndices } from "./sample.js";

@@ -1,5 +1,5 @@
 /** Seeded samples for the feature cache: which contexts and scatter points a latent shows. */
-import type { Rng } from "../data/rng.js";
+import type { Rng } from "../util/rng.js";
 
 /**
  * `k` distinct integers of [0, n), uniformly, ascending (all of them when

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { activations, alphaCount, decodings, hasGain, type SaeConfig, scoreKinds } from "../model/config.js";
+import { alphaCount, hasGain, scoreKinds } from "../kernels/score-family.js";
+import { activations, decodings, type SaeConfig } from "../model/config.js";
 import { allocateParams, type Sae } from "../model/sae.js";
 import { describeSystemError, systemErrorCode } from "../util/system-error.js";
 import { writeJsonAtomic } from "./atomic-write.js";

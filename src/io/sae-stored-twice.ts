@@ -1,4 +1,5 @@
-import { alphaCount, hasGain, type SaeConfig } from "../model/config.js";
+import { alphaCount, hasGain } from "../kernels/score-family.js";
+import type { SaeConfig } from "../model/config.js";
 import type { TensorEntry } from "./safetensors.js";
 
 /**

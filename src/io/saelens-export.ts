@@ -1,5 +1,6 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { isCosine } from "../kernels/score-family.js";
 import type { Sae } from "../model/sae.js";
 import { writeFileAtomic } from "./atomic-write.js";
 import { configFile, weightsFile } from "./sae-folder.js";
@@ -25,7 +26,7 @@ export type SaeLensExportArchitecture = "jumprelu" | "topk";
 
 /** The SAELens architecture `sae` becomes, or why it cannot be written as SAELens. */
 export function saeLensTarget(sae: Sae): { architecture: SaeLensExportArchitecture } | { reason: string } {
-  if (sae.config.score !== "inner") {
+  if (isCosine(sae.config.score)) {
     return {
       reason: `its score is "${sae.config.score}": SAELens encoders are linear (x·W_enc + b_enc) and cannot compute a cosine score`,
     };

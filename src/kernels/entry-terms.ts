@@ -1,5 +1,5 @@
-import type { ScoreKind } from "../model/config.js";
 import type { FloatArray, SparseRows } from "./arrays.js";
+import { type ScoreKind, scoreFacts } from "./score-family.js";
 
 /**
  * The per-entry scalar math of the backward pass (src/model/loss.ts), around the
@@ -48,13 +48,14 @@ export function entryCoefficients(
   encoderScale: Float64Array,
 ): void {
   const { score, norm, gain, encoderNorm, scale, power, eps } = e;
+  const { cosine } = scoreFacts(score);
   for (let t = 0; t < codes.rows; t++) {
     const n = norm[t]!;
     for (let i = codes.rowStart[t]!; i < codes.rowStart[t + 1]!; i++) {
       const j = codes.index[i]!;
       const q = scale ? scale[i]! : 1;
       decoderCoef[i] = codes.value[i]! * q;
-      if (score === "inner") {
+      if (!cosine) {
         encoderScale[i] = q;
         continue;
       }
@@ -75,7 +76,9 @@ export function entryReductions(
 ): void {
   const { score, equivariant, nu, eps, norm, logRatio, gain, encoderNorm, alpha, scale, power } = e;
   const { bEnc, logGain, dNorm, dEncoderNorm, encoderCoefSum } = sums;
-  const learnsAlpha = score === "blend" || score === "blend-feature";
+  const { cosine, alpha: alphaMode } = scoreFacts(score);
+  const learnsAlpha = alphaMode !== "fixed";
+  const globalAlpha = alphaMode === "global"; // one α for all latents
   const round = bEnc instanceof Float32Array ? Math.fround : (v: number) => v;
   for (let t = 0; t < codes.rows; t++) {
     const n = norm[t]!;
@@ -89,17 +92,17 @@ export function entryReductions(
       const q = scale ? scale[i]! : 1;
       const alphaJ = alpha[j]!;
       const delta = q * u;
-      if (equivariant && score !== "inner") {
-        if (learnsAlpha) sums.alpha[score === "blend" ? 0 : j]! += z * u * q * -logR;
+      if (equivariant && cosine) {
+        if (learnsAlpha) sums.alpha[globalAlpha ? 0 : j]! += z * u * q * -logR;
         dNorm[t]! += (z * u * (1 - alphaJ) * q) / (r * nu);
       }
       bEnc[j]! += delta;
       encoderCoefSum[j]! += round(u * encoderScale[i]!);
-      if (score === "inner") continue;
+      if (!cosine) continue;
       const den = encoderNorm[j]! * n + eps;
       const gcf = (gain[j]! * a * (power ? power[i]! : 1)) / den; // g c f
       logGain[j]! += delta * gcf;
-      if (learnsAlpha) sums.alpha[score === "blend" ? 0 : j]! += delta * gcf * logR;
+      if (learnsAlpha) sums.alpha[globalAlpha ? 0 : j]! += delta * gcf * logR;
       dEncoderNorm[j]! -= (delta * gcf * n) / den;
       dNorm[t]! += delta * ((-gcf * encoderNorm[j]!) / den + (gcf * alphaJ) / (r * nu));
     }

@@ -1,4 +1,4 @@
-import type { AdamMoments } from "../training/adam.js";
+import type { AdamMoments } from "./adam.js";
 import type { FloatArray, LatentOrder, SparseRows } from "./arrays.js";
 import type { EntrySums, EntryTerms } from "./entry-terms.js";
 import type { ScoreSpec } from "./score-transform.js";
@@ -47,8 +47,6 @@ export interface Kernels {
   sparseDecode(codes: SparseRows, w: FloatArray, d: number, out: FloatArray): void;
   /** out[index_i, :] += value_i · X[t, :] over the entries of row t (gradients into W). */
   sparseAccumulate(codes: SparseRows, x: FloatArray, d: number, out: FloatArray): void;
-  /** out_i = X[t, :] · W[index_i, :] for every entry i of row t, summed in float64. */
-  sparseRowDot(codes: SparseRows, x: FloatArray, w: FloatArray, d: number, out: Float64Array): void;
   /** The codes (latent ids < m) in latent order. */
   transposeCodes(codes: SparseRows, m: number): LatentOrder;
   /**
@@ -100,7 +98,7 @@ export interface Kernels {
   selectAboveThreshold(p: FloatArray, rows: number, m: number, threshold: FloatArray): SparseRows;
   /** ‖w_j‖ of each row of W[m, d], in float64. */
   rowNorms(w: FloatArray, m: number, d: number): Float64Array;
-  /** One Adam update of `param` with `grad` at 1-based step `t` (src/training/adam.ts). */
+  /** One Adam update of `param` with `grad` at 1-based step `t` (src/kernels/adam.ts). */
   adamUpdate(param: FloatArray, grad: FloatArray, moments: AdamMoments, t: number, lr: number): void;
   /**
    * projectToTangent, adamUpdate and normaliseRows of the decoder rows in one pass

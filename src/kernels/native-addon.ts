@@ -1,6 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import type { EntrySums } from "./entry-terms.js";
+import type { LatentBackwardArgs } from "./kernels.js";
 
 /**
  * The compiled addon (native/*.cc, built by scripts/build-native.mjs into
@@ -25,37 +27,26 @@ export interface NativeAddon {
   ): void;
   /** madvise(MADV_HUGEPAGE) on the array's 2 MiB-aligned interior, before it is first written; bytes advised */
   adviseHugePages(a: Float32Array): number;
-  applyScore(...args: ScoreArgs): void;
-  applyScoreSelectBatchTopK(...args: [...ScoreArgs, count: number]): NativeSparse;
+  applyScore(a: Float32Array, rows: number, m: number, spec: ScoreFields): void;
+  applyScoreSelectBatchTopK(
+    a: Float32Array,
+    rows: number,
+    m: number,
+    spec: ScoreFields,
+    count: number,
+  ): NativeSparse;
   selectBatchTopK(p: Float32Array, rows: number, m: number, count: number): NativeSparse;
   selectTopK(p: Float32Array, rows: number, m: number, k: number): NativeSparse;
   selectTopKAmong(p: Float32Array, rows: number, m: number, columns: Int32Array, k: number): NativeSparse;
   selectAboveThreshold(p: Float32Array, rows: number, m: number, threshold: Float64Array): NativeSparse;
   sparseDecode(...args: [...CodesArgs, w: Float32Array, d: number, out: Float32Array]): void;
   sparseAccumulate(...args: [...CodesArgs, x: Float32Array, d: number, out: Float32Array]): void;
-  sparseRowDot(...args: [...CodesArgs, x: Float32Array, w: Float32Array, d: number, out: Float64Array]): void;
   transposeCodes(...args: [...CodesArgs, m: number]): {
     start: Int32Array;
     entry: Int32Array;
     token: Int32Array;
   };
-  latentBackward(
-    ...args: [
-      ...OrderArgs,
-      upstream: Float32Array,
-      decoder: Float32Array,
-      decoderCoef: Float32Array,
-      xc: Float32Array,
-      encoder: Float32Array,
-      encoderScale: Float64Array,
-      d: number,
-      gradDecoder: Float32Array,
-      gradEncoder: Float32Array,
-      upstreamDot: Float64Array,
-      encoderDot: Float64Array,
-      overwrite: number,
-    ]
-  ): void;
+  latentBackward(...args: [...OrderArgs, arrays: LatentBackwardArgs, d: number, overwrite: number]): void;
   residualUpstream(
     target: Float32Array,
     estimate: Float32Array,
@@ -66,19 +57,19 @@ export interface NativeAddon {
     upstream: Float32Array,
     tokenSse: Float64Array,
   ): void;
-  entryCoefficients(...args: [...EntryArgs, decoderCoef: Float32Array, encoderScale: Float64Array]): void;
+  entryCoefficients(
+    ...args: [
+      ...CodesArgs,
+      terms: EntryTermFields,
+      out: { decoderCoef: Float32Array; encoderScale: Float64Array },
+    ]
+  ): void;
   entryReductions(
     ...args: [
-      ...EntryArgs,
-      upstreamDot: Float64Array,
-      encoderDot: Float64Array,
-      encoderScale: Float64Array,
-      bEnc: Float32Array,
-      logGain: Float32Array,
-      gradAlpha: Float32Array,
-      dNorm: Float64Array,
-      dEncoderNorm: Float64Array,
-      encoderCoefSum: Float64Array,
+      ...CodesArgs,
+      terms: EntryTermFields,
+      dots: { upstreamDot: Float64Array; encoderDot: Float64Array; encoderScale: Float64Array },
+      sums: EntrySums,
     ]
   ): void;
   centredSumOfSquares(v: Float32Array, rows: number, d: number): number;
@@ -122,25 +113,29 @@ export interface NativeAddon {
   normaliseRows(decoder: Float32Array, d: number): void;
 }
 
-/** codes (rowStart, index, value, rows), m, and the EntryTerms of entry-terms.ts; empty scale / power: all 1 */
-export type EntryArgs = [
-  rowStart: Int32Array,
-  index: Int32Array,
-  value: Float32Array,
-  rows: number,
-  m: number,
-  kind: number,
-  equivariant: number,
-  nu: number,
-  eps: number,
-  norm: Float64Array,
-  logRatio: Float64Array,
-  gain: Float64Array,
-  encoderNorm: Float64Array,
-  alpha: Float64Array,
-  scale: Float64Array,
-  power: Float64Array,
-];
+/**
+ * The EntryTerms of entry-terms.ts as the addon reads them, by name (native/addon.cc entry_terms):
+ * the score as resolved flags, m, equivariant 0 / 1, and empty scale / power for "all 1".
+ */
+export interface EntryTermFields extends ScoreFlags {
+  m: number;
+  equivariant: number;
+  nu: number;
+  eps: number;
+  norm: Float64Array;
+  logRatio: Float64Array;
+  gain: Float64Array;
+  encoderNorm: Float64Array;
+  alpha: Float64Array;
+  scale: Float64Array;
+  power: Float64Array;
+}
+
+/** A score's facts (score-family.ts) as the addon's flags: cosine 0 / 1; alphaMode 0 fixed, 1 global, 2 per latent. */
+export interface ScoreFlags {
+  cosine: number;
+  alphaMode: number;
+}
 
 /** Adam's constants for one step, as native.ts computes them from adam.ts */
 export type AdamStepArgs = [
@@ -153,20 +148,17 @@ export type AdamStepArgs = [
   epsilon: number,
 ];
 
-/** a, rows, m, score kind (0 inner … 3 blend-feature), bias, gain, encoderNorm, alpha, norm, nu, eps */
-export type ScoreArgs = [
-  a: Float32Array,
-  rows: number,
-  m: number,
-  kind: number,
-  bias: Float32Array,
-  gain: Float64Array,
-  encoderNorm: Float64Array,
-  alpha: Float64Array,
-  norm: Float64Array,
-  nu: number,
-  eps: number,
-];
+/** The ScoreSpec of score-transform.ts as the addon reads it, by name (native/addon.cc score_spec). */
+export interface ScoreFields extends ScoreFlags {
+  bias: Float32Array;
+  gain: Float64Array;
+  encoderNorm: Float64Array;
+  alpha: Float64Array;
+  norm: Float64Array;
+  nu: number;
+  eps: number;
+}
+
 /** rowStart, index, value, rows */
 export type CodesArgs = [rowStart: Int32Array, index: Int32Array, value: Float32Array, rows: number];
 

@@ -1,7 +1,7 @@
-import { adamUpdate } from "../training/adam.js";
-import { adamUpdateOnSphere, normaliseRows, projectToTangent } from "../training/decoder-constraint.js";
+import { adamUpdate } from "./adam.js";
 import { type FloatArray, floatCtor } from "./arrays.js";
 import { centre } from "./centre.js";
+import { adamUpdateOnSphere, normaliseRows, projectToTangent } from "./decoder-constraint.js";
 import { entryCoefficients, entryReductions } from "./entry-terms.js";
 import type { Kernels } from "./kernels.js";
 import { centredSumOfSquares, residualUpstream } from "./residual.js";
@@ -12,7 +12,6 @@ import {
   rowNorms,
   sparseAccumulate,
   sparseDecode,
-  sparseRowDot,
   transposeCodes,
   weightedRowSum,
 } from "./sparse.js";
@@ -52,7 +51,6 @@ export const referenceKernels: Kernels = {
   },
   sparseDecode,
   sparseAccumulate,
-  sparseRowDot,
   transposeCodes,
   latentBackward,
   entryCoefficients,

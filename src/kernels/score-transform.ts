@@ -1,5 +1,5 @@
-import type { ScoreKind } from "../model/config.js";
 import type { FloatArray } from "./arrays.js";
+import { type ScoreKind, scoreFacts } from "./score-family.js";
 
 /**
  * What turns the raw products a_tj = w_j · x_c,t into pre-activations (DESIGN §2):
@@ -26,17 +26,18 @@ export interface ScoreSpec {
 /** The reference transform, in the precision of `a` (float64 on the gradient-check path). */
 export function applyScore(a: FloatArray, rows: number, m: number, spec: ScoreSpec): void {
   const { score, bias, gain, encoderNorm, alpha, norm, nu, eps } = spec;
-  if (score === "inner") {
+  const { cosine, alpha: alphaMode } = scoreFacts(score);
+  if (!cosine) {
     for (let t = 0; t < rows; t++) for (let j = 0; j < m; j++) a[t * m + j]! += bias[j]!;
     return;
   }
   for (let t = 0; t < rows; t++) {
     const n = norm[t]!;
     const logR = Math.log(Math.max(n, Number.MIN_VALUE) / nu);
-    const globalF = score === "blend" ? Math.exp(alpha[0]! * logR) : 1;
+    const globalF = alphaMode === "global" ? Math.exp(alpha[0]! * logR) : 1;
     const base = t * m;
     for (let j = 0; j < m; j++) {
-      const f = score === "blend-feature" ? Math.exp(alpha[j]! * logR) : globalF;
+      const f = alphaMode === "per-latent" ? Math.exp(alpha[j]! * logR) : globalF;
       a[base + j] = (gain[j]! * f * a[base + j]!) / (encoderNorm[j]! * n + eps) + bias[j]!;
     }
   }

@@ -2,9 +2,9 @@ import { type FloatArray, floatCtor, type SparseRows } from "../kernels/arrays.j
 import { centre as centreReference } from "../kernels/centre.js";
 import type { Kernels } from "../kernels/kernels.js";
 import type { PhaseClock } from "../kernels/phase-clock.js";
+import { alphaOf, hasGain, isCosine } from "../kernels/score-family.js";
 import type { ScoreSpec } from "../kernels/score-transform.js";
 import { rowNorms } from "../kernels/sparse.js";
-import { alphaOf } from "./config.js";
 import type { Sae } from "./sae.js";
 import { scratch, type Workspace, zeros } from "./workspace.js";
 
@@ -45,12 +45,12 @@ export interface LatentTerms {
 export function latentTerms(sae: Sae, kernels?: Kernels, encoderNorm?: Float64Array): LatentTerms {
   const { d, m, score } = sae.config;
   const { encoder, logGain, alpha } = sae.params;
-  if (score === "inner") encoderNorm = new Float64Array(m).fill(1);
+  if (!isCosine(score)) encoderNorm = new Float64Array(m).fill(1);
   encoderNorm ??= kernels ? kernels.rowNorms(encoder, m, d) : rowNorms(encoder, m, d);
   const gain = new Float64Array(m).fill(1);
   const a = new Float64Array(m);
   for (let j = 0; j < m; j++) {
-    if (score !== "inner") gain[j] = Math.exp(logGain[j]!);
+    if (hasGain(score)) gain[j] = Math.exp(logGain[j]!);
     a[j] = alphaOf(score, alpha, j);
   }
   return { encoderNorm, gain, alpha: a };

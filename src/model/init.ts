@@ -1,5 +1,5 @@
-import type { Rng } from "../data/rng.js";
 import type { FloatArray } from "../kernels/arrays.js";
+import type { Rng } from "../util/rng.js";
 import type { SaeConfig } from "./config.js";
 import { allocateParams, type Sae } from "./sae.js";
 

@@ -2,6 +2,7 @@ import { type FloatArray, floatCtor, type SparseRows } from "../kernels/arrays.j
 import type { EntryTerms } from "../kernels/entry-terms.js";
 import type { Kernels } from "../kernels/kernels.js";
 import type { PhaseClock } from "../kernels/phase-clock.js";
+import { learnsAlpha } from "../kernels/score-family.js";
 import {
   decode,
   decodeScale,
@@ -244,9 +245,9 @@ export function backwardThroughCodes(
   // q and f = r^α per entry where they are not all 1 (they need exp, kept here).
   let scale: Float64Array | null = null;
   let power: Float64Array | null = null;
-  if (equivariant || score === "blend" || score === "blend-feature") {
+  if (equivariant || learnsAlpha(score)) {
     if (equivariant) scale = scratch(ws, "scale", Float64Array, count);
-    if (score !== "cosine" && score !== "inner") power = scratch(ws, "power", Float64Array, count);
+    if (learnsAlpha(score)) power = scratch(ws, "power", Float64Array, count);
     for (let t = 0; t < rows; t++) {
       for (let i = codes.rowStart[t]!; i < codes.rowStart[t + 1]!; i++) {
         const j = codes.index[i]!;

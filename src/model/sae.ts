@@ -1,5 +1,6 @@
 import type { FloatArray, FloatArrayConstructor } from "../kernels/arrays.js";
-import { alphaCount, hasGain, type SaeConfig } from "./config.js";
+import { alphaCount, hasGain } from "../kernels/score-family.js";
+import type { SaeConfig } from "./config.js";
 
 /**
  * The learned parameters (DESIGN §2, §6). Encoder and decoder are both stored as

@@ -1,5 +1,5 @@
 /** The plot area of a chart: light grid, axes, ticks and axis titles. */
-import { fixed, tickLabel } from "./format.js";
+import { fixed, tickLabel } from "../util/number-format.js";
 import type { Scale } from "./scale.js";
 import { line, text, textWidth } from "./svg.js";
 

@@ -3,9 +3,9 @@
  * scripts, nothing fetched. Every string from the results is escaped.
  */
 import type { CompareResults, CompareSection } from "../compare/compare-results.js";
+import { duration, fixed } from "../util/number-format.js";
 import { conceptList } from "./concept-list.js";
 import { specLine, swatch } from "./family-cell.js";
-import { duration, fixed } from "./format.js";
 import { escapeHtml, tag, textTag } from "./html.js";
 import { matchedTable } from "./matched-table.js";
 import { type FamilyStyles, familyStyles } from "./palette.js";

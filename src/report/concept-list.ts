@@ -1,7 +1,7 @@
 /** The best-matched concepts of each family's run nearest the target, folded away by default. */
 import type { CompareSection } from "../compare/compare-results.js";
+import { fixed } from "../util/number-format.js";
 import { swatch } from "./family-cell.js";
-import { fixed } from "./format.js";
 import { tag, textTag } from "./html.js";
 import { type FamilyStyles, styleOf } from "./palette.js";
 import { nearestRuns } from "./section-runs.js";

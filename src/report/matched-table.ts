@@ -1,8 +1,8 @@
 /** The paper's table: one row per family, every measure interpolated at the target FVU. */
 import type { CompareResults, CompareSection } from "../compare/compare-results.js";
 import { presentMeasures } from "../compare/measures.js";
+import { fixed, formatMeasure, signed } from "../util/number-format.js";
 import { familyCell } from "./family-cell.js";
-import { fixed, formatMeasure, signed } from "./format.js";
 import { tag, textTag } from "./html.js";
 import type { FamilyStyles } from "./palette.js";
 

@@ -1,7 +1,7 @@
 /** Horizontal bars per family at matched FVU: concept-aligned latents, and norm detectors if measured. */
 import type { CompareResults, CompareSection } from "../compare/compare-results.js";
+import { DASH, isMissing, percent } from "../util/number-format.js";
 import { type Area, frame } from "./chart-frame.js";
-import { DASH, isMissing, percent } from "./format.js";
 import { escapeHtml, tag } from "./html.js";
 import { type FamilyStyles, styleOf } from "./palette.js";
 import { figureWithLegend, PLOT_WIDTH, type Plot } from "./plot.js";

@@ -3,9 +3,9 @@
  * target, and a strip of every run's α (median, quartiles, range) per k.
  */
 import type { CompareRun, CompareSection } from "../compare/compare-results.js";
+import { fixed, percent } from "../util/number-format.js";
 import { type Area, frame } from "./chart-frame.js";
 import { flowLegend } from "./chart-legend.js";
-import { fixed, percent } from "./format.js";
 import { percentShares, stepPath } from "./histogram-path.js";
 import { escapeHtml, tag } from "./html.js";
 import { type FamilyStyles, styleOf } from "./palette.js";

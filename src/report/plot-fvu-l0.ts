@@ -1,7 +1,7 @@
 /** FVU against L0: one line per family through its runs, the target FVU dashed. */
 import type { CompareSection } from "../compare/compare-results.js";
+import { fixed } from "../util/number-format.js";
 import { type Area, frame, leftMargin, xRange, yRange } from "./chart-frame.js";
-import { fixed } from "./format.js";
 import { escapeHtml, tag } from "./html.js";
 import { placeLabels, pointBoxes } from "./label-placer.js";
 import { type FamilyStyles, styleOf } from "./palette.js";

@@ -1,7 +1,7 @@
 /** Small multiples: each family's histogram of latent norm-AUROC, the 0.9 threshold marked. */
 import type { CompareSection } from "../compare/compare-results.js";
+import { count, percent } from "../util/number-format.js";
 import { type Area, frame } from "./chart-frame.js";
-import { count, percent } from "./format.js";
 import { binEdges } from "./histogram-path.js";
 import { tag } from "./html.js";
 import { type FamilyStyles, styleOf } from "./palette.js";

@@ -1,7 +1,7 @@
 /** Mean L0 per decile of token norm ‖x‖: a norm-blind SAE draws a flat line. */
 import type { CompareSection } from "../compare/compare-results.js";
+import { fixed } from "../util/number-format.js";
 import { type Area, frame, leftMargin, yRange } from "./chart-frame.js";
-import { fixed } from "./format.js";
 import { tag } from "./html.js";
 import { type FamilyStyles, styleOf } from "./palette.js";
 import { figureWithLegend, PLOT_WIDTH, type Plot } from "./plot.js";

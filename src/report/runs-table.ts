@@ -1,8 +1,8 @@
 /** Every run of a section with its held-out measures, grouped by family. */
 import type { CompareResults, CompareRun, CompareSection } from "../compare/compare-results.js";
 import type { AlphaReport } from "../evaluation/alpha-report.js";
+import { count, DASH, duration, fixed, percent, signed } from "../util/number-format.js";
 import { familyCell } from "./family-cell.js";
-import { count, DASH, duration, fixed, percent, signed } from "./format.js";
 import { type Attrs, tag, textTag } from "./html.js";
 import type { FamilyStyles } from "./palette.js";
 import { nearestRun, runsByFamily } from "./section-runs.js";

@@ -9,8 +9,8 @@ import {
   toFloat64,
   writeSafetensors,
 } from "../io/safetensors.js";
+import type { AdamMoments } from "../kernels/adam.js";
 import { paramNames, type Sae } from "../model/sae.js";
-import type { AdamMoments } from "./adam.js";
 import type { TrainerState } from "./trainer.js";
 
 /**

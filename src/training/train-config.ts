@@ -1,5 +1,6 @@
 import { type FieldTable, type FieldValues, validateFields } from "../config/fields.js";
-import { decodings, type SaeConfig, scoreKinds, trainableActivations } from "../model/config.js";
+import { scoreKinds } from "../kernels/score-family.js";
+import { decodings, type SaeConfig, trainableActivations } from "../model/config.js";
 
 /** Every training option, its default and its meaning; the CLI flags and JSON configs both come from this table. */
 export const trainFields = {

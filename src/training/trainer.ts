@@ -1,12 +1,13 @@
-import { Rng } from "../data/rng.js";
 import type { ActivationSource } from "../data/source.js";
+import { type AdamMoments, adamMoments } from "../kernels/adam.js";
 import type { Kernels } from "../kernels/kernels.js";
 import type { PhaseClock } from "../kernels/phase-clock.js";
+import { isCosine } from "../kernels/score-family.js";
 import { initSae } from "../model/init.js";
 import { backwardTraining, forwardTraining } from "../model/loss.js";
 import { type ParamName, paramNames, type Sae, type SaeParams } from "../model/sae.js";
 import { Workspace } from "../model/workspace.js";
-import { type AdamMoments, adamMoments } from "./adam.js";
+import { Rng } from "../util/rng.js";
 import { DeadLatentTracker } from "./dead-latents.js";
 import { checkFiniteParams, TrainingDivergedError } from "./finite-params.js";
 import { learningRate } from "./schedule.js";
@@ -156,7 +157,7 @@ export async function train(
       if (name === "decoder" && !clip)
         kernels.adamUpdateOnSphere(sae.params.decoder, grads.decoder, state.moments.decoder, step + 1, lr, d);
       // The cosine family's next step needs ‖w_j‖: computed while each row is in cache.
-      else if (name === "encoder" && sae.config.score !== "inner")
+      else if (name === "encoder" && isCosine(sae.config.score))
         encoderNorm = kernels.adamUpdateRowNorms(
           sae.params.encoder,
           grads.encoder,

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { inspect } from "node:util";
-import { Rng } from "../../src/data/rng.js";
 import {
   chiMean,
   defaultSyntheticConfig,
@@ -11,6 +10,7 @@ import {
   standardNormal,
   validateSyntheticConfig,
 } from "../../src/data/synthetic.js";
+import { Rng } from "../../src/util/rng.js";
 
 const N = 200_000;
 const dataset = new SyntheticDataset(defaultSyntheticConfig);

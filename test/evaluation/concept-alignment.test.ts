@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Rng } from "../../src/data/rng.js";
 import { alignmentSummary, conceptAlignment } from "../../src/evaluation/concept-alignment.js";
+import { Rng } from "../../src/util/rng.js";
 import { indicatorRows, sparseRows } from "./sparse-rows.js";
 
 // 6 tokens, 3 latents, 3 concepts. Concept 0 on tokens {0,1,2}, concept 1 on {3},

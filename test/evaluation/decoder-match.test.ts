@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Rng } from "../../src/data/rng.js";
 import { decoderMatch } from "../../src/evaluation/decoder-match.js";
+import { Rng } from "../../src/util/rng.js";
 
 test("decoder match on hand-made rows that are not unit length", () => {
   // Decoder rows (m = 3, d = 2): (2,0), (0,3), (1,1).

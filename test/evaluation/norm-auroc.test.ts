@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Rng } from "../../src/data/rng.js";
 import { latentNormAuroc } from "../../src/evaluation/norm-auroc.js";
+import { Rng } from "../../src/util/rng.js";
 import { indicatorRows } from "./sparse-rows.js";
 
 test("latents firing on the largest or smallest tokens", () => {

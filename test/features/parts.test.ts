@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import test from "node:test";
-import { Rng } from "../../src/data/rng.js";
 import { extremes } from "../../src/features/decoder-logits.js";
 import { rankBands } from "../../src/features/quantile-bands.js";
 import { roundSignificant } from "../../src/features/round-significant.js";
 import { sampleIndices } from "../../src/features/sample.js";
+import { Rng } from "../../src/util/rng.js";
 
 test("roundSignificant keeps 4 significant digits and prints them short", () => {
   assert.equal(roundSignificant(1234.5678), 1235);

@@ -1,6 +1,6 @@
-import { Rng } from "../../src/data/rng.js";
 import type { SaeConfig } from "../../src/model/config.js";
 import { allocateParams, type Sae } from "../../src/model/sae.js";
+import { Rng } from "../../src/util/rng.js";
 
 /** A float64 SAE with every parameter random (non-unit rows, biases, gains, α inside (0, 1)). */
 export function randomSae(overrides: Partial<SaeConfig>, seed = 1): Sae {

@@ -11,7 +11,8 @@ import {
   writeSaeFolder,
 } from "../../src/io/sae-folder.js";
 import { readSafetensors, type TensorEntry, writeSafetensors } from "../../src/io/safetensors.js";
-import { alphaCount, type Decoding, type ScoreKind, scoreKinds } from "../../src/model/config.js";
+import { alphaCount, type ScoreKind, scoreKinds } from "../../src/kernels/score-family.js";
+import type { Decoding } from "../../src/model/config.js";
 import type { Sae } from "../../src/model/sae.js";
 import { randomSae } from "../helpers/random-sae.js";
 import { useTemporaryFolder } from "../helpers/temporary-folder.js";

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Rng } from "../../src/data/rng.js";
 import { createNativeKernels } from "../../src/kernels/native.js";
 import { loadNativeAddon } from "../../src/kernels/native-addon.js";
+import { Rng } from "../../src/util/rng.js";
 
 /** cosae's own sgemm (native/gemm.cc), tested on every build whichever product denseScores uses. */
 const { addon, reason } = loadNativeAddon();

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Rng } from "../../src/data/rng.js";
 import type { FloatArray, SparseRows } from "../../src/kernels/arrays.js";
 import {
   kthLargest,
@@ -9,6 +8,7 @@ import {
   selectBatchTopK,
   selectTopK,
 } from "../../src/kernels/select.js";
+import { Rng } from "../../src/util/rng.js";
 
 // ---------------------------------------------------------------------------
 // Helpers

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { referenceKernels as kernels } from "../../src/kernels/reference.js";
-import { type ScoreKind, scoreKinds } from "../../src/model/config.js";
+import { type ScoreKind, scoreKinds } from "../../src/kernels/score-family.js";
 import { latentTerms, preactivations } from "../../src/model/forward.js";
 import {
   auxkTerm,

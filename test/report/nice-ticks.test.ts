@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { count, duration, fixed, formatMeasure, percent, signed } from "../../src/report/format.js";
 import { logTicks, niceStep, niceTicks } from "../../src/report/nice-ticks.js";
 import { dataScale } from "../../src/report/scale.js";
+import { count, duration, fixed, formatMeasure, percent, signed } from "../../src/util/number-format.js";
 
 test("nice linear ticks are round and cover the data", () => {
   assert.deepEqual(niceTicks(0.13, 0.87), [0, 0.2, 0.4, 0.6, 0.8, 1]);

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
-import { Rng } from "../../src/data/rng.js";
 import { loadTransformer } from "../../src/transformer/load-model.js";
 import { ModelFormatError } from "../../src/transformer/model-format-error.js";
 import { SentencePieceTokenizer } from "../../src/transformer/sentencepiece-tokenizer.js";
+import { Rng } from "../../src/util/rng.js";
 import { stories260kBin, tok512Bin } from "../helpers/stories260k.js";
 import { useTemporaryFolder } from "../helpers/temporary-folder.js";
 

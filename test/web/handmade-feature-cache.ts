@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import { Rng } from "../../src/data/rng.js";
 import { FeatureCache, writeFeatureCache } from "../../src/features/feature-cache-file.js";
 import type {
   LatentRecord,
@@ -7,6 +6,7 @@ import type {
   SaeOverview,
   TokenContext,
 } from "../../src/features/latent-record.js";
+import { Rng } from "../../src/util/rng.js";
 import { type ServedSae, servedSae } from "../../src/web/served-sae.js";
 
 /**

@@ -1,5 +1,7 @@
 /** Numbers as the report shows them; anything missing or not finite is a dash. */
-import type { MeasureInfo } from "../compare/compare-results.js";
+
+/** How a compare measure is shown (compare-results.ts MeasureInfo). */
+export type MeasureFormat = "fixed2" | "fixed3" | "fixed4" | "percent" | "count";
 
 export const DASH = "—";
 
@@ -43,7 +45,7 @@ export function signed(v: number | null | undefined, digits: number): string {
   return s.startsWith("\u2212") || /^0\.?0*$/.test(s) ? s : `+${s}`;
 }
 
-export function formatMeasure(v: number | null | undefined, format: MeasureInfo["format"]): string {
+export function formatMeasure(v: number | null | undefined, format: MeasureFormat): string {
   switch (format) {
     case "fixed2":
       return fixed(v, 2);

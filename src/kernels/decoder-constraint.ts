@@ -1,5 +1,5 @@
-import type { FloatArray } from "../kernels/arrays.js";
 import { type AdamMoments, adamUpdate } from "./adam.js";
+import type { FloatArray } from "./arrays.js";
 
 /**
  * The decoder rows live on the unit sphere: the gradient of each row is

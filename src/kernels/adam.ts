@@ -1,4 +1,4 @@
-import type { FloatArray } from "../kernels/arrays.js";
+import type { FloatArray } from "./arrays.js";
 
 /** Adam (Kingma & Ba) with bias correction; moments kept in float32 beside each parameter. */
 export interface AdamMoments {
