@@ -3,8 +3,9 @@ import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { CompareResults, CompareSection } from "../compare/compare-results.js";
-import { matchedTable, runsTable } from "../compare/compare-tables.js";
+import { hookContrastTable, matchedTable, runsTable } from "../compare/compare-tables.js";
 import { defaultFamilies, parseFamilies } from "../compare/families.js";
+import { hookContrasts } from "../compare/hook-contrast.js";
 import { measureInfo } from "../compare/measures.js";
 import { runCompareSection } from "../compare/run-compare.js";
 import { activationSection, type SectionData, syntheticSection } from "../compare/section-data.js";
@@ -81,6 +82,9 @@ Options:
                     docs/concepts.md)
   --contextLength N, --maxTokens N   harvest options (default 256, whole corpus)
   --out DIR         default runs/compare
+  --name NAME       write DIR/NAME-results.json and DIR/NAME-report.html instead of
+                    compare-results.json and report.html, so that a second
+                    comparison shares DIR's activations and runs with the first
   --threads N       compute threads (0: every core)`;
 
 export async function compareCommand(argv: string[]): Promise<void> {
@@ -100,6 +104,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
       contextLength: { type: "string", default: String(harvestFields.contextLength.default) },
       maxTokens: { type: "string" },
       out: { type: "string", default: "runs/compare" },
+      name: { type: "string" },
       concepts: { type: "string", default: conceptGroups.join(",") },
       threads: { type: "string", default: "0" },
     },
@@ -141,6 +146,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
   const evalTokens = values.evalTokens === undefined ? null : int("evalTokens");
   const threads = int("threads", 0);
   const out = checkCompareOut(values.out);
+  const files = outputFiles(out, values.name);
 
   // One model per path, however many datasets and the harvest use it.
   const models = new Map<string, Promise<DecoderModel>>();
@@ -212,10 +218,11 @@ export async function compareCommand(argv: string[]): Promise<void> {
       sections,
       seconds: (performance.now() - started) / 1000,
     };
-    await writeJsonAtomic(join(out, "compare-results.json"), results);
-    await writeFileAtomic(join(out, "report.html"), renderCompareReport(results));
+    for (const contrast of hookContrasts(results)) process.stdout.write(`\n${hookContrastTable(contrast)}\n`);
+    await writeJsonAtomic(files.results, results);
+    await writeFileAtomic(files.report, renderCompareReport(results));
     process.stdout.write(
-      `\n${results.seconds.toFixed(0)} s on ${kernels.name}; wrote ${join(out, "compare-results.json")} and ${join(out, "report.html")}\n`,
+      `\n${results.seconds.toFixed(0)} s on ${kernels.name}; wrote ${files.results} and ${files.report}\n`,
     );
   } catch (e) {
     if (!(e instanceof RunInterrupted)) throw e;
@@ -231,6 +238,17 @@ export async function compareCommand(argv: string[]): Promise<void> {
 
 /** What compare writes in --out: its results, harvested activations, and one folder of runs per dataset. */
 const compareFiles = new Set(["compare-results.json", "report.html", "activations"]);
+/** The results and report of a named comparison (--name). */
+const namedFile = /^[a-z0-9][a-z0-9-]*-(results\.json|report\.html)$/;
+
+/** Where the results and the report go: compare-results.json and report.html, or NAME-… with --name. */
+function outputFiles(out: string, name: string | undefined): { results: string; report: string } {
+  if (name === undefined)
+    return { results: join(out, "compare-results.json"), report: join(out, "report.html") };
+  if (!/^[a-z0-9][a-z0-9-]*$/.test(name))
+    throw new Error(`--name: expected lowercase letters, digits and "-" (e.g. sublayers), got "${name}"`);
+  return { results: join(out, `${name}-results.json`), report: join(out, `${name}-report.html`) };
+}
 const runFolderName = /^[a-z-]+-k\d+$/;
 
 /**
@@ -242,7 +260,7 @@ function checkCompareOut(out: string): string {
   if (!statSync(out).isDirectory())
     throw new Error(`--out ${out} exists and is not a folder; choose a folder`);
   const foreign = readdirSync(out).filter((name) => {
-    if (compareFiles.has(name) || /^\..+\.tmp$/.test(name)) return false;
+    if (compareFiles.has(name) || namedFile.test(name) || /^\..+\.tmp$/.test(name)) return false;
     const path = join(out, name);
     return !(statSync(path).isDirectory() && readdirSync(path).every((run) => runFolderName.test(run)));
   });

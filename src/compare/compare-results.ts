@@ -50,6 +50,8 @@ export interface MeasureInfo {
 export interface CompareSection {
   /** e.g. "synthetic default" or "stories260K blocks.3.hook_resid_pre" */
   title: string;
+  /** the model hook of the activations (absent for synthetic data) */
+  hook?: string;
   /** one line on the data: rows, d, source, held-out tokens */
   data: string;
   /** the FVU every family is matched at, and where it came from */

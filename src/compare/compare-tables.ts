@@ -1,7 +1,8 @@
 /** The plain-text tables `cosae compare` and `cosae eval` print. */
 import type { EvalReport } from "../evaluation/evaluate.js";
-import { formatMeasure } from "../util/number-format.js";
+import { formatMeasure, signed } from "../util/number-format.js";
 import type { CompareRun, CompareSection, MeasureInfo } from "./compare-results.js";
+import type { HookContrast } from "./hook-contrast.js";
 import { presentMeasures } from "./measures.js";
 import { formatTable } from "./text-table.js";
 
@@ -80,4 +81,27 @@ export function reportTable(rows: readonly { name: string; report: EvalReport }[
       : []),
   ]);
   return formatTable(headers, body);
+}
+
+/**
+ * Depth by depth and hook by hook, a family's matched measures minus the
+ * reference's: percentages as percentage points.
+ */
+export function hookContrastTable(contrast: HookContrast): string {
+  const headers = ["depth", "hook", ...contrast.measures.map((m) => m.label)];
+  const body = contrast.cells.map((c) => [
+    String(c.depth),
+    c.kind,
+    ...contrast.measures.map((m) => formatDelta(c.values[m.key]?.delta ?? null, m.format)),
+  ]);
+  return [
+    `${contrast.family} − ${contrast.reference} at matched FVU, by depth and hook (pp: percentage points)`,
+    formatTable(headers, body),
+  ].join("\n");
+}
+
+/** A difference of two measures: percentage points for percentages, else signed. */
+export function formatDelta(v: number | null, format: MeasureInfo["format"]): string {
+  if (format === "percent") return v === null ? "—" : `${signed(100 * v, 1)} pp`;
+  return signed(v, format === "count" ? 1 : format === "fixed2" ? 2 : format === "fixed3" ? 3 : 4);
 }

@@ -99,7 +99,15 @@ export async function runCompareSection(
       target.targetFvu,
     ),
   );
-  return { title: section.title, data: section.data, ...target, runs, matched, notes: section.notes };
+  return {
+    title: section.title,
+    ...(section.hook === null ? {} : { hook: section.hook }),
+    data: section.data,
+    ...target,
+    runs,
+    matched,
+    notes: section.notes,
+  };
 }
 
 /** At most this many runs are added to a family's k grid to bracket the target. */

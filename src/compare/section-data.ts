@@ -26,6 +26,8 @@ export interface SectionData {
   data: string;
   /** a short name for folders: "synthetic", "resid3" … */
   slug: string;
+  /** the model hook the activations were taken at, null for synthetic data or an unnamed hook */
+  hook: string | null;
   d: number;
   evalSet: EvalSet;
   /** the `data` record of each run's spec */
@@ -49,6 +51,7 @@ export function syntheticSection(config: Partial<SyntheticConfig>, evalTokens: n
       `synthetic (DESIGN §5): d = ${dataset.d}, ${dataset.config.features} true features, ` +
       `${evalTokens} held-out tokens (a separate stream)`,
     slug: "synthetic",
+    hook: null,
     d: dataset.d,
     evalSet: syntheticEvalSet(dataset, evalTokens),
     runData: { synthetic: dataset.config },
@@ -147,6 +150,7 @@ export async function activationSection(
       `${dataset.describe()}; training rows [0, ${loaded.start}), ` +
       `held out ${loaded.set.rows} rows${concepts}`,
     slug: basename(resolve(dataset.path)),
+    hook,
     d: dataset.d,
     evalSet: loaded.set,
     runData: {

@@ -6,6 +6,7 @@ import type { CompareResults, CompareSection } from "../compare/compare-results.
 import { duration, fixed } from "../util/number-format.js";
 import { conceptList } from "./concept-list.js";
 import { specLine, swatch } from "./family-cell.js";
+import { hookContrastSection } from "./hook-contrast-table.js";
 import { escapeHtml, tag, textTag } from "./html.js";
 import { matchedTable } from "./matched-table.js";
 import { type FamilyStyles, familyStyles } from "./palette.js";
@@ -24,6 +25,7 @@ export function renderCompareReport(results: CompareResults): string {
   const styles = familyStyles(results);
   const body = [
     header(results, styles),
+    hookContrastSection(results),
     ...results.sections.map((s, i) => section(results, s, i + 1, styles)),
     tag(
       "footer",

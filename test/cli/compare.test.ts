@@ -143,6 +143,31 @@ test("compare on a model's hooks: harvest, concepts, spliced loss; eval agrees o
   const wide = cosae("eval", sae, "--data", data, "--evalTokens", "8000");
   assert.equal(wide.code, 0, wide.stderr);
   assert.match(wide.stderr, /trained with holdOut 4000 on this dataset/);
+
+  // a second, named comparison in the same folder: the residual runs are reused, the sublayer output harvested
+  const before = readFileSync(join(out, "compare-results.json"), "utf8");
+  const sub = cosae(
+    "compare",
+    ...["--model", stories260kBin, "--text", corpusPath, "--maxTokens", "40000", "--evalTokens", "4000"],
+    ...["--hook", "blocks.1.hook_resid_pre,blocks.1.hook_attn_out", "--families", "inner,cosine"],
+    ...["--ks", "4,8", "--m", "128", "--steps", "30", "--name", "sublayers", "--out", out],
+  );
+  assert.equal(sub.code, 0, sub.stderr);
+  assert.match(sub.stderr, /blocks\.1\.hook_resid_pre inner-k4: .*\(reused\)/);
+  assert.match(sub.stderr, /harvested blocks\.1\.hook_attn_out:/);
+  assert.doesNotMatch(sub.stderr, /harvested .*hook_resid_pre/);
+  assert.equal(readFileSync(join(out, "compare-results.json"), "utf8"), before, "the first results are kept");
+  const named = JSON.parse(readFileSync(join(out, "sublayers-results.json"), "utf8")) as CompareResults;
+  assert.deepEqual(
+    named.sections.map((s) => s.hook),
+    ["blocks.1.hook_resid_pre", "blocks.1.hook_attn_out"],
+  );
+  assert.match(sub.stdout, /cosine − inner at matched FVU, by depth and hook/);
+  assert.match(sub.stdout, /1 +hook_attn_out +[+−]?\d/);
+  assert.match(
+    readFileSync(join(out, "sublayers-report.html"), "utf8"),
+    /Residual stream against sublayer outputs/,
+  );
 });
 
 test("bad compare and eval input is refused before any work", () => {
@@ -157,6 +182,7 @@ test("bad compare and eval input is refused before any work", () => {
     [["--data", "x", "--hook", "blocks.1.hook_resid_pre"], /not both/],
     [["--model", stories260kBin], /--model needs --text and --hook \(to harvest\) or --data/],
     [["--evalTokens", "0"], /--evalTokens: expected an integer ≥ 1, got "0"/],
+    [["--name", "../x"], /--name: expected lowercase letters, digits and "-"/],
     // m, steps, batchSize, lr and seed are train's options, checked by its table
     [["--m", "0"], /command line: option "m" must be ≥ 1, got 0/],
     [["--steps", "1.5"], /command line: option "steps" must be an integer, got 1\.5/],
