@@ -128,3 +128,38 @@ export function lenmlIdsInWorker(folder: string, texts: readonly string[]): Prom
     worker.once("error", reject);
   });
 }
+
+/**
+ * Encodes the corpus, the adversarial strings and `probe` with cosae's
+ * tokenizer for a shipped vocabulary while @lenml/tokenizers encodes them on a
+ * second core, and asserts the ids agree (corpus over 400k tokens). Returns
+ * cosae's tokenizer, its corpus ids, and the reference ids of `probe`.
+ */
+export async function assertSameAsLenml(
+  name: "qwen3" | "gemma3",
+  probe: string,
+): Promise<{ tok: HfTokenizer; corpusIds: number[][]; probeIds: number[]; folder: string }> {
+  const folder = lenmlModelsFolder(name);
+  const corpus = corpusPieces();
+  const adversarial = [...adversarialText, ...adversarialSpecial, probe];
+  const referenceIds = lenmlIdsInWorker(folder, [...corpus, ...adversarial]);
+  const tok = shippedTokenizer(name);
+  const ours = (t: string) => tok.encode(t, { bos: false });
+  const corpusIds = corpus.map((t) => Array.from(ours(t)));
+  const adversarialIds = adversarial.map((t) => ours(t));
+  const reference = await referenceIds;
+  assertSameIds(
+    `${name} corpus`,
+    corpus,
+    (_, i) => corpusIds[i]!,
+    (_, i) => reference[i]!,
+  );
+  assert.ok(countIds(corpusIds) > 400_000, `${countIds(corpusIds)} tokens`);
+  assertSameIds(
+    `${name} adversarial`,
+    adversarial,
+    (_, i) => adversarialIds[i]!,
+    (_, i) => reference[corpus.length + i]!,
+  );
+  return { tok, corpusIds, probeIds: reference.at(-1)!, folder };
+}
