@@ -125,7 +125,7 @@ test("choleskySolve solves a symmetric positive definite system and refuses an i
   const a = Float64Array.from([4, 0, 0, 2, 5, 0, 0, 1, 3]);
   const b = Float64Array.from([0, -5, 7]);
   assert.ok(choleskySolve(a, 3, b));
-  [1, -2, 3].forEach((v, i) => assert.ok(Math.abs(b[i]! - v) < 1e-12, `v[${i}] = ${b[i]}`));
+  for (const [i, v] of [1, -2, 3].entries()) assert.ok(Math.abs(b[i]! - v) < 1e-12, `v[${i}] = ${b[i]}`);
   assert.equal(choleskySolve(Float64Array.from([1, 0, 2, 1]), 2, new Float64Array(2)), false);
 });
 
