@@ -21,6 +21,7 @@ import type { Sae } from "../model/sae.js";
 import type { EvalSet } from "./evaluate.js";
 import { type AbsorptionOptions, firstLetterProbes, type LetterProbe } from "./first-letter-probes.js";
 
+/** Feature absorption for one letter (DESIGN §4). */
 export interface LetterAbsorption {
   letter: string;
   /** held-out tokens starting with the letter, and those the probe finds */
@@ -40,6 +41,7 @@ export interface LetterAbsorption {
   falseNegativeRate: number;
 }
 
+/** First-letter feature absorption of one SAE: per letter, and the means over letters. */
 export interface AbsorptionReport {
   letters: LetterAbsorption[];
   /** means over the letters */

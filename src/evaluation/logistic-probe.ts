@@ -12,6 +12,7 @@ export interface LinearProbe {
   bias: number;
 }
 
+/** A probe's held-out accuracy and F1. */
 export interface ProbeScore {
   accuracy: number;
   /** F1 of the positive class (0 when it is never predicted and never present) */

@@ -20,6 +20,7 @@ export interface ProbingScores {
   ceiling: ProbeScore;
 }
 
+/** k-sparse probing of one SAE: means over all tasks, and per concept group. */
 export interface ProbingReport extends ProbingScores {
   ks: number[];
   /** per concept group, in the bank's order */
