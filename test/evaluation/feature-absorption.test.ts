@@ -174,6 +174,30 @@ test("a planted absorbing latent gives the absorption rate computed by hand", ()
   assert.equal(report.falseNegativeRate, (falseNegatives / 60 + 1) / 2);
 });
 
+test("a decoder cosine of exactly 0.3 can absorb; decoder rows need not be unit", () => {
+  const set = letterSet();
+  firstLetterProbes(set, defaultAbsorptionOptions)[0]!.direction.set([1, 0, 0, 0]);
+  const sae = handmadeSae();
+  // latent 3's decoder row (3, 9, 3, 1) has norm 10: cosine 3/10 with e₀, exactly the threshold
+  sae.params.decoder.set([3, 9, 3, 1], 12);
+  const codes = sparseRows(Array.from({ length: set.rows }, (_, t) => (t < 60 ? [[3, 0.5] as const] : [])));
+  const report = featureAbsorption(
+    sae,
+    codes,
+    new Float64Array(set.rows).fill(1),
+    set,
+    defaultAbsorptionOptions,
+  )!;
+  assert.equal(report.letters[0]!.falseNegatives, 60);
+  assert.equal(report.letters[0]!.absorbed, 60);
+  const stricter = { ...defaultAbsorptionOptions, decoderCosine: 0.31 };
+  firstLetterProbes(set, stricter)[0]!.direction.set([1, 0, 0, 0]);
+  assert.equal(
+    featureAbsorption(sae, codes, new Float64Array(set.rows).fill(1), set, stricter)!.letters[0]!.absorbed,
+    0,
+  );
+});
+
 test("absorption reads the decoder scale: with equivariant decoding the contributions are z·r^(1−α_j)", () => {
   const set = letterSet();
   const probes = firstLetterProbes(set, defaultAbsorptionOptions);
