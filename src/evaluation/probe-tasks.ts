@@ -32,7 +32,7 @@ export interface ProbingOptions {
 
 export const defaultProbingOptions: ProbingOptions = {
   ks: [1, 2, 5, 20],
-  minPositives: 50,
+  minPositives: 100,
   tasksPerGroup: 10,
   maxPerClass: 500,
   trainShare: 0.8,
