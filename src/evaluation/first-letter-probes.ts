@@ -4,6 +4,11 @@
  * "this token's text starts with L" among the held-out tokens that start with
  * a letter. They depend only on the eval set, so they are fitted once per set
  * and shared by every SAE evaluated on it.
+ *
+ * A probe is fitted on a balanced sample (80%, its F1 on the other 20%), then
+ * applied to every held-out token of its letter: absorption is measured on all
+ * those it finds, training tokens included, since it judges the SAE, not the
+ * probe, and more tokens make the rate steadier.
  */
 import { isSpecialToken } from "../concepts/token-text.js";
 import { Rng } from "../util/rng.js";
