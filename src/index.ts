@@ -24,6 +24,7 @@ export {
 } from "./api/compare.js";
 export { decode, type EncodeOptions, encode, reconstruct, type SparseCodes } from "./api/encode.js";
 export {
+  type AbsorptionReport,
   type AlphaReport,
   type ConceptGroup,
   type DatasetEvalOptions,
@@ -35,7 +36,11 @@ export {
   fireCounts,
   fractionOfVarianceUnexplained,
   type Histogram,
+  type LetterAbsorption,
   meanL0,
+  type ProbeScore,
+  type ProbingReport,
+  type ProbingScores,
   type SlotShareByNorm,
   type SplicedLoss,
   syntheticEvalSet,

@@ -2,7 +2,8 @@
  * Evaluation for library users: every measure of DESIGN §4 on held-out
  * tokens — FVU, L0, dead and dense latents, α, concept alignment, norm
  * detectors, slot share of high-norm tokens, decoder match on synthetic data,
- * and the spliced loss when a model is at hand.
+ * k-sparse probing and first-letter feature absorption, and the spliced loss
+ * when a model is at hand.
  */
 import { activationSection, syntheticSection } from "../compare/section-data.js";
 import type { ConceptGroup } from "../concepts/concept-bank.js";
@@ -13,7 +14,10 @@ import { type KernelSet, withKernels } from "./kernels.js";
 
 export type { AlphaReport } from "../evaluation/alpha-report.js";
 export type { EvalReport, EvalSet, Histogram, SplicedLoss } from "../evaluation/evaluate.js";
+export type { AbsorptionReport, LetterAbsorption } from "../evaluation/feature-absorption.js";
+export type { ProbeScore } from "../evaluation/logistic-probe.js";
 export type { SlotShareByNorm } from "../evaluation/slot-share.js";
+export type { ProbingReport, ProbingScores } from "../evaluation/sparse-probing.js";
 
 /** Options of {@link evaluate}. */
 export interface EvaluateOptions {

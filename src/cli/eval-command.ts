@@ -20,7 +20,9 @@ export const evalHelp = `cosae eval SAE [SAE ...] [--data PATH] [--evalTokens N]
 
 Evaluates SAE folders (cosae's, or SAELens ones: see cosae help import) on held-out tokens with every measure of DESIGN §4 and
 prints one row per SAE: FVU, L0, dead, α, concept alignment, norm-correlated
-latents and norm detectors, slot share of the highest-norm tokens, and — when
+latents and norm detectors, slot share of the highest-norm tokens, k-sparse
+probing on the concept tasks (against a probe on the raw activations) and
+first-letter feature absorption (real text only), and — when
 the activations name their model and hook (or --model is given) — the spliced
 loss: loss added and fraction recovered against zero-ablation.
 
@@ -110,6 +112,23 @@ export async function evalCommand(argv: string[]): Promise<void> {
         process.stdout.write(
           `${name}: next-token loss clean ${l.clean.toFixed(4)}, spliced ${l.spliced.toFixed(4)}, ` +
             `zero-ablated ${l.zeroAblated.toFixed(4)} over ${l.tokens} predictions\n`,
+        );
+      const p = report.probing;
+      if (p) {
+        const at = (v: number[]) => p.ks.map((k, i) => `k=${k} ${v[i]!.toFixed(3)}`).join(", ");
+        process.stdout.write(
+          `${name}: k-sparse probing over ${p.tasks} tasks, accuracy ${at(p.accuracy)} (ceiling ` +
+            `${p.ceiling.accuracy.toFixed(3)}); F1 ${at(p.f1)} (ceiling ${p.ceiling.f1.toFixed(3)}); by group, ` +
+            `accuracy at k=${p.ks[0]} / ${p.ks[p.ks.length - 1]}: ` +
+            `${p.groups.map((g) => `${g.group} ${g.accuracy[0]!.toFixed(3)} / ${g.accuracy[g.accuracy.length - 1]!.toFixed(3)}`).join(", ")}\n`,
+        );
+      }
+      const a = report.absorption;
+      if (a)
+        process.stdout.write(
+          `${name}: first-letter absorption ${(100 * a.absorptionRate).toFixed(1)}%, false negatives ` +
+            `${(100 * a.falseNegativeRate).toFixed(1)}% (mean over ${a.letters.length} letters; ` +
+            `${a.letters.map((l) => `${l.letter} ${(100 * l.absorptionRate).toFixed(0)}%`).join(" ")})\n`,
         );
       const top = report.alignment?.top.slice(0, 5);
       if (top?.length)

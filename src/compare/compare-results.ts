@@ -44,6 +44,8 @@ export interface MeasureInfo {
   label: string;
   format: MeasureFormat;
   help: string;
+  /** false: in the JSON and the plots, not a table column */
+  table?: false;
 }
 
 /** One dataset's comparison: all runs on it, and the matched table. */

@@ -38,6 +38,13 @@ export function reportTable(rows: readonly { name: string; report: EvalReport }[
   const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
   const synthetic = rows.some((r) => r.report.decoderMatch !== null);
   const spliced = rows.some((r) => r.report.splicedLoss !== null);
+  const probing = rows.some((r) => r.report.probing !== null);
+  const absorption = rows.some((r) => r.report.absorption !== null);
+  // the ends of the k range: what one latent says about a concept, and what twenty do
+  const probeAt = (r: EvalReport, k: number) => {
+    const i = r.probing?.ks.indexOf(k) ?? -1;
+    return i < 0 ? "—" : r.probing!.accuracy[i]!.toFixed(3);
+  };
   const headers = [
     "SAE",
     "FVU",
@@ -50,6 +57,8 @@ export function reportTable(rows: readonly { name: string; report: EvalReport }[
     "norm det. (slots)",
     "top-1% slots",
     "top-10% slots",
+    ...(probing ? ["probe acc. k=1 / 20"] : []),
+    ...(absorption ? ["absorption (FN)"] : []),
     ...(spliced ? ["loss added", "loss recovered"] : []),
   ];
   const body = rows.map(({ name, report: r }) => [
@@ -73,6 +82,10 @@ export function reportTable(rows: readonly { name: string; report: EvalReport }[
     `${r.normDetectors} (${pct(r.normDetectorSlotShare)})`,
     pct(r.slotShare.top1Share),
     pct(r.slotShare.top10Share),
+    ...(probing ? [r.probing ? `${probeAt(r, 1)} / ${probeAt(r, 20)}` : "—"] : []),
+    ...(absorption
+      ? [r.absorption ? `${pct(r.absorption.absorptionRate)} (${pct(r.absorption.falseNegativeRate)})` : "—"]
+      : []),
     ...(spliced
       ? [
           r.splicedLoss ? r.splicedLoss.lossAdded.toFixed(4) : "—",

@@ -102,6 +102,28 @@ const measureList: Measure[] = [
     help: "share of active slots taken by the 10% highest-norm tokens",
     read: (r) => r.slotShare.top10Share,
   },
+  ...probeAccuracyMeasures(),
+  {
+    key: "probeF1_1",
+    label: "probe F1 k=1",
+    format: "fixed3",
+    help: "mean held-out F1 of the 1-sparse probes (DESIGN §4)",
+    read: (r) => probingAt(r, "f1", 1),
+  },
+  {
+    key: "absorptionRate",
+    label: "absorption",
+    format: "percent",
+    help: "first-letter tokens where the letter's latents stay silent and another latent carries the probe direction (mean over letters)",
+    read: (r) => r.absorption?.absorptionRate ?? null,
+  },
+  {
+    key: "absorptionFalseNegativeRate",
+    label: "letter FN",
+    format: "percent",
+    help: "first-letter tokens the raw probe finds where none of the letter's latents fires (mean over letters)",
+    read: (r) => r.absorption?.falseNegativeRate ?? null,
+  },
   {
     key: "lossAdded",
     label: "loss added",
@@ -118,6 +140,27 @@ const measureList: Measure[] = [
   },
 ];
 
+/** A k-sparse probing figure at k, or null where k was not probed. */
+function probingAt(r: EvalReport, what: "accuracy" | "f1", k: number): number | null {
+  const i = r.probing?.ks.indexOf(k) ?? -1;
+  return i < 0 ? null : (r.probing![what][i] ?? null);
+}
+
+/**
+ * Mean held-out accuracy of the k-sparse probes at each k of DESIGN §4; the
+ * report plots them all against k, the tables show the ends (k = 1 and 20).
+ */
+function probeAccuracyMeasures(): Measure[] {
+  return [1, 2, 5, 20].map((k) => ({
+    key: `probeAccuracy${k}`,
+    label: `probe acc. k=${k}`,
+    format: "fixed3",
+    help: `mean held-out accuracy of logistic probes on the ${k} latents that best separate each concept task (DESIGN §4)`,
+    ...(k === 1 || k === 20 ? {} : { table: false }),
+    read: (r: EvalReport) => probingAt(r, "accuracy", k),
+  }));
+}
+
 /** The measures shown, without their readers (for the JSON and the report). */
 export const measureInfo: MeasureInfo[] = measureList.map(({ read: _read, ...info }) => info);
 
@@ -131,10 +174,15 @@ export function readMeasures(report: EvalReport): Record<string, number | null> 
   return out;
 }
 
-/** The measures some matched row has a value for (no MMCS on real text, no spliced loss without a model). */
+/**
+ * The table columns: the measures some matched row has a value for (no MMCS on
+ * real text, no spliced loss without a model), less those kept for the plots.
+ */
 export function presentMeasures(
   measures: readonly MeasureInfo[],
   rows: readonly Pick<MatchedRow, "measures">[],
 ): MeasureInfo[] {
-  return measures.filter((m) => rows.some((r) => Number.isFinite(r.measures[m.key] ?? Number.NaN)));
+  return measures.filter(
+    (m) => m.table !== false && rows.some((r) => Number.isFinite(r.measures[m.key] ?? Number.NaN)),
+  );
 }

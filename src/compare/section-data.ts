@@ -11,9 +11,10 @@ import { ActivationDataset } from "../data/activation-dataset.js";
 import { findRecordedModel } from "../data/recorded-model.js";
 import { type SyntheticConfig, SyntheticDataset } from "../data/synthetic.js";
 import { loadActivationEvalSet } from "../evaluation/activation-eval-set.js";
-import type { EvalSet } from "../evaluation/evaluate.js";
+import { defaultEvalOptions, type EvalSet } from "../evaluation/evaluate.js";
 import { SplicedLossMeter, spliceSequences } from "../evaluation/spliced-loss.js";
 import { syntheticEvalSet } from "../evaluation/synthetic-eval-set.js";
+import { taskMeasuresSummary } from "../evaluation/task-measures-summary.js";
 import type { Kernels } from "../kernels/kernels.js";
 import type { RunSpec } from "../training/run-folder.js";
 import type { DecoderModel } from "../transformer/decoder.js";
@@ -45,18 +46,22 @@ export function syntheticSection(config: Partial<SyntheticConfig>, evalTokens: n
     totalBytes: 2 * 4 * evalTokens * dataset.d, // the tokens and their reconstruction
     options: "--evalTokens",
   });
+  const evalSet = syntheticEvalSet(dataset, evalTokens);
+  const tasks = taskMeasuresSummary(evalSet, defaultEvalOptions);
   return {
     title: "synthetic default",
-    data:
+    data: [
       `synthetic (DESIGN §5): d = ${dataset.d}, ${dataset.config.features} true features, ` +
-      `${evalTokens} held-out tokens (a separate stream)`,
+        `${evalTokens} held-out tokens (a separate stream)`,
+      ...tasks.data,
+    ].join("; "),
     slug: "synthetic",
     hook: null,
     d: dataset.d,
-    evalSet: syntheticEvalSet(dataset, evalTokens),
+    evalSet,
     runData: { synthetic: dataset.config },
     meter: null,
-    notes: [],
+    notes: tasks.notes,
   };
 }
 
@@ -137,6 +142,8 @@ export async function activationSection(
   }
   if (!loaded.conceptGroups)
     notes.push("concept alignment: not measured (the dataset has no token ids or vocab)");
+  const tasks = taskMeasuresSummary(loaded.set, defaultEvalOptions);
+  notes.push(...tasks.notes);
   const concepts = loaded.conceptGroups
     ? `, ${loaded.set.concepts!.count} concepts (${Object.entries(loaded.conceptGroups)
         .map(([g, n]) => `${g} ${n}`)
@@ -146,9 +153,10 @@ export async function activationSection(
     title: [dataset.manifest?.model ? basename(dataset.manifest.model) : null, hook ?? basename(dataset.path)]
       .filter((s) => s !== null)
       .join(" "),
-    data:
-      `${dataset.describe()}; training rows [0, ${loaded.start}), ` +
-      `held out ${loaded.set.rows} rows${concepts}`,
+    data: [
+      `${dataset.describe()}; training rows [0, ${loaded.start}), held out ${loaded.set.rows} rows${concepts}`,
+      ...tasks.data,
+    ].join("; "),
     slug: basename(resolve(dataset.path)),
     hook,
     d: dataset.d,

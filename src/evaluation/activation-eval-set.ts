@@ -34,7 +34,12 @@ export async function loadActivationEvalSet(
   const conceptGroups: Record<string, number> = {};
   for (const g of bank.groups) conceptGroups[g] = (conceptGroups[g] ?? 0) + 1;
   return {
-    set: { x, rows, concepts: { labels: bank.labels, count: bank.count, names: bank.names } },
+    set: {
+      x,
+      rows,
+      concepts: { labels: bank.labels, count: bank.count, names: bank.names, groups: bank.groups },
+      tokenText: Array.from(tokens.ids, (id) => vocab[id]!),
+    },
     start,
     tokens,
     conceptGroups,

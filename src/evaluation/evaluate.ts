@@ -5,11 +5,15 @@ import type { Sae } from "../model/sae.js";
 import { type AlphaReport, alphaReport } from "./alpha-report.js";
 import { alignmentSummary, type ConceptAlignment, conceptAlignment } from "./concept-alignment.js";
 import { decoderMatch } from "./decoder-match.js";
+import { type AbsorptionReport, featureAbsorption } from "./feature-absorption.js";
 import { deadAndDense, fireCounts, meanL0 } from "./firing.js";
+import { type AbsorptionOptions, defaultAbsorptionOptions } from "./first-letter-probes.js";
 import { fractionOfVarianceUnexplained } from "./fvu.js";
 import { latentNormAuroc } from "./norm-auroc.js";
 import { normDetectors } from "./norm-detectors.js";
+import { defaultProbingOptions, type ProbingOptions } from "./probe-tasks.js";
 import { type SlotShareByNorm, slotShareByNorm } from "./slot-share.js";
+import { type ProbingReport, sparseProbing } from "./sparse-probing.js";
 
 /** Held-out tokens, with what is known about them. */
 export interface EvalSet {
@@ -17,7 +21,15 @@ export interface EvalSet {
   x: Float32Array;
   rows: number;
   /** binary token concepts: token t has concept c iff c is among row t's indices */
-  concepts?: { labels: SparseRows; count: number; names?: readonly string[] };
+  concepts?: {
+    labels: SparseRows;
+    count: number;
+    names?: readonly string[];
+    /** per concept, its group ("class", "word" …); k-sparse probing reports by group */
+    groups?: readonly string[];
+  };
+  /** each token's display text (feature absorption's first letters); absent on synthetic data */
+  tokenText?: readonly string[];
   /** ground-truth unit directions [count, d] (synthetic data) */
   trueFeatures?: { rows: FloatArray; count: number };
 }
@@ -29,6 +41,10 @@ export interface EvalOptions {
   alignmentF1Threshold: number;
   minFires: number;
   recoveredCosine: number;
+  /** k-sparse probing on the concept tasks; null skips it */
+  probing: ProbingOptions | null;
+  /** first-letter feature absorption; null skips it */
+  absorption: AbsorptionOptions | null;
 }
 
 export const defaultEvalOptions: EvalOptions = {
@@ -37,6 +53,8 @@ export const defaultEvalOptions: EvalOptions = {
   alignmentF1Threshold: 0.5,
   minFires: 20,
   recoveredCosine: 0.9,
+  probing: defaultProbingOptions,
+  absorption: defaultAbsorptionOptions,
 };
 
 /** Counts of values in equal bins over [lo, hi] (the last bin includes hi). */
@@ -86,6 +104,10 @@ export interface EvalReport {
     top: { concept: string; f1: number; latent: number }[];
   } | null;
   decoderMatch: { mmcs: number; recovered: number } | null;
+  /** k-sparse probing (with the raw-activation ceiling); null without concept tasks */
+  probing: ProbingReport | null;
+  /** first-letter absorption; null without token text (synthetic data) or letters with enough tokens */
+  absorption: AbsorptionReport | null;
   /** per-latent α in 20 bins over [0, 1] (blend-feature), null without a learned α */
   alphaHistogram: Histogram | null;
   /** norm AUROC of the latents firing on ≥ minFires tokens, 20 bins over [0, 1] */
@@ -123,11 +145,12 @@ export interface EvalDetails {
  * Every measure of `evaluateSae` from codes and reconstructions already
  * computed (encodeInChunks), so a caller that needs the codes too encodes once.
  * `conceptsPerLatent` > 0 also keeps each latent's best concepts (ConceptAlignment).
+ * Feature absorption needs `encoded.norm` (encodeInChunks gives it); without it, it is null.
  */
 export function measureEncoded(
   sae: Sae,
   set: EvalSet,
-  encoded: { codes: SparseRows; reconstruction: FloatArray },
+  encoded: { codes: SparseRows; reconstruction: FloatArray; norm?: Float64Array },
   options: EvalOptions = defaultEvalOptions,
   conceptsPerLatent = 0,
 ): EvalDetails {
@@ -187,6 +210,11 @@ export function measureEncoded(
     normDetectorSlotShare: detectors.normDetectorSlotShare,
     alignment,
     decoderMatch: match ? { mmcs: match.mmcs, recovered: match.recovered } : null,
+    probing: options.probing ? sparseProbing(codes, m, set, options.probing) : null,
+    absorption:
+      options.absorption && encoded.norm
+        ? featureAbsorption(sae, codes, encoded.norm, set, options.absorption)
+        : null,
     alphaHistogram: sae.params.alpha.length > 1 ? histogram(sae.params.alpha, 0, 1, 20) : null,
     normAurocHistogram: histogram(auroc, 0, 1, 20),
     splicedLoss: null,
@@ -228,7 +256,10 @@ function topConcepts(
   }));
 }
 
-/** Inference codes and raw-unit reconstructions of all rows, a chunk at a time. */
+/**
+ * Inference codes and raw-unit reconstructions of all rows, a chunk at a time,
+ * with the per-token norm the decoder scale read (feature absorption needs it).
+ */
 export async function encodeInChunks(
   sae: Sae,
   x: Float32Array,
@@ -236,18 +267,20 @@ export async function encodeInChunks(
   kernels: Kernels,
   chunkRows: number,
   onChunk?: (rowsDone: number, rows: number) => void,
-): Promise<{ codes: SparseRows; reconstruction: Float32Array }> {
+): Promise<{ codes: SparseRows; reconstruction: Float32Array; norm: Float64Array }> {
   const { d } = sae.config;
   const reconstruction = new Float32Array(rows * d);
+  const norm = new Float64Array(rows);
   const parts: SparseRows[] = [];
   for (let start = 0; start < rows; start += chunkRows) {
     const n = Math.min(chunkRows, rows - start);
     const r = await reconstruct(sae, x.subarray(start * d, (start + n) * d), n, kernels);
     reconstruction.set(r.reconstruction, start * d);
+    norm.set(r.norm, start);
     parts.push(r.codes);
     onChunk?.(start + n, rows);
   }
-  return { codes: concatRows(parts, rows), reconstruction };
+  return { codes: concatRows(parts, rows), reconstruction, norm };
 }
 
 function concatRows(parts: SparseRows[], rows: number): SparseRows {

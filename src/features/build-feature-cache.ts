@@ -232,7 +232,13 @@ async function encodeAndMeasure(
     set = { x, rows, concepts: { labels: bank.labels, count: bank.count, names: bank.names } };
     conceptNames = bank.names;
   }
-  const evalOptions = { ...defaultEvalOptions, chunkRows: options.chunkRows };
+  // The task measures (probing, absorption) are per SAE, not per latent: the browser does not show them.
+  const evalOptions = {
+    ...defaultEvalOptions,
+    chunkRows: options.chunkRows,
+    probing: null,
+    absorption: null,
+  };
   const details = measureEncoded(sae, set, encoded, evalOptions, CONCEPTS_PER_LATENT);
   if (vocab) progress("concepts", 1, 1);
   return { details, codes: encoded.codes, conceptNames };

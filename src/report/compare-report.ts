@@ -16,6 +16,7 @@ import { alphaPlot } from "./plot-alpha.js";
 import { fvuL0Plot } from "./plot-fvu-l0.js";
 import { normAurocPlot } from "./plot-norm-auroc.js";
 import { normDecilePlot } from "./plot-norm-deciles.js";
+import { taskMeasurePlots } from "./plot-task-measures.js";
 import { reportCss } from "./report-style.js";
 import { runsTable } from "./runs-table.js";
 
@@ -104,6 +105,7 @@ function section(results: CompareResults, s: CompareSection, n: number, styles: 
     normDecilePlot(s, styles),
     normAurocPlot(s, styles),
     alignedSharePlot(results, s, styles),
+    ...taskMeasurePlots(results, s, styles),
   ];
   let fig = 0;
   // Figures first, so that a note on a missing plot does not leave a hole in the grid.

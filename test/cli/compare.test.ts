@@ -36,7 +36,16 @@ test("compare on the synthetic default: a matched table, the JSON, the report; a
   for (const run of section!.runs) {
     assert.ok(run.report.decoderMatch!.mmcs > 0, "synthetic runs report MMCS");
     assert.equal(run.report.splicedLoss, null);
+    // probing on the true features; no token text, so no absorption
+    assert.equal(run.report.probing!.groups[0]!.group, "true feature");
+    assert.ok(run.report.probing!.accuracy.every((a) => a >= 0 && a <= 1));
+    assert.equal(run.report.absorption, null);
   }
+  assert.match(
+    section!.data,
+    /\d+ probing tasks \(true feature \d+\), raw-activation ceiling accuracy 0\.\d{3}/,
+  );
+  assert.match(r.stdout, /feature absorption: not measured \(the held-out tokens have no text/);
   const html = readFileSync(join(out, "report.html"), "utf8");
   assert.match(html, /^<!DOCTYPE html>/i);
   assert.ok(!/https?:\/\/(?!www\.w3\.org\/2000\/svg)/.test(html), "the report fetches nothing");
@@ -120,6 +129,8 @@ test("compare on a model's hooks: harvest, concepts, spliced loss; eval agrees o
       assert.ok(loss.spliced < loss.zeroAblated, "a trained SAE beats zero-ablation");
       assert.ok(run.report.alignment!.concepts > 20, `${run.report.alignment!.concepts} concepts`);
       assert.ok(run.report.alignment!.top.length > 0);
+      assert.ok(run.report.probing!.tasks > 10, `${run.report.probing!.tasks} probing tasks`);
+      assert.ok(run.report.absorption!.letters.length > 5, "first letters of real text");
     }
     assert.ok(section.matched.every((m) => m.measures.lossAdded !== null));
   }
@@ -138,6 +149,10 @@ test("compare on a model's hooks: harvest, concepts, spliced loss; eval agrees o
   assert.equal(evaluated.fvu, compared.fvu);
   assert.equal(evaluated.splicedLoss.spliced, compared.splicedLoss!.spliced);
   assert.equal(evaluated.alignment.alignedShare, compared.alignment!.alignedShare);
+  assert.deepEqual(evaluated.probing, compared.probing);
+  assert.deepEqual(evaluated.absorption, compared.absorption);
+  assert.match(e.stdout, /k-sparse probing over \d+ tasks, accuracy k=1 0\.\d{3}, k=2 /);
+  assert.match(e.stdout, /first-letter absorption \d+\.\d%, false negatives \d+\.\d%/);
 
   // evaluating on more rows than training held out is flagged
   const wide = cosae("eval", sae, "--data", data, "--evalTokens", "8000");

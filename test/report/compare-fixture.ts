@@ -19,6 +19,11 @@ const measures: MeasureInfo[] = [
   { key: "normDetectorShare", label: "norm det.", format: "percent", help: "norm-correlated, not aligned" },
   { key: "top1Share", label: "top-1% slots", format: "percent", help: "slots of the 1% largest tokens" },
   { key: "lossAdded", label: "loss added", format: "fixed4", help: "spliced minus clean loss" },
+  { key: "probeAccuracy1", label: "probe acc. k=1", format: "fixed3", help: "1-sparse probe accuracy" },
+  { key: "probeAccuracy2", label: "probe acc. k=2", format: "fixed3", help: "2-sparse", table: false },
+  { key: "probeAccuracy5", label: "probe acc. k=5", format: "fixed3", help: "5-sparse", table: false },
+  { key: "probeAccuracy20", label: "probe acc. k=20", format: "fixed3", help: "20-sparse probe accuracy" },
+  { key: "absorptionRate", label: "absorption", format: "percent", help: "first-letter absorption" },
 ];
 
 /** 20 bins over [0, 1], counts from a bump centred at `centre`. */
@@ -98,6 +103,14 @@ function report(shape: RunShape, k: number, opts: { truth: boolean; spliced: boo
     decoderMatch: opts.truth
       ? { mmcs: 0.7 + 0.1 / k, recovered: Math.round(40 - shape.normTilt * 20) }
       : null,
+    probing: probing(shape),
+    absorption: opts.spliced
+      ? {
+          letters: [],
+          absorptionRate: 0.05 + 0.1 * shape.normTilt,
+          falseNegativeRate: 0.2 + 0.1 * shape.normTilt,
+        }
+      : null,
     alphaHistogram: shape.alpha === "perLatent" ? bump(alphaMedian, 512) : null,
     normAurocHistogram: bump(0.55 + 0.3 * shape.normTilt, 480, 0.15),
     splicedLoss: opts.spliced
@@ -112,6 +125,19 @@ function report(shape: RunShape, k: number, opts: { truth: boolean; spliced: boo
         }
       : null,
   };
+}
+
+/** Probing accuracy rising with k towards a ceiling of 0.95, lower for norm-tilted families. */
+function probing(shape: RunShape): EvalReport["probing"] {
+  const ks = [1, 2, 5, 20];
+  const accuracy = ks.map((k) => 0.95 - (0.25 + 0.1 * shape.normTilt) / Math.sqrt(k));
+  const scores = {
+    tasks: 10,
+    accuracy,
+    f1: accuracy.map((a) => a - 0.02),
+    ceiling: { accuracy: 0.95, f1: 0.94 },
+  };
+  return { ks, ...scores, groups: [{ group: "class", ...scores }] };
 }
 
 const shapes: Record<string, RunShape> = {
@@ -155,6 +181,14 @@ function section(
       // one NaN, to be shown as a dash
       top1Share: i === 1 ? Number.NaN : 0.01 + 0.03 * shapes[family]!.normTilt,
       lossAdded: opts.spliced ? 0.01 * (i + 1) : null,
+      ...Object.fromEntries(
+        probing(shapes[family]!)!.ks.map((k, j) => [
+          `probeAccuracy${k}`,
+          probing(shapes[family]!)!.accuracy[j]!,
+        ]),
+      ),
+      absorptionRate: opts.spliced ? 0.05 + 0.1 * shapes[family]!.normTilt : null,
+      absorptionFalseNegativeRate: opts.spliced ? 0.2 + 0.1 * shapes[family]!.normTilt : null,
     },
   }));
   return {

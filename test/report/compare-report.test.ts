@@ -58,13 +58,30 @@ test("every family appears, in a table and in the plots", () => {
   }
 });
 
-test("one svg per plot: five in the section with α, four without", () => {
-  assert.equal(count(html, "<svg"), 9);
+test("one svg per plot: six in the section with α (no absorption), six without α", () => {
+  assert.equal(count(html, "<svg"), 12);
   const [first, second] = html.split('id="section-2"');
-  assert.equal(count(first!, "<svg"), 5);
-  assert.equal(count(second!, "<svg"), 4);
+  assert.equal(count(first!, "<svg"), 6);
+  assert.equal(count(second!, "<svg"), 6);
   assert.ok(second!.includes("No family in this section learns α"));
-  assert.equal(count(html, "</svg>"), 9);
+  assert.ok(first!.includes("No feature absorption at matched FVU"));
+  assert.equal(count(html, "</svg>"), 12);
+});
+
+test("task measures: probe accuracy against k under the raw ceiling, absorption bars, k=2 and 5 only in the plot", () => {
+  const [first, second] = html.split('id="section-2"');
+  for (const part of [first!, second!]) {
+    assert.ok(part.includes("k-sparse probing at matched FVU"));
+    assert.ok(part.includes(">raw activations (all d) 0.950</text>"), "the ceiling line is labelled");
+    assert.ok(part.includes(">raw ceiling</text>"), "and in the legend");
+    // a point per family and k: inner's k=2 probe, as the fixture computes it
+    assert.ok(part.includes(`inner: k=2 probes, accuracy ${(0.95 - 0.35 / Math.sqrt(2)).toFixed(3)}`));
+  }
+  assert.ok(second!.includes("First-letter feature absorption at matched FVU"));
+  assert.ok(second!.includes("inner: absorption 15.0%"));
+  const [synthetic] = matchedTables(html);
+  assert.ok(synthetic!.includes(">probe acc. k=1</th>") && synthetic!.includes(">probe acc. k=20</th>"));
+  assert.ok(!synthetic!.includes(">probe acc. k=2</th>") && !synthetic!.includes(">probe acc. k=5</th>"));
 });
 
 test("the matched table has one row per family and marks the clamped one", () => {
