@@ -19,7 +19,7 @@ const contrastKeys = [
   "normDetectorSlotShare",
   "top1Share",
   "probeAccuracy1",
-  "probeAccuracy5",
+  "probeAccuracy20",
   "absorptionRate",
 ];
 
