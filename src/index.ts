@@ -102,6 +102,8 @@ export { type ScoreKind, scoreKinds } from "./kernels/score-family.js";
 export {
   type Activation,
   activations,
+  type CosineOrigin,
+  cosineOrigins,
   type Decoding,
   decodings,
   type SaeConfig,

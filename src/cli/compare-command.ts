@@ -66,7 +66,9 @@ Data (one of):
 
 Options:
   --families LIST   default ${defaultFamilies.join(",")}
-                    (<score>[-equivariant][-equalize])
+                    (<score>[-uncentred][-equivariant][-equalize]: -uncentred takes the
+                    cosine of x̃ instead of x_c = x̃ − b_dec, cosine family only;
+                    e.g. cosine-uncentred, blend-feature-uncentred-equivariant)
   --k K             the configured k; the target FVU is inner's at this k (default 8)
   --ks LIST         the k grid (default K/2,K,2K, then halved or doubled, up to
                     3 more runs per family, until the family's FVUs bracket the target)

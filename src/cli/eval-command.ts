@@ -11,6 +11,7 @@ import { type EvalReport, evaluateSae } from "../evaluation/evaluate.js";
 import { writeJsonAtomic } from "../io/atomic-write.js";
 import { loadSae } from "../io/load-sae.js";
 import { chooseKernels } from "../kernels/choose-kernels.js";
+import { describeArchitecture } from "../model/describe-architecture.js";
 import { validateRunSpec } from "../training/run-folder.js";
 import { checkAllocation } from "../util/memory-budget.js";
 import { withPathContext } from "../util/system-error.js";
@@ -101,6 +102,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     for (const { folder, sae } of saes) {
       const overlap = trainingOverlap(folder, values.data, heldOut);
       if (overlap) process.stderr.write(`warning: ${overlap}\n`);
+      process.stderr.write(`${folder}: ${describeArchitecture(sae.config)}\n`);
       const report = await evaluateSae(sae, section.evalSet, kernels);
       if (section.meter) report.splicedLoss = await section.meter.measure(sae);
       rows.push({ name: folder, report });

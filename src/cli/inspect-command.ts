@@ -5,6 +5,7 @@ import { ActivationDataset } from "../data/activation-dataset.js";
 import { loadSae } from "../io/load-sae.js";
 import { knownLayouts, recognizeFolderAt, unrecognizedFolderMessage } from "../io/path-layout.js";
 import { weightsFile } from "../io/sae-folder.js";
+import { describeArchitecture } from "../model/describe-architecture.js";
 import type { DecoderModel } from "../transformer/decoder.js";
 import { describeDecoderConfig } from "../transformer/describe-config.js";
 import { NotLlama2cCheckpointError } from "../transformer/llama2c-checkpoint.js";
@@ -136,13 +137,11 @@ async function describeDataset(path: string, sampleRows: number): Promise<string
 
 async function describeSae(path: string): Promise<string> {
   const { sae, architecture, folded, fileConfig } = await loadSae(path);
-  const c = sae.config;
-  const k = c.activation === "jumprelu" ? "" : ` k=${c.k}`;
   const lines = [
     architecture === "cosae"
       ? `SAE ${path}`
       : `SAE ${path} (SAELens ${architecture.slice("saelens:".length)})`,
-    `  ${c.score} score, ${c.activation}${k}, ${c.decode} decoding, d ${c.d}, m ${c.m}`,
+    `  ${describeArchitecture(sae.config)}`,
   ];
   const theta = sae.constants.thresholds;
   if (theta) {

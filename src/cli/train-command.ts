@@ -119,7 +119,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       onMetrics: (m) => bar?.update(m),
     });
     process.stdout.write(
-      `wrote ${out}/sae (${sae.config.score}, d=${sae.config.d}, m=${sae.config.m}, τ=${sae.constants.threshold.toPrecision(5)})\n`,
+      `wrote ${out}/sae (${sae.config.score}${sae.config.cosineOf === "uncentred" ? " of x̃" : ""}, d=${sae.config.d}, m=${sae.config.m}, τ=${sae.constants.threshold.toPrecision(5)})\n`,
     );
   } catch (e) {
     if (!(e instanceof RunInterrupted)) throw e;

@@ -4,6 +4,7 @@
  */
 import type { EvalReport } from "../evaluation/evaluate.js";
 import type { ScoreKind } from "../kernels/score-family.js";
+import type { CosineOrigin } from "../model/config.js";
 import type { MeasureFormat } from "../util/number-format.js";
 
 /** One score family: a training setup that differs from the others only where named. */
@@ -13,6 +14,8 @@ export interface FamilySpec {
   score: ScoreKind;
   decode: "plain" | "equivariant";
   reweight: "none" | "equalize";
+  /** what the cosine looks at (absent in results written before it: centred) */
+  cosineOf?: CosineOrigin;
 }
 
 /** One trained SAE and its held-out measures. */

@@ -1,11 +1,12 @@
 /**
- * Score families of a comparison, named `<score>[-equivariant][-equalize]`:
- * `cosine-equivariant` is the cosine score with equivariant decoding,
- * `inner-equalize` the inner product with the paper's gradient-equalising
- * loss weights. Everything else about the runs is shared.
+ * Score families of a comparison, named `<score>[-uncentred][-equivariant][-equalize]`
+ * (the suffixes in that order, each optional): `cosine-equivariant` is the cosine score
+ * with equivariant decoding, `cosine-uncentred` the cosine of x̃ instead of x_c
+ * (cosineOf "uncentred", cosine family only), `inner-equalize` the inner product with
+ * the paper's gradient-equalising loss weights. Everything else about the runs is shared.
  */
 import { splitList } from "../config/fields.js";
-import { scoreKinds } from "../kernels/score-family.js";
+import { isCosine, scoreKinds } from "../kernels/score-family.js";
 import { decodings } from "../model/config.js";
 import type { FamilySpec } from "./compare-results.js";
 
@@ -20,10 +21,14 @@ export const defaultFamilies = [
   "blend-feature-equivariant",
 ];
 
+/** The grammar of a family name, for help texts and errors. */
+export const familyGrammar = "<score>[-uncentred][-equivariant][-equalize]";
+
 export function parseFamily(name: string): FamilySpec {
   let rest = name.trim();
   let reweight: FamilySpec["reweight"] = "none";
   let decode: FamilySpec["decode"] = "plain";
+  let cosineOf: NonNullable<FamilySpec["cosineOf"]> = "centred";
   if (rest.endsWith("-equalize")) {
     reweight = "equalize";
     rest = rest.slice(0, -"-equalize".length);
@@ -34,13 +39,23 @@ export function parseFamily(name: string): FamilySpec {
       rest = rest.slice(0, -(d.length + 1));
     }
   }
+  if (rest.endsWith("-uncentred")) {
+    cosineOf = "uncentred";
+    rest = rest.slice(0, -"-uncentred".length);
+  }
   const score = scoreKinds.find((s) => s === rest);
   if (score === undefined) {
     throw new Error(
-      `unknown family "${name}": expected <score>[-equivariant][-equalize] with score one of ${scoreKinds.join(", ")}`,
+      `unknown family "${name}": expected ${familyGrammar} with score one of ${scoreKinds.join(", ")}`,
     );
   }
-  return { name: name.trim(), score, decode, reweight };
+  if (cosineOf === "uncentred" && !isCosine(score))
+    throw new Error(
+      `family "${name}": -uncentred applies to the cosine family only (cosine, blend, blend-feature); ` +
+        `the inner score always looks at x_c = x̃ − b_dec`,
+    );
+  // Centred is left unsaid, so a default family's spec (and compare-results.json) reads as before.
+  return { name: name.trim(), score, decode, reweight, ...(cosineOf === "uncentred" ? { cosineOf } : {}) };
 }
 
 /** Families from a comma-separated list, each once. */

@@ -127,6 +127,7 @@ async function trainAndEvaluate(
       score: family.score,
       decode: family.decode,
       reweight: family.reweight,
+      cosineOf: family.cosineOf ?? "centred",
       k,
       data: section.runData,
     },

@@ -22,7 +22,8 @@ export async function writeCosaeExport(
 
 export function cosaeReadme(sae: Sae): string {
   const c = sae.config;
-  return `# A cosae SAE (${c.score} score, ${c.activation}${c.activation === "jumprelu" ? "" : ` k=${c.k}`}, ${c.decode} decoding)
+  const origin = c.cosineOf === "uncentred" ? " of x/scale_s, uncentred" : "";
+  return `# A cosae SAE (${c.score} score${origin}, ${c.activation}${c.activation === "jumprelu" ? "" : ` k=${c.k}`}, ${c.decode} decoding)
 
 \`cfg.json\` holds the configuration; \`sae_weights.safetensors\` the weights, named
 as SAELens names them: \`W_enc\` [d_in, d_sae], \`W_dec\` [d_sae, d_in], \`b_enc\`,
@@ -48,10 +49,12 @@ def load(folder):
 def encode(cfg, w, x):
     """x: raw activations [n, d_in] -> codes z [n, d_sae], and r, a for decode."""
     m = cfg["d_sae"]
-    xc = x / cfg["scale_s"] - w["b_dec"]
-    norm = np.linalg.norm(xc, axis=-1, keepdims=True)
+    xs = x / cfg["scale_s"]
+    # the score looks at x_c = xs - b_dec, or at xs itself when cfg["cosine_of"] is "uncentred"
+    v = xs if cfg.get("cosine_of") == "uncentred" else xs - w["b_dec"]
+    norm = np.linalg.norm(v, axis=-1, keepdims=True)
     r = norm / cfg["norm_nu"]
-    dots = xc @ w["W_enc"]                                  # w_j . x_c, [n, d_sae]
+    dots = v @ w["W_enc"]                                   # w_j . v, [n, d_sae]
     score = cfg["score"]
     if score == "inner":
         p, a = dots + w["b_enc"], np.ones(m)

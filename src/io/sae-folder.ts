@@ -1,8 +1,15 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { alphaCount, hasGain, scoreKinds } from "../kernels/score-family.js";
-import { activations, decodings, type SaeConfig } from "../model/config.js";
+import { alphaCount, hasGain, type ScoreKind, scoreKinds } from "../kernels/score-family.js";
+import {
+  activations,
+  type CosineOrigin,
+  cosineOriginProblem,
+  cosineOrigins,
+  decodings,
+  type SaeConfig,
+} from "../model/config.js";
 import { allocateParams, type Sae } from "../model/sae.js";
 import { describeSystemError, systemErrorCode } from "../util/system-error.js";
 import { writeJsonAtomic } from "./atomic-write.js";
@@ -34,6 +41,8 @@ export interface SaeFileConfig {
   score: SaeConfig["score"];
   activation: SaeConfig["activation"];
   decode: SaeConfig["decode"];
+  /** what the cosine and r look at: "centred" x_c = x/scale_s − b_dec, or "uncentred" x/scale_s; absent (files before it) = centred */
+  cosine_of?: SaeConfig["cosineOf"];
   alpha_init: number;
   eps: number;
   /** x̃ = x / scale_s */
@@ -48,13 +57,24 @@ export interface SaeFileConfig {
   metadata?: Record<string, unknown>;
 }
 
-/** w_j is column j of W_enc [d, m]; |.| the Euclidean norm. */
-const scores: Record<SaeConfig["score"], string> = {
-  inner: "p_j = w_j . x_c + b_enc_j",
-  cosine: "p_j = gain_j * (w_j . x_c)/(|w_j| |x_c| + eps) + b_enc_j",
-  blend: "r = |x_c|/norm_nu; p_j = gain_j * (w_j . x_c)/(|w_j| |x_c| + eps) * r^alpha + b_enc_j",
-  "blend-feature": "r = |x_c|/norm_nu; p_j = gain_j * (w_j . x_c)/(|w_j| |x_c| + eps) * r^alpha_j + b_enc_j",
-};
+/** w_j is column j of W_enc [d, m]; |.| the Euclidean norm; v the vector the score looks at. */
+function scoreOf(score: SaeConfig["score"], v: string): string {
+  const cos = `gain_j * (w_j . ${v})/(|w_j| |${v}| + eps)`;
+  const r = `r = |${v}|/norm_nu; `;
+  return {
+    inner: `p_j = w_j . ${v} + b_enc_j`,
+    cosine: `p_j = ${cos} + b_enc_j`,
+    blend: `${r}p_j = ${cos} * r^alpha + b_enc_j`,
+    "blend-feature": `${r}p_j = ${cos} * r^alpha_j + b_enc_j`,
+  }[score];
+}
+
+/** The score's vector and how it is made: x_c = x̃ − b_dec, or x_s = x̃ (cosineOf "uncentred"). */
+function scoreInput(c: SaeConfig): { v: string; line: string } {
+  return c.cosineOf === "uncentred"
+    ? { v: "x_s", line: "x_s = x/scale_s (uncentred: the score looks at x_s, not x_s - b_dec)" }
+    : { v: "x_c", line: "x_c = x/scale_s - b_dec" };
+}
 
 const sparsifiers: Record<SaeConfig["activation"], string> = {
   batchtopk: "z_j = p_j if p_j > threshold_tau and p_j > 0, else 0 (BatchTopK at inference: JumpReLU at tau)",
@@ -78,14 +98,15 @@ const exponents: Record<SaeConfig["score"], string> = {
  * carries the `decode:` label (readers may key on it).
  */
 export function scoreFormula(c: SaeConfig): string {
+  const { v, line } = scoreInput(c);
   const decoder =
     c.decode === "equivariant"
-      ? `decode: x_hat = sum_j z_j r^(1-a_j) W_dec_j + b_dec with r = |x_c|/norm_nu, ${exponents[c.score]}`
+      ? `decode: x_hat = sum_j z_j r^(1-a_j) W_dec_j + b_dec with r = |${v}|/norm_nu, ${exponents[c.score]}`
       : "x_hat = sum_j z_j W_dec_j + b_dec";
   return [
-    "x_c = x/scale_s - b_dec",
+    line,
     "w_j = W_enc[:, j], W_dec_j = W_dec[j, :]",
-    scores[c.score],
+    scoreOf(c.score, v),
     sparsifiers[c.activation],
     decoder,
     "reconstruction of x = scale_s * x_hat",
@@ -102,6 +123,7 @@ export function saeFileConfig(sae: Sae, metadata?: Record<string, unknown>): Sae
     score: c.score,
     activation: c.activation,
     decode: c.decode,
+    cosine_of: c.cosineOf,
     alpha_init: c.alphaInit,
     eps: c.eps,
     scale_s: sae.constants.scale,
@@ -224,6 +246,7 @@ export async function readSaeFolder(folder: string): Promise<{ sae: Sae; fileCon
     score: cfg.score,
     activation: cfg.activation,
     decode: cfg.decode,
+    cosineOf: cfg.cosine_of ?? "centred",
     alphaInit: cfg.alpha_init,
     eps: cfg.eps,
   };
@@ -291,6 +314,11 @@ function checkFileConfig(raw: unknown, where: string): SaeFileConfig {
   oneOf("score", scoreKinds);
   oneOf("activation", activations);
   oneOf("decode", decodings);
+  if (c.cosine_of !== undefined) {
+    oneOf("cosine_of", cosineOrigins);
+    const origin = cosineOriginProblem(c.score as ScoreKind, c.cosine_of as CosineOrigin);
+    if (scoreKinds.includes(c.score as ScoreKind) && origin) problems.push(`"cosine_of" ${origin}`);
+  }
   finite("alpha_init", 0);
   finite("eps", 0);
   finite("scale_s", Number.MIN_VALUE);

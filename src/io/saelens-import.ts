@@ -117,6 +117,7 @@ export function foldSaeLens(
     score: "inner",
     activation,
     decode: "plain",
+    cosineOf: "centred",
     alphaInit: 0.5,
     eps: 1e-6,
   };

@@ -14,14 +14,16 @@ import { scratch, type Workspace, zeros } from "./workspace.js";
  *   inner:          p_j = a_j + b_j
  *   cosine family:  p_j = g_j · c_j · r^α_j + b_j,  c_j = a_j / (‖w_j‖ n + ε)
  * with α_j = 0 for cosine, the global α for blend, α_j for blend-feature.
+ * With `cosineOf: "uncentred"` the score's input is x̃ instead of x_c (n = ‖x̃‖,
+ * r = n / ν, a_j = w_j · x̃); decoding adds b_dec either way.
  */
 export interface Preactivations {
   rows: number;
   /** x̃ [rows, d] */
   xs: FloatArray;
-  /** x_c [rows, d] */
+  /** the score's input: x_c [rows, d], or a copy of x̃ under cosineOf "uncentred" */
   xc: FloatArray;
-  /** n_t = ‖x_c,t‖ */
+  /** n_t = ‖xc_t‖: ‖x_c,t‖, or ‖x̃_t‖ uncentred */
   norm: Float64Array;
   /** p [rows, m]; may be the kernel's reused buffer, valid until its next denseScores call */
   pre: FloatArray;
@@ -56,7 +58,11 @@ export function latentTerms(sae: Sae, kernels?: Kernels, encoderNorm?: Float64Ar
   return { encoderNorm, gain, alpha: a };
 }
 
-/** Scales and centres the raw input: x̃ = x / s, x_c = x̃ − b_dec, n = ‖x_c‖ (in `kernels` if given). */
+/**
+ * Scales and centres the raw input: x̃ = x / s, x_c = x̃ − b_dec, n = ‖x_c‖ (in `kernels`
+ * if given). Under cosineOf "uncentred" the origin is 0 instead of b_dec, so the same
+ * kernel gives x_c = x̃ − 0 = x̃ bit for bit and n = ‖x̃‖.
+ */
 export function centre(
   sae: Sae,
   x: FloatArray,
@@ -70,8 +76,14 @@ export function centre(
   const xc = scratch(ws, "xc", ctor, rows * d);
   const norm = scratch(ws, "norm", Float64Array, rows);
   const run = kernels?.centre ?? centreReference;
-  run(x, 1 / sae.constants.scale, sae.params.bDec, rows, d, xs, xc, norm);
+  run(x, 1 / sae.constants.scale, scoreOrigin(sae), rows, d, xs, xc, norm);
   return { rows, xs, xc, norm };
+}
+
+/** The point the score looks from: b_dec (centred), or the origin (uncentred). */
+export function scoreOrigin(sae: Sae): FloatArray {
+  const { bDec } = sae.params;
+  return sae.config.cosineOf === "uncentred" ? new (floatCtor(bDec))(bDec.length) : bDec;
 }
 
 /** What the kernels need to turn raw products into pre-activations. */

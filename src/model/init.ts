@@ -9,7 +9,7 @@ export type DecoderBiasInit = "geometric-median" | "mean";
 /**
  * Initialisation (DESIGN §2) from a sample of raw inputs:
  * s so that E‖x̃‖² = d; b_dec the geometric median (or mean) of x̃; ν the mean
- * ‖x̃ − b_dec‖; decoder rows random unit vectors; encoder = decoder (tied
+ * ‖x̃ − b_dec‖ (the mean ‖x̃‖ under cosineOf "uncentred"); decoder rows random unit vectors; encoder = decoder (tied
  * start); γ_j = ln(ν ‖w_j‖) so a typical token's cosine score g c r^α ≈ ν c
  * matches the inner product's ‖w‖ ‖x_c‖ c; b_enc = 0; α = alphaInit.
  */
@@ -35,8 +35,10 @@ export function initSae(
 
   const centre = bDecInit === "mean" ? mean(scaled, rows, d) : geometricMedian(scaled, rows, d);
   params.bDec.set(centre);
+  // ν is the mean ‖v‖ of the vector the score looks at: x_c, or x̃ (cosineOf "uncentred").
+  const origin = config.cosineOf === "uncentred" ? new Float64Array(d) : centre;
   let nu = 0;
-  for (let t = 0; t < rows; t++) nu += distance(scaled, t, centre, d);
+  for (let t = 0; t < rows; t++) nu += distance(scaled, t, origin, d);
   nu /= rows;
 
   for (let j = 0; j < m; j++) {

@@ -211,7 +211,8 @@ export function backwardTraining(
  *     ∂w_j += δ h x_c − δ g c f n/(‖w‖n+ε) · ŵ_j,   ∂x_c += δ h w_j
  *     ∂n   += δ (−g c f ‖w‖/(‖w‖n+ε) + g c α f / (r ν)),   ∂γ_j += δ g c f,   ∂α += δ g c f ln r
  *   equivariant decoding adds ∂α_j += z u q (−ln r) and ∂n += z u (1−α) q / (r ν).
- * Then ∂x_c += ∂n · x_c / n, and b_dec gets Σ G (if included) − Σ ∂x_c.
+ * Then ∂x_c += ∂n · x_c / n, and b_dec gets Σ G (if included) − Σ ∂x_c; under
+ * cosineOf "uncentred" x_c is x̃ (data, n = ‖x̃‖) and b_dec gets Σ G only.
  *
  * The O(nnz·d) work runs in latent order (kernels.transposeCodes): each W row is
  * read once and each gradient row written once. ∂x_c itself is never formed:
@@ -301,13 +302,15 @@ export function backwardThroughCodes(
   }
   kernels.sparseAccumulate(diagonal(dEncoderNormScale, ctor), encoder, d, grads.encoder);
   // x_c = x̃ − b_dec, so b_dec receives −Σ_t ∂L/∂x_c,t = −Σ_j C_j w_j − Σ_t (∂n_t / n_t) x_c,t;
-  // x̂ = … + b_dec adds Σ_t G_t.
+  // x̂ = … + b_dec adds Σ_t G_t. Uncentred, the score reads x̃ (data): only the second path is left.
   const bDec = new Float64Array(d);
-  for (let j = 0; j < m; j++) encoderCoefSum[j] = -encoderCoefSum[j]!;
-  kernels.weightedRowSum(encoder, encoderCoefSum, m, d, bDec);
-  const dNormScale = new Float64Array(rows);
-  for (let t = 0; t < rows; t++) dNormScale[t] = -dNorm[t]! / Math.max(norm[t]!, Number.MIN_VALUE);
-  kernels.weightedRowSum(xc, dNormScale, rows, d, bDec);
+  if (sae.config.cosineOf === "centred") {
+    for (let j = 0; j < m; j++) encoderCoefSum[j] = -encoderCoefSum[j]!;
+    kernels.weightedRowSum(encoder, encoderCoefSum, m, d, bDec);
+    const dNormScale = new Float64Array(rows);
+    for (let t = 0; t < rows; t++) dNormScale[t] = -dNorm[t]! / Math.max(norm[t]!, Number.MIN_VALUE);
+    kernels.weightedRowSum(xc, dNormScale, rows, d, bDec);
+  }
   if (includeBias) kernels.weightedRowSum(upstream, new Float64Array(rows).fill(1), rows, d, bDec);
   for (let c = 0; c < d; c++) grads.bDec[c]! += bDec[c]!;
 }

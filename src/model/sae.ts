@@ -27,7 +27,7 @@ export type ParamName = (typeof paramNames)[number];
 export interface SaeConstants {
   /** input scale s: x̃ = x / s with E‖x̃‖² = d */
   scale: number;
-  /** ν: mean ‖x_c‖ at initialisation, so a typical token has r ≈ 1 */
+  /** ν: mean ‖x_c‖ (‖x̃‖ under cosineOf "uncentred") at initialisation, so a typical token has r ≈ 1 */
   nu: number;
   /** τ: BatchTopK's inference threshold (float64); 0 until training sets it */
   threshold: number;

@@ -10,7 +10,8 @@ export function swatch(colour: string): string {
 /** The family's setup in words, e.g. "cosine · equivariant · equalize". */
 export function specLine(spec: FamilySpec | undefined): string {
   if (!spec) return "";
-  return [spec.score, spec.decode, spec.reweight === "none" ? "" : `reweight ${spec.reweight}`]
+  const origin = spec.cosineOf === "uncentred" ? "uncentred" : "";
+  return [spec.score, origin, spec.decode, spec.reweight === "none" ? "" : `reweight ${spec.reweight}`]
     .filter((s) => s !== "")
     .join(" · ");
 }

@@ -1,12 +1,24 @@
 import { type FieldTable, type FieldValues, validateFields } from "../config/fields.js";
 import { scoreKinds } from "../kernels/score-family.js";
-import { decodings, type SaeConfig, trainableActivations } from "../model/config.js";
+import {
+  cosineOriginProblem,
+  cosineOrigins,
+  decodings,
+  type SaeConfig,
+  trainableActivations,
+} from "../model/config.js";
 
 /** Every training option, its default and its meaning; the CLI flags and JSON configs both come from this table. */
 export const trainFields = {
   score: { kind: "enum", values: scoreKinds, default: "cosine", help: "encoder score" },
   activation: { kind: "enum", values: trainableActivations, default: "batchtopk", help: "sparsifier" },
   decode: { kind: "enum", values: decodings, default: "plain", help: "decoding law" },
+  cosineOf: {
+    kind: "enum",
+    values: cosineOrigins,
+    default: "centred",
+    help: "what the cosine and r look at: x_c = x̃ − b_dec, or x̃ (cosine family only)",
+  },
   m: { kind: "int", default: 1024, min: 1, help: "number of latents" },
   k: { kind: "int", default: 8, min: 1, help: "mean active latents per token" },
   alphaInit: { kind: "number", default: 0.5, min: 0, max: 1, help: "initial α (blend, blend-feature)" },
@@ -99,6 +111,11 @@ export function validateTrainConfig(input: unknown, where: string, stepsKnown = 
   const config = validateFields(trainFields, input, where);
   if (config.k > config.m)
     throw new Error(`${where}: option "k" (${config.k}) must not exceed "m" (${config.m})`);
+  const origin = cosineOriginProblem(config.score, config.cosineOf);
+  if (origin)
+    throw new Error(
+      `${where}: option "cosineOf" (--cosineOf) ${origin}; use "centred" or a cosine-family score`,
+    );
   if (stepsKnown) checkWarmup(config, where);
   return config;
 }
@@ -132,6 +149,6 @@ export function resolveTrainConfig(config: TrainConfig, d: number): ResolvedTrai
 }
 
 export function saeConfigOf(config: TrainConfig, d: number): SaeConfig {
-  const { m, k, score, activation, decode, alphaInit, eps } = config;
-  return { d, m, k, score, activation, decode, alphaInit, eps };
+  const { m, k, score, activation, decode, cosineOf, alphaInit, eps } = config;
+  return { d, m, k, score, activation, decode, cosineOf, alphaInit, eps };
 }

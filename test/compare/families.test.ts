@@ -36,3 +36,23 @@ test("unknown or repeated families are refused", () => {
   assert.throws(() => parseFamilies("inner,inner"), /listed twice/);
   assert.throws(() => parseFamilies(" , "), /no families/);
 });
+
+test("-uncentred composes with the decoding and the loss weights, for the cosine family only", () => {
+  assert.deepEqual(parseFamily("cosine-uncentred"), {
+    name: "cosine-uncentred",
+    score: "cosine",
+    decode: "plain",
+    reweight: "none",
+    cosineOf: "uncentred",
+  });
+  assert.deepEqual(parseFamily("blend-feature-uncentred-equivariant-equalize"), {
+    name: "blend-feature-uncentred-equivariant-equalize",
+    score: "blend-feature",
+    decode: "equivariant",
+    reweight: "equalize",
+    cosineOf: "uncentred",
+  });
+  assert.equal(parseFamily("cosine").cosineOf, undefined, "centred is left unsaid");
+  assert.throws(() => parseFamily("inner-uncentred"), /-uncentred applies to the cosine family only/);
+  assert.throws(() => parseFamily("cosine-equivariant-uncentred"), /unknown family/);
+});

@@ -29,6 +29,7 @@ test("defaults fill in every option; derived ones stay null", () => {
     score: "cosine",
     activation: "batchtopk",
     decode: "plain",
+    cosineOf: "centred",
     m: 1024,
     k: 8,
     alphaInit: 0.5,

@@ -13,6 +13,7 @@ export function identitySae(d: number): Sae {
     score: "inner",
     activation: "batchtopk",
     decode: "plain",
+    cosineOf: "centred",
     alphaInit: 0.5,
     eps: 1e-6,
   };

@@ -11,6 +11,7 @@ export function randomSae(overrides: Partial<SaeConfig>, seed = 1): Sae {
     score: "inner",
     activation: "batchtopk",
     decode: "plain",
+    cosineOf: "centred",
     alphaInit: 0.5,
     eps: 1e-6,
     ...overrides,

@@ -6,7 +6,7 @@ import { test } from "node:test";
 import { writeCosaeExport } from "../../src/io/cosae-export.js";
 import { referenceKernels } from "../../src/kernels/reference.js";
 import type { ScoreKind } from "../../src/kernels/score-family.js";
-import type { Activation, Decoding } from "../../src/model/config.js";
+import type { Activation, CosineOrigin, Decoding } from "../../src/model/config.js";
 import { reconstruct } from "../../src/model/forward.js";
 import { cloneSae } from "../../src/model/sae.js";
 import { skipWhenMissing } from "../helpers/optional-part.js";
@@ -32,11 +32,13 @@ def load_file(path):
     return out
 `;
 
-const cases: Array<[ScoreKind, Activation, Decoding]> = [
-  ["cosine", "batchtopk", "plain"],
-  ["blend", "topk", "equivariant"],
-  ["blend-feature", "batchtopk", "equivariant"],
-  ["inner", "jumprelu", "plain"],
+const cases: Array<[ScoreKind, Activation, Decoding, CosineOrigin]> = [
+  ["cosine", "batchtopk", "plain", "centred"],
+  ["blend", "topk", "equivariant", "centred"],
+  ["blend-feature", "batchtopk", "equivariant", "centred"],
+  ["inner", "jumprelu", "plain", "centred"],
+  ["cosine", "batchtopk", "plain", "uncentred"],
+  ["blend-feature", "topk", "equivariant", "uncentred"],
 ];
 
 test("the README's NumPy reference computes what cosae computes", {
@@ -48,15 +50,18 @@ test("the README's NumPy reference computes what cosae computes", {
   await mkdir(join(root(), "safetensors"), { recursive: true });
   await writeFile(join(root(), "safetensors", "__init__.py"), "");
   await writeFile(join(root(), "safetensors", "numpy.py"), shim);
-  for (const [score, activation, decode] of cases) {
+  for (const [score, activation, decode, cosineOf] of cases) {
     const sae = cloneSae(
-      randomSae({ score, activation, decode, d: 6, m: 10, k: activation === "jumprelu" ? 0 : 3 }, 7),
+      randomSae(
+        { score, activation, decode, cosineOf, d: 6, m: 10, k: activation === "jumprelu" ? 0 : 3 },
+        7,
+      ),
       Float32Array,
     );
     sae.constants = { scale: 1.4, nu: 2.2, threshold: 0.3 };
     if (activation === "jumprelu")
       sae.constants.thresholds = Float32Array.from({ length: 10 }, (_, j) => 0.05 * j);
-    const folder = join(root(), `${score}-${activation}-${decode}`);
+    const folder = join(root(), `${score}-${activation}-${decode}-${cosineOf}`);
     await writeCosaeExport(folder, sae);
     const readme = await readFile(join(folder, "README.md"), "utf8");
     const code = /```python\n([\s\S]*?)```/.exec(readme)![1]!;
@@ -79,7 +84,7 @@ print(json.dumps({"z": z.ravel().tolist(), "xhat": decode(cfg, w, z, r, a).ravel
     for (let t = 0; t < 50; t++)
       for (let i = want.codes.rowStart[t]!; i < want.codes.rowStart[t + 1]!; i++)
         z[t * 10 + want.codes.index[i]!] = want.codes.value[i]!;
-    const label = `${score} ${activation} ${decode}`;
+    const label = `${score} ${activation} ${decode} ${cosineOf}`;
     for (let i = 0; i < 500; i++)
       assert.ok(
         Math.abs(got.z[i]! - z[i]!) <= 1e-4 * (1 + Math.abs(z[i]!)),

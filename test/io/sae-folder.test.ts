@@ -208,6 +208,7 @@ test("cfg.json with a wrong field names the field", async () => {
     ["norm_nu negative", (c) => (c.norm_nu = -1), /"norm_nu" must be a finite number/],
     ["threshold_tau null", (c) => (c.threshold_tau = null), /"threshold_tau" must be a finite number/],
     ["eps negative", (c) => (c.eps = -1e-6), /"eps" must be a finite number ≥ 0/],
+    ["cosine_of unknown", (c) => (c.cosine_of = "both"), /"cosine_of" must be one of centred, uncentred/],
     [
       "architecture",
       (c) => (c.architecture = "jumprelu"),
@@ -389,4 +390,27 @@ test("tensors the score kind has no use for, a non-positive gain and k > d_sae a
   const k = await goodFolder();
   await editConfig(k.folder, (c) => (c.k = 11));
   await assert.rejects(readSaeFolder(k.folder), /"k" \(11\) must not exceed "d_sae" \(10\)/);
+});
+
+test("cosine_of is saved and read back; a file without it is centred; inner refuses uncentred", async () => {
+  const folder = freshFolder();
+  const sae = sampleSae("blend-feature", "equivariant");
+  sae.config.cosineOf = "uncentred";
+  await writeSaeFolder(folder, sae);
+  const cfg = JSON.parse(await readFile(join(folder, configFile), "utf8")) as SaeFileConfig;
+  assert.equal(cfg.cosine_of, "uncentred");
+  assert.match(
+    cfg.score_formula,
+    /^x_s = x\/scale_s \(uncentred.*r = \|x_s\|\/norm_nu; p_j = gain_j \* \(w_j \. x_s\)/,
+  );
+  assert.equal((await readSaeFolder(folder)).sae.config.cosineOf, "uncentred");
+  // Files written before the option: centred, as they were trained.
+  await editConfig(folder, (c) => delete c.cosine_of);
+  assert.equal((await readSaeFolder(folder)).sae.config.cosineOf, "centred");
+  const inner = await goodFolder("inner");
+  await editConfig(inner.folder, (c) => (c.cosine_of = "uncentred"));
+  await assert.rejects(
+    readSaeFolder(inner.folder),
+    /"cosine_of" "uncentred" applies to the cosine family only/,
+  );
 });

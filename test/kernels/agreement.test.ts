@@ -6,9 +6,12 @@ import type { EntryTerms } from "../../src/kernels/entry-terms.js";
 import type { Kernels } from "../../src/kernels/kernels.js";
 import { referenceKernels as ref, referenceDenseScores } from "../../src/kernels/reference.js";
 import type { ScoreSpec } from "../../src/kernels/score-transform.js";
+import { backwardTraining, forwardTraining, type LossOptions } from "../../src/model/loss.js";
+import { allocateParams, cloneSae, paramNames } from "../../src/model/sae.js";
 import { Rng } from "../../src/util/rng.js";
 import { kernelSets } from "../helpers/kernel-sets.js";
 import { requirePart, skipWhenMissing } from "../helpers/optional-part.js";
+import { randomSae } from "../helpers/random-sae.js";
 
 /**
  * The reference-agreement suite: every kernel set registered in
@@ -302,6 +305,40 @@ for (const set of sets) {
       kernels().centre(x, 1 / 1.7, bDec, rows, d, got.xs, got.xc, got.norm);
       ref.centre(x, 1 / 1.7, bDec, rows, d, want.xs, want.xc, want.norm);
       assert.deepEqual(got, want);
+      // cosineOf "uncentred" centres on the origin: x_c is then x̃ bit for bit, n = ‖x̃‖.
+      const origin = out();
+      kernels().centre(x, 1 / 1.7, new Float32Array(d), rows, d, origin.xs, origin.xc, origin.norm);
+      assert.deepEqual(origin.xc, want.xs);
+      assert.deepEqual(origin.xs, want.xs);
+    });
+
+    test(`${set.name}: a training step's loss and gradients match the reference under both cosine origins`, {
+      skip,
+    }, async () => {
+      const [rows, d, m, k] = [48, 12, 40, 3];
+      const x = random(rows * d, 70, 1.5); // an offset, so where the cosine looks matters
+      for (const score of ["cosine", "blend-feature"] as const) {
+        for (const cosineOf of ["centred", "uncentred"] as const) {
+          for (const decode of ["plain", "equivariant"] as const) {
+            const label = `${score} ${cosineOf} ${decode}`;
+            const sae = cloneSae(randomSae({ score, decode, cosineOf, d, m, k }, 71), Float32Array);
+            const step = async (ks: Kernels) => {
+              const dead = new Uint8Array(m).map((_, j) => (j % 5 === 0 ? 1 : 0));
+              const options: LossOptions = { reweight: "none", auxk: { dead, kAux: 2, coef: 1 / 32 } };
+              const fwd = await forwardTraining(sae, x, rows, ks, options);
+              const grads = allocateParams(sae.config);
+              backwardTraining(sae, fwd, ks, grads);
+              return { loss: fwd.loss, codes: fwd.codes, grads };
+            };
+            const got = await step(kernels());
+            const want = await step(ref);
+            assert.deepEqual(Array.from(got.codes.index), Array.from(want.codes.index), `${label}: codes`);
+            assert.ok(Math.abs(got.loss - want.loss) <= 1e-5 * want.loss, `${label}: loss`);
+            for (const name of paramNames)
+              assertClose(got.grads[name], want.grads[name], 1e-4, `${label}: ∂${name}`);
+          }
+        }
+      }
     });
 
     test(`${set.name}: per-entry backward terms are bit-identical to entry-terms.ts for every score and decoding`, {
