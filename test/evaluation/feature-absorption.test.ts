@@ -68,6 +68,7 @@ function handmadeSae(): Sae {
     score: "inner",
     activation: "batchtopk",
     decode: "plain",
+    cosineOf: "centred",
     alphaInit: 0.5,
     eps: 1e-6,
   };
