@@ -2,84 +2,17 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { referenceKernels as kernels } from "../../src/kernels/reference.js";
 import { isCosine, scoreKinds } from "../../src/kernels/score-family.js";
-import { latentTerms, preactivations } from "../../src/model/forward.js";
+import { preactivations } from "../../src/model/forward.js";
 import { initSae } from "../../src/model/init.js";
-import {
-  auxkTerm,
-  backwardThroughCodes,
-  backwardTraining,
-  forwardTraining,
-  type LossOptions,
-} from "../../src/model/loss.js";
+import { backwardTraining, forwardTraining } from "../../src/model/loss.js";
 import { allocateParams } from "../../src/model/sae.js";
 import { Rng } from "../../src/util/rng.js";
-import { checkAgainstFiniteDifferences } from "../helpers/finite-differences.js";
 import { randomInputs, randomSae } from "../helpers/random-sae.js";
 
 // cosineOf "uncentred": the cosine and r look at x̃, b_dec is only added back in decoding.
+// (Its finite-difference checks run with every other setup's, in gradients.test.ts.)
 const rows = 7;
 const cosineScores = scoreKinds.filter(isCosine);
-
-for (const score of cosineScores) {
-  for (const decode of ["plain", "equivariant"] as const) {
-    for (const activation of ["batchtopk", "topk"] as const) {
-      for (const reweight of ["none", "equalize"] as const) {
-        const label = `uncentred ${score}/${decode}/${activation}/${reweight}`;
-        test(`main-loss gradients match finite differences: ${label}`, async () => {
-          const sae = randomSae({ score, decode, activation, cosineOf: "uncentred" });
-          const x = randomInputs(rows, sae.config.d);
-          const options: LossOptions = { reweight, auxk: null };
-          const fwd = await forwardTraining(sae, x, rows, kernels, options);
-          const grads = allocateParams(sae.config, Float64Array);
-          backwardTraining(sae, fwd, kernels, grads);
-          await checkAgainstFiniteDifferences(
-            sae,
-            async () => (await forwardTraining(sae, x, rows, kernels, options)).loss,
-            grads,
-            label,
-          );
-        });
-      }
-    }
-  }
-}
-
-for (const score of cosineScores) {
-  for (const decode of ["plain", "equivariant"] as const) {
-    test(`AuxK gradients hold the residual constant: uncentred ${score}/${decode}`, async () => {
-      const sae = randomSae({ score, decode, cosineOf: "uncentred" });
-      const x = randomInputs(rows, sae.config.d, 5);
-      const dead = new Uint8Array(sae.config.m);
-      for (const j of [1, 4, 5, 8]) dead[j] = 1;
-      const auxk = { dead, kAux: 2, coef: 1 / 32 };
-      const base = await forwardTraining(sae, x, rows, kernels, { reweight: "none", auxk });
-      assert.ok(base.aux, "some dead latent scores positive on this batch");
-      const residual = base.residual.slice();
-      const grads = allocateParams(sae.config, Float64Array);
-      backwardThroughCodes(
-        sae,
-        base.terms,
-        base.pa,
-        base.aux.codes,
-        base.aux.upstream,
-        kernels,
-        grads,
-        false,
-      );
-      // AuxK decodes without b_dec and the uncentred score never reads it: b_dec gets nothing.
-      assert.ok(
-        grads.bDec.every((v) => v === 0),
-        "uncentred AuxK gives b_dec no gradient",
-      );
-      const auxOnly = async () => {
-        const terms = latentTerms(sae);
-        const pa = await preactivations(sae, x, rows, kernels, terms);
-        return auxkTerm(sae, terms, pa, residual, auxk, kernels)!.loss;
-      };
-      await checkAgainstFiniteDifferences(sae, auxOnly, grads, `auxk uncentred ${score}/${decode}`);
-    });
-  }
-}
 
 test("uncentred, the scores ignore b_dec and b_dec's gradient is exactly Σ_t ∂L/∂x̂_t", async () => {
   const sae = randomSae({ score: "blend-feature", decode: "equivariant", cosineOf: "uncentred" });

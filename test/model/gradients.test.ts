@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { referenceKernels as kernels } from "../../src/kernels/reference.js";
-import { type ScoreKind, scoreKinds } from "../../src/kernels/score-family.js";
+import { isCosine, type ScoreKind, scoreKinds } from "../../src/kernels/score-family.js";
+import { type CosineOrigin, cosineOrigins } from "../../src/model/config.js";
 import { latentTerms, preactivations } from "../../src/model/forward.js";
 import {
   auxkTerm,
@@ -16,13 +17,22 @@ import { randomInputs, randomSae } from "../helpers/random-sae.js";
 
 const rows = 7;
 
-for (const score of scoreKinds) {
+/** Each score with each vector its cosine may look at (DESIGN §2; inner has only x_c). */
+const scoreSetups = scoreKinds.flatMap((score) =>
+  (isCosine(score) ? cosineOrigins : (["centred"] as const)).map((cosineOf: CosineOrigin) => ({
+    score,
+    cosineOf,
+    name: cosineOf === "centred" ? score : `uncentred ${score}`,
+  })),
+);
+
+for (const { score, cosineOf, name } of scoreSetups) {
   for (const decode of ["plain", "equivariant"] as const) {
     for (const activation of ["batchtopk", "topk"] as const) {
       for (const reweight of ["none", "equalize"] as const) {
-        const label = `${score}/${decode}/${activation}/${reweight}`;
+        const label = `${name}/${decode}/${activation}/${reweight}`;
         test(`main-loss gradients match finite differences: ${label}`, async () => {
-          const sae = randomSae({ score, decode, activation });
+          const sae = randomSae({ score, decode, activation, cosineOf });
           const x = randomInputs(rows, sae.config.d);
           const options: LossOptions = { reweight, auxk: null };
           const fwd = await forwardTraining(sae, x, rows, kernels, options);
@@ -41,10 +51,10 @@ for (const score of scoreKinds) {
   }
 }
 
-for (const score of scoreKinds) {
+for (const { score, cosineOf, name } of scoreSetups) {
   for (const decode of ["plain", "equivariant"] as const) {
-    test(`AuxK gradients hold the residual constant: ${score}/${decode}`, async () => {
-      const sae = randomSae({ score, decode });
+    test(`AuxK gradients hold the residual constant: ${name}/${decode}`, async () => {
+      const sae = randomSae({ score, decode, cosineOf });
       const x = randomInputs(rows, sae.config.d, 5);
       const dead = new Uint8Array(sae.config.m);
       for (const j of [1, 4, 5, 8]) dead[j] = 1;
@@ -70,13 +80,19 @@ for (const score of scoreKinds) {
         grads,
         false,
       );
+      // AuxK decodes without b_dec and the uncentred score never reads it: b_dec gets nothing.
+      if (cosineOf === "uncentred")
+        assert.ok(
+          grads.bDec.every((v) => v === 0),
+          "uncentred AuxK: b_dec gets 0",
+        );
       // The loss seen by finite differences: AuxK alone with e frozen at its base value.
       const auxOnly = async () => {
         const terms = latentTerms(sae);
         const pa = await preactivations(sae, x, rows, kernels, terms);
         return auxkTerm(sae, terms, pa, residual, auxk, kernels)!.loss;
       };
-      await checkAgainstFiniteDifferences(sae, auxOnly, grads, `auxk ${score}/${decode}`);
+      await checkAgainstFiniteDifferences(sae, auxOnly, grads, `auxk ${name}/${decode}`);
     });
   }
 }
