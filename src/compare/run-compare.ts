@@ -126,13 +126,7 @@ export async function runCompareSection(
     targetFrom: t.targetFrom,
     matched: options.families.map((f) => matchAtFvu(f.name, pointsOf(f.name), t.targetFvu)),
   }));
-  const main =
-    matchedTargets[
-      Math.max(
-        0,
-        targets.findIndex((t) => t.main),
-      )
-    ]!;
+  const main = matchedTargets.find((_, i) => targets[i]!.main) ?? matchedTargets[0]!;
   const notes = [...section.notes, ...unbracketedNotes(matchedTargets, runs)];
   for (const note of notes.slice(section.notes.length)) options.log?.(`note: ${note}`);
   return {

@@ -29,7 +29,7 @@ export function matchedTable(results: CompareResults, section: CompareSection, s
       targets.length > 1
         ? tag(
             "tr",
-            { class: "target" },
+            { class: "target-head" },
             tag(
               "th",
               { class: "left", scope: "colgroup", colspan: 3 + measures.length },

@@ -74,7 +74,7 @@ function panel(
   const ys = lines.flatMap((l) => l.points.map(value));
   const probe = dataScale(ys, [0, 1], { count: 4 });
   const yTick = percent ? (v: number) => `${axisTickLabel(probe)(v)}%` : axisTickLabel(probe);
-  const left = leftMargin(probe, yTick, FONT);
+  const left = leftMargin(probe, yTick, FONT) - FONT - 10;
   const area: Area = { left, top: 8, width: PANEL_WIDTH - left - 12, height: PANEL_HEIGHT };
   const x = dataScale(
     [...lines.flatMap((l) => l.points.map((p) => p.fvu)), ...targets.map((t) => t.targetFvu)],
@@ -82,15 +82,14 @@ function panel(
     { count: 4 },
   );
   const y = dataScale(ys, yRange(area), { count: 4 });
-  const parts = [
-    frame(area, x, y, { xLabel: "FVU", yLabel: measure.label, yTickLabel: yTick, fontSize: FONT }),
-  ];
+  // No y title: the panel's heading names the measure.
+  const parts = [frame(area, x, y, { xLabel: "FVU", yTickLabel: yTick, fontSize: FONT })];
   for (const t of targets) {
     const px = x.map(t.targetFvu);
     parts.push(
       tag(
         "g",
-        { class: "target" },
+        { class: "target-line" },
         line(px, area.top, px, area.top + area.height, {
           stroke: "#555",
           "stroke-dasharray": "5 4",

@@ -51,8 +51,8 @@ table.data .left { text-align: left; }
 td.num { text-align: right; white-space: nowrap; }
 table.matched tbody tr:nth-child(even) { background: var(--alt); }
 table.matched tr.extrapolated td { color: #7a5b00; }
-table.matched tr.target th { background: #fff; padding-top: 12px; font-weight: 500; color: var(--muted); border-bottom: 1px solid var(--rule-strong); }
-table.matched tr.target th b { color: var(--fg); }
+table.matched tr.target-head th { background: #fff; padding-top: 12px; font-weight: 500; color: var(--muted); border-bottom: 1px solid var(--rule-strong); }
+table.matched tr.target-head th b { color: var(--fg); }
 sup.mark { color: #b35c00; font-weight: 700; margin-left: 3px; cursor: help; }
 table.runs { font-size: 12.5px; }
 table.runs th, table.runs td { padding: 4px 8px; }

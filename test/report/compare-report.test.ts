@@ -75,7 +75,7 @@ test("one svg per plot: six in the section with α, four without; a panel per me
 /** The rows of each body of a matched table, without the target headings. */
 function tableBodies(table: string): string[][] {
   return [...table.matchAll(/<tbody>([\s\S]*?)<\/tbody>/g)].map((m) =>
-    m[1]!.split("</tr>").filter((r) => r.includes("<tr") && !r.includes(`class="target"`)),
+    m[1]!.split("</tr>").filter((r) => r.includes("<tr") && !r.includes(`class="target-head"`)),
   );
 }
 
@@ -88,7 +88,7 @@ test("the matched table has a body per target, one row per family, and marks the
     const bodies = tableBodies(t);
     assert.equal(bodies.length, targets.length);
     // a heading row per target when there are several
-    assert.equal(count(t, `<tr class="target">`), targets.length > 1 ? targets.length : 0);
+    assert.equal(count(t, `<tr class="target-head">`), targets.length > 1 ? targets.length : 0);
     bodies.forEach((rows, b) => {
       assert.equal(rows.length, targets[b]!.matched.length);
       // The last row of each target is not bracketed in the fixture.

@@ -26,7 +26,7 @@ function pathsOf(svg: string, cls: string): Map<string, string> {
 /** The x of each vertical target line (x1 = x2, spanning the plot's height). */
 function targetLines(svg: string): number[] {
   return [
-    ...svg.matchAll(/<g class="target"><line x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="([\d.]+)"/g),
+    ...svg.matchAll(/<g class="target-line"><line x1="([\d.]+)" y1="([\d.]+)" x2="([\d.]+)" y2="([\d.]+)"/g),
   ].map((m) => {
     assert.equal(m[1], m[3], "a target line is vertical");
     assert.ok(Number(m[4]) > Number(m[2]));
@@ -79,7 +79,7 @@ test("a measure the report has never heard of gets its panel from the measure li
   const panel = panels.find((p) => p.measure.key === "top10Share");
   assert.ok(panel, "a panel for a measure added to the list");
   assert.equal(pathsOf(panel.svg, "family").size, 4);
-  assert.match(panel.svg, />top-10% slots<\/text>/);
+  assert.match(panel.svg, /aria-label="top-10% slots against FVU: synthetic default"/);
 });
 
 test("α against step: the α families at the base k, a quartile band for per-latent α only", () => {
@@ -104,6 +104,6 @@ test("a compare-results.json written with one target and no α series still rend
   }
   const html = renderCompareReport(old);
   assert.equal([...html.matchAll(/<table class="data matched">/g)].length, 2);
-  assert.ok(!html.includes(`<tr class="target">`));
+  assert.ok(!html.includes(`<tr class="target-head">`));
   assert.ok(html.includes("No run in this section logged α during training"));
 });
