@@ -14,12 +14,14 @@
  */
 
 export {
+  type AlphaStep,
   type CompareFamiliesOptions,
   type CompareRun,
   type CompareSection,
   compareFamilies,
   type FamilySpec,
   type MatchedRow,
+  type MatchedTarget,
   scoreFamilies,
 } from "./api/compare.js";
 export { decode, type EncodeOptions, encode, reconstruct, type SparseCodes } from "./api/encode.js";

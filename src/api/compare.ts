@@ -13,7 +13,14 @@ import type { TrainConfig } from "../training/train-config.js";
 import type { StepMetrics } from "../training/trainer.js";
 import { type KernelSet, withKernels } from "./kernels.js";
 
-export type { CompareRun, CompareSection, FamilySpec, MatchedRow } from "../compare/compare-results.js";
+export type {
+  AlphaStep,
+  CompareRun,
+  CompareSection,
+  FamilySpec,
+  MatchedRow,
+  MatchedTarget,
+} from "../compare/compare-results.js";
 
 /** The score families `cosae compare` trains by default (the paper's, plus both decodings). */
 export const scoreFamilies: readonly string[] = defaultFamilies;
@@ -26,12 +33,12 @@ export interface CompareFamiliesOptions {
   data?: string | null;
   /** family names such as "inner", "cosine-equivariant", "inner-equalize" (default {@link scoreFamilies}) */
   families?: readonly string[];
-  /** the configured k: the target is `inner`'s FVU at this k (default 8) */
+  /** the base k: the targets are `inner`'s FVU at k/2, k and 2k (default 8) */
   k?: number;
-  /** the k grid (default k/2, k, 2k, then halved or doubled until each family brackets the target) */
+  /** the k grid (default k/2, k, 2k, then halved or doubled until each family brackets every target) */
   ks?: readonly number[];
-  /** match at this FVU instead of inner's at k */
-  targetFvu?: number;
+  /** match at this FVU, or these, instead of inner's at k/2, k and 2k (the middle one is the main target) */
+  targetFvu?: number | readonly number[];
   /** training options shared by every run (defaults m 1024, steps 1000, batchSize 1024, lr 3e-3, seed 0) */
   training?: Partial<TrainConfig>;
   /** held-out tokens (default 16384 synthetic, 32768 for activations) */
@@ -88,7 +95,12 @@ export async function compareFamilies(options: CompareFamiliesOptions): Promise<
       ks,
       extendKs: options.ks === undefined,
       baseK,
-      targetFvu: options.targetFvu ?? null,
+      targetFvus:
+        options.targetFvu === undefined
+          ? null
+          : typeof options.targetFvu === "number"
+            ? [options.targetFvu]
+            : options.targetFvu,
       training,
       kernels,
       ...(options.onMetrics ? { onMetrics: options.onMetrics } : {}),

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { CompareResults, CompareSection } from "../compare/compare-results.js";
+import { type CompareResults, type CompareSection, sectionTargets } from "../compare/compare-results.js";
 import { hookContrastTable, matchedTable, runsTable } from "../compare/compare-tables.js";
 import { defaultFamilies, parseFamilies } from "../compare/families.js";
 import { hookContrasts } from "../compare/hook-contrast.js";
@@ -52,7 +52,8 @@ The paper's comparison at matched reconstruction (DESIGN §4). Trains each score
 family at each k with the same data order and seed, evaluates every SAE on
 held-out tokens (FVU, L0, dead, α, slot share by norm, norm detectors, concept
 alignment; MMCS on synthetic data; the spliced loss when the model is known),
-interpolates every measure at the target FVU, and prints one table per dataset.
+interpolates every measure at each target FVU (inner's at K/2, K and 2K), and
+prints one table per target and dataset.
 Writes DIR/compare-results.json (every figure) and DIR/report.html (plots; no
 network needed to view it). Finished runs in DIR are reused, unfinished ones resumed
 (SIGINT/SIGTERM stop after a checkpoint); DIR must be new, empty or compare's own.
@@ -69,10 +70,10 @@ Options:
                     (<score>[-uncentred][-equivariant][-equalize]: -uncentred takes the
                     cosine of x̃ instead of x_c = x̃ − b_dec, cosine family only;
                     e.g. cosine-uncentred, blend-feature-uncentred-equivariant)
-  --k K             the configured k; the target FVU is inner's at this k (default 8)
+  --k K             the base k; the targets are inner's FVU at K/2, K and 2K (default 8)
   --ks LIST         the k grid (default K/2,K,2K, then halved or doubled, up to
-                    3 more runs per family, until the family's FVUs bracket the target)
-  --targetFvu F     match at this FVU instead
+                    3 more runs per family, until the family's FVUs bracket every target)
+  --targetFvu LIST  match at these FVUs instead (e.g. 0.3,0.2,0.1)
   --m M             latents (default ${compareTrainFields.m.default})
   --steps N         steps per run (default ${compareTrainFields.steps.default})
   --batchSize B     tokens per step (default ${compareTrainFields.batchSize.default})
@@ -125,9 +126,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
     values.ks === undefined ? [...new Set([Math.max(1, baseK >> 1), baseK, 2 * baseK])] : parseKs(values.ks);
   if (values.targetFvu === undefined && !ks.includes(baseK))
     throw new Error(`--ks ${ks.join(",")} must include --k ${baseK}, whose inner FVU is the target`);
-  const targetFvu = values.targetFvu === undefined ? null : Number(values.targetFvu);
-  if (targetFvu !== null && !(targetFvu > 0 && targetFvu < 1))
-    throw new Error(`--targetFvu: expected a number in (0, 1), got "${values.targetFvu}"`);
+  const targetFvus = values.targetFvu === undefined ? null : parseTargetFvus(values.targetFvu);
   const training = {
     ...validateFields(compareTrainFields, parseFlagValues(compareTrainFields, values), "command line"),
     logEvery: 10,
@@ -192,7 +191,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
         ks,
         extendKs: values.ks === undefined,
         baseK,
-        targetFvu,
+        targetFvus,
         training,
         kernels,
         onMetrics: (label, m, steps) => {
@@ -274,6 +273,13 @@ function checkCompareOut(out: string): string {
   return out;
 }
 
+function parseTargetFvus(list: string): number[] {
+  const fvus = splitList(list).map(Number);
+  if (fvus.length === 0 || fvus.some((f) => !(f > 0 && f < 1)))
+    throw new Error(`--targetFvu: expected numbers in (0, 1) separated by commas, got "${list}"`);
+  return fvus;
+}
+
 function parseKs(list: string): number[] {
   const ks = splitList(list).map(Number);
   if (ks.length === 0 || ks.some((k) => !(Number.isInteger(k) && k >= 1)))
@@ -281,12 +287,14 @@ function parseKs(list: string): number[] {
   return [...new Set(ks)].sort((a, b) => a - b);
 }
 
-/** The section's matched table, its runs and its notes, as printed. */
+/** The section's matched tables (one per target), its runs and its notes, as printed. */
 function sectionText(s: CompareSection): string {
   return [
-    `${s.title} — matched at FVU ${s.targetFvu.toFixed(4)} (${s.targetFrom})`,
-    matchedTable(s, measureInfo),
-    "",
+    ...sectionTargets(s).flatMap((t) => [
+      `${s.title} — matched at FVU ${t.targetFvu.toFixed(4)} (${t.targetFrom})`,
+      matchedTable(t.matched, measureInfo),
+      "",
+    ]),
     "all runs:",
     runsTable(s.runs),
     ...s.notes,

@@ -5,7 +5,10 @@
 import type { EvalReport } from "../evaluation/evaluate.js";
 import type { ScoreKind } from "../kernels/score-family.js";
 import type { CosineOrigin } from "../model/config.js";
+import type { AlphaStep } from "../training/alpha-steps.js";
 import type { MeasureFormat } from "../util/number-format.js";
+
+export type { AlphaStep };
 
 /** One score family: a training setup that differs from the others only where named. */
 export interface FamilySpec {
@@ -27,6 +30,8 @@ export interface CompareRun {
   /** wall-clock training time, null when a finished run was reused */
   trainSeconds: number | null;
   report: EvalReport;
+  /** α during training, from the run's metrics.jsonl (one entry per logged step); null for a family without α */
+  alphaSteps: AlphaStep[] | null;
 }
 
 /** The measures interpolated at the target FVU (see matched.ts), by name. */
@@ -51,7 +56,15 @@ export interface MeasureInfo {
   table?: false;
 }
 
-/** One dataset's comparison: all runs on it, and the matched table. */
+/** The families read off at one target FVU. */
+export interface MatchedTarget {
+  targetFvu: number;
+  /** where the target came from, e.g. "FVU of inner at k = 4" */
+  targetFrom: string;
+  matched: MatchedRow[];
+}
+
+/** One dataset's comparison: all runs on it, and the matched tables. */
 export interface CompareSection {
   /** e.g. "synthetic default" or "stories260K blocks.3.hook_resid_pre" */
   title: string;
@@ -59,11 +72,16 @@ export interface CompareSection {
   hook?: string;
   /** one line on the data: rows, d, source, held-out tokens */
   data: string;
-  /** the FVU every family is matched at, and where it came from */
+  /**
+   * The main target (inner's FVU at the base k, or the middle given one) and its
+   * matched rows: the same as its entry in `targets`, for readers of one target.
+   */
   targetFvu: number;
   targetFrom: string;
   runs: CompareRun[];
   matched: MatchedRow[];
+  /** every target, by falling FVU (inner at k/2, k, 2k by default), each with its matched rows */
+  targets: MatchedTarget[];
   /** what could not be measured on this data, and why */
   notes: string[];
 }
@@ -77,4 +95,13 @@ export interface CompareResults {
   measures: MeasureInfo[];
   sections: CompareSection[];
   seconds: number;
+}
+
+/** A section's targets; a compare-results.json written before there were several holds only the one. */
+export function sectionTargets(section: CompareSection): MatchedTarget[] {
+  return (
+    (section as Partial<CompareSection>).targets ?? [
+      { targetFvu: section.targetFvu, targetFrom: section.targetFrom, matched: section.matched },
+    ]
+  );
 }

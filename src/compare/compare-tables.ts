@@ -1,26 +1,26 @@
 /** The plain-text tables `cosae compare` and `cosae eval` print. */
 import type { EvalReport } from "../evaluation/evaluate.js";
 import { formatMeasure, signed } from "../util/number-format.js";
-import type { CompareRun, CompareSection, MeasureInfo } from "./compare-results.js";
+import type { CompareRun, MatchedRow, MeasureInfo } from "./compare-results.js";
 import type { HookContrast } from "./hook-contrast.js";
 import { presentMeasures } from "./measures.js";
 import { formatTable } from "./text-table.js";
 
 /**
- * The paper's table: one row per family, every measure at the target FVU, the
- * k there, and how far the family's nearest run was from the target (†: the
- * target lies outside the family's runs, so the nearest run stands in).
+ * The paper's table at one target: one row per family, every measure at the
+ * target FVU, the k there, and how far the family's nearest run was from the
+ * target (†: the target lies outside the family's runs, so the nearest run stands in).
  */
-export function matchedTable(section: CompareSection, measures: readonly MeasureInfo[]): string {
-  const shown = presentMeasures(measures, section.matched);
+export function matchedTable(matched: readonly MatchedRow[], measures: readonly MeasureInfo[]): string {
+  const shown = presentMeasures(measures, matched);
   const headers = ["family", "k at target", "nearest FVU − target", ...shown.map((m) => m.label)];
-  const body = section.matched.map((r) => [
+  const body = matched.map((r) => [
     r.family,
     `${r.k.toFixed(1)}${r.bracketed ? "" : " †"}`,
     `${r.nearestGap >= 0 ? "+" : ""}${r.nearestGap.toFixed(4)}`,
     ...shown.map((m) => formatMeasure(r.measures[m.key] ?? null, m.format)),
   ]);
-  const clamped = section.matched.some((r) => !r.bracketed);
+  const clamped = matched.some((r) => !r.bracketed);
   return (
     formatTable(headers, body) +
     (clamped

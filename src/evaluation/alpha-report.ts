@@ -1,4 +1,5 @@
 import type { FloatArray } from "../kernels/arrays.js";
+import { quantileSorted } from "../util/quantile.js";
 
 /** Summary of the magnitude dependence α (one scalar, or one α_j per latent). */
 export interface AlphaReport {
@@ -11,20 +12,6 @@ export interface AlphaReport {
   mean: number;
   /** Share of α_j strictly above `above` (0.5 by default): latents closer to the inner product than to cosine. */
   shareAbove: number;
-}
-
-/**
- * Quantile `p` of ascending `sorted` by linear interpolation between the two
- * nearest order statistics, position `p·(n−1)` (numpy's default "linear").
- */
-export function quantileSorted(sorted: Float64Array, p: number): number {
-  const n = sorted.length;
-  if (n === 0) return Number.NaN;
-  const pos = p * (n - 1);
-  const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, n - 1);
-  const frac = pos - lo;
-  return sorted[lo]! + frac * (sorted[hi]! - sorted[lo]!);
 }
 
 /** Distribution of α: min, quartiles, max, mean and the share above `above`. All NaN when empty. */

@@ -2,7 +2,7 @@
  * The self-contained HTML report of `cosae compare`: inline CSS and SVG, no
  * scripts, nothing fetched. Every string from the results is escaped.
  */
-import type { CompareResults, CompareSection } from "../compare/compare-results.js";
+import { type CompareResults, type CompareSection, sectionTargets } from "../compare/compare-results.js";
 import { duration, fixed } from "../util/number-format.js";
 import { conceptList } from "./concept-list.js";
 import { specLine, swatch } from "./family-cell.js";
@@ -13,7 +13,9 @@ import { type FamilyStyles, familyStyles } from "./palette.js";
 import type { Plot } from "./plot.js";
 import { alignedSharePlot } from "./plot-aligned-share.js";
 import { alphaPlot } from "./plot-alpha.js";
+import { alphaStepsPlot } from "./plot-alpha-steps.js";
 import { fvuL0Plot } from "./plot-fvu-l0.js";
+import { measureFvuCaption, measureFvuPanels } from "./plot-measure-fvu.js";
 import { normAurocPlot } from "./plot-norm-auroc.js";
 import { normDecilePlot } from "./plot-norm-deciles.js";
 import { taskMeasurePlots } from "./plot-task-measures.js";
@@ -102,6 +104,7 @@ function section(results: CompareResults, s: CompareSection, n: number, styles: 
   const plots: Plot[] = [
     fvuL0Plot(s, styles),
     alphaPlot(s, styles),
+    alphaStepsPlot(results, s, styles),
     normDecilePlot(s, styles),
     normAurocPlot(s, styles),
     alignedSharePlot(results, s, styles),
@@ -136,15 +139,41 @@ function section(results: CompareResults, s: CompareSection, n: number, styles: 
     tag(
       "p",
       { class: "target" },
-      `Families matched at <b>FVU = ${escapeHtml(fixed(s.targetFvu, 4))}</b> — ${escapeHtml(s.targetFrom)}`,
+      `Families matched at ${sectionTargets(s)
+        .map((t) => `<b>FVU = ${escapeHtml(fixed(t.targetFvu, 4))}</b> (${escapeHtml(t.targetFrom)})`)
+        .join(", ")}`,
     ),
     s.notes.length > 0 ? tag("ul", { class: "notes" }, ...s.notes.map((t) => textTag("li", {}, t))) : "",
     textTag("h3", {}, "Matched reconstruction"),
     matchedTable(results, s, styles),
+    measuresAgainstFvu(results, s, styles),
     textTag("h3", {}, "Plots"),
     tag("div", { class: "figures" }, ...figures),
     textTag("h3", {}, "All runs"),
     runsTable(results, s, styles),
     conceptList(s, styles),
   );
+}
+
+/** Every measure against FVU, a small panel each, with the families' legend and one caption. */
+function measuresAgainstFvu(results: CompareResults, s: CompareSection, styles: FamilyStyles): string {
+  const { panels, legend } = measureFvuPanels(results.measures, s, styles);
+  if (panels.length === 0) return "";
+  return [
+    textTag("h3", {}, "Measures against FVU"),
+    tag("p", { class: "note" }, measureFvuCaption(s)),
+    legend,
+    tag(
+      "div",
+      { class: "small-multiples" },
+      ...panels.map((p) =>
+        tag(
+          "figure",
+          { class: "measure-fvu" },
+          textTag("h4", { title: p.measure.help }, p.measure.label),
+          p.svg,
+        ),
+      ),
+    ),
+  ].join("\n");
 }

@@ -1,9 +1,9 @@
-/** The paper's table: one row per family, every measure interpolated at the target FVU. */
-import type { CompareResults, CompareSection } from "../compare/compare-results.js";
+/** The paper's table: one row per family, every measure interpolated at each target FVU. */
+import { type CompareResults, type CompareSection, sectionTargets } from "../compare/compare-results.js";
 import { presentMeasures } from "../compare/measures.js";
 import { fixed, formatMeasure, signed } from "../util/number-format.js";
 import { familyCell } from "./family-cell.js";
-import { tag, textTag } from "./html.js";
+import { escapeHtml, tag, textTag } from "./html.js";
 import type { FamilyStyles } from "./palette.js";
 
 /** The mark on a family whose target FVU lies outside its runs. */
@@ -13,16 +13,31 @@ const K_HELP = "the k at which the family's FVU meets the target, interpolated i
 const GAP_HELP = "FVU of the family's run closest to the target, minus the target";
 
 export function matchedTable(results: CompareResults, section: CompareSection, styles: FamilyStyles): string {
-  if (section.matched.length === 0) return `<p class="note">No matched rows in this section.</p>`;
-  const measures = presentMeasures(results.measures, section.matched);
+  const targets = sectionTargets(section);
+  const allRows = targets.flatMap((t) => t.matched);
+  if (allRows.length === 0) return `<p class="note">No matched rows in this section.</p>`;
+  const measures = presentMeasures(results.measures, allRows);
   const head = [
     tag("th", { class: "left", scope: "col" }, "Family"),
     tag("th", { title: K_HELP, scope: "col" }, "k at target"),
     tag("th", { title: GAP_HELP, scope: "col" }, "nearest FVU − target"),
     ...measures.map((m) => textTag("th", { title: m.help, scope: "col" }, m.label)),
   ].join("");
-  const body = section.matched
-    .map((row) => {
+  // One body per target, headed by it when there are several, so each column reads down across the targets.
+  const bodies = targets.map((t) => {
+    const heading =
+      targets.length > 1
+        ? tag(
+            "tr",
+            { class: "target-head" },
+            tag(
+              "th",
+              { class: "left", scope: "colgroup", colspan: 3 + measures.length },
+              `at FVU <b>${escapeHtml(fixed(t.targetFvu, 4))}</b> — ${escapeHtml(t.targetFrom)}`,
+            ),
+          )
+        : "";
+    const rows = t.matched.map((row) => {
       const mark = row.bracketed
         ? ""
         : tag(
@@ -37,9 +52,10 @@ export function matchedTable(results: CompareResults, section: CompareSection, s
         ...measures.map((m) => textTag("td", { class: "num" }, formatMeasure(row.measures[m.key], m.format))),
       ].join("");
       return tag("tr", { class: row.bracketed ? undefined : "extrapolated" }, cellsHtml);
-    })
-    .join("\n");
-  const footnote = section.matched.some((r) => !r.bracketed)
+    });
+    return tag("tbody", {}, [heading, ...rows].filter((r) => r !== "").join("\n"));
+  });
+  const footnote = allRows.some((r) => !r.bracketed)
     ? tag(
         "p",
         { class: "footnote" },
@@ -60,7 +76,7 @@ export function matchedTable(results: CompareResults, section: CompareSection, s
     tag(
       "div",
       { class: "table-wrap" },
-      tag("table", { class: "data matched" }, tag("thead", {}, tag("tr", {}, head)), tag("tbody", {}, body)),
+      tag("table", { class: "data matched" }, tag("thead", {}, tag("tr", {}, head)), ...bodies),
     ) +
     footnote +
     help

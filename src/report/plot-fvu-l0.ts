@@ -1,5 +1,5 @@
-/** FVU against L0: one line per family through its runs, the target FVU dashed. */
-import type { CompareSection } from "../compare/compare-results.js";
+/** FVU against L0: one line per family through its runs, the target FVUs dashed. */
+import { type CompareSection, sectionTargets } from "../compare/compare-results.js";
 import { fixed } from "../util/number-format.js";
 import { type Area, frame, leftMargin, xRange, yRange } from "./chart-frame.js";
 import { escapeHtml, tag } from "./html.js";
@@ -22,8 +22,10 @@ export function fvuL0Plot(section: CompareSection, styles: FamilyStyles): Plot {
   const all = groups.flatMap((g) => g.points);
   if (all.length === 0) return { kind: "note", title, note: "No run has a finite FVU and L0." };
 
-  const target = section.targetFvu;
-  const include = Number.isFinite(target) ? [target] : [];
+  const targets = sectionTargets(section)
+    .map((t) => t.targetFvu)
+    .filter(Number.isFinite);
+  const include = targets;
   const fvus = all.map((p) => p.fvu);
   // The ticks, hence the margin they need, do not depend on the pixel range.
   const left = leftMargin(dataScale(fvus, [0, 1], { include }));
@@ -41,7 +43,7 @@ export function fvuL0Plot(section: CompareSection, styles: FamilyStyles): Plot {
       yLabel: "FVU",
     }),
   ];
-  if (Number.isFinite(target)) {
+  for (const target of targets) {
     const ty = ys.map(target);
     parts.push(
       line(area.left, ty, area.left + area.width, ty, {
@@ -79,7 +81,7 @@ export function fvuL0Plot(section: CompareSection, styles: FamilyStyles): Plot {
   // Labels last, clear of every marker and of the target caption.
   const bounds = { x0: area.left, y0: area.top, x1: area.left + area.width, y1: area.top + area.height };
   const occupied = pointBoxes(anchors, 5);
-  if (Number.isFinite(target)) {
+  for (const target of targets) {
     const ty = ys.map(target);
     occupied.push({ x0: area.left + area.width - 130, y0: ty - 16, x1: area.left + area.width, y1: ty + 2 });
   }
@@ -102,7 +104,7 @@ export function fvuL0Plot(section: CompareSection, styles: FamilyStyles): Plot {
     gap: 48,
     caption:
       `FVU of every run against its held-out L0, one line per family through its k values` +
-      `${x.log ? " (log-scale L0)" : ""}. The dashed line is the target FVU ${escapeHtml(fixed(target, 4))} ` +
-      `at which the matched table compares the families; lower and further left is better.`,
+      `${x.log ? " (log-scale L0)" : ""}. The dashed lines are the target FVUs ` +
+      `${escapeHtml(targets.map((t) => fixed(t, 4)).join(", "))} at which the matched tables compare the families; lower and further left is better.`,
   });
 }

@@ -51,6 +51,8 @@ table.data .left { text-align: left; }
 td.num { text-align: right; white-space: nowrap; }
 table.matched tbody tr:nth-child(even) { background: var(--alt); }
 table.matched tr.extrapolated td { color: #7a5b00; }
+table.matched tr.target-head th { background: #fff; padding-top: 12px; font-weight: 500; color: var(--muted); border-bottom: 1px solid var(--rule-strong); }
+table.matched tr.target-head th b { color: var(--fg); }
 sup.mark { color: #b35c00; font-weight: 700; margin-left: 3px; cursor: help; }
 table.runs { font-size: 12.5px; }
 table.runs th, table.runs td { padding: 4px 8px; }
@@ -72,6 +74,10 @@ figure svg.chart { display: block; width: 100%; height: auto; font-family: inher
 figure svg.chart text { font-family: inherit; }
 figcaption { margin-top: 8px; font-size: 12.5px; line-height: 1.45; color: var(--muted); }
 figure.note-only p { margin: 0; }
+.small-multiples { display: grid; grid-template-columns: repeat(auto-fill, minmax(280px, 1fr)); gap: 12px; align-items: start; }
+.small-multiples figure { padding: 8px 8px 4px; }
+.small-multiples figure h4 { font-size: 12.5px; margin: 0 0 4px; }
+.target-key { color: var(--muted); }
 details { margin: 12px 0 0; font-size: 13px; }
 details summary { cursor: pointer; color: var(--accent); }
 .concept-grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 12px 20px; margin-top: 10px; }

@@ -7,6 +7,7 @@ import { initSae } from "../model/init.js";
 import { backwardTraining, forwardTraining } from "../model/loss.js";
 import { type ParamName, paramNames, type Sae, type SaeParams } from "../model/sae.js";
 import { Workspace } from "../model/workspace.js";
+import { fiveNumberSummary } from "../util/quantile.js";
 import { Rng } from "../util/rng.js";
 import { DeadLatentTracker } from "./dead-latents.js";
 import { checkFiniteParams, TrainingDivergedError } from "./finite-params.js";
@@ -38,6 +39,8 @@ export interface StepMetrics {
   threshold: number;
   /** mean α (blend, blend-feature) */
   alpha: number | null;
+  /** min, q1, median, q3, max of the α_j (blend-feature only; absent for one scalar α or none) */
+  alphaQuartiles?: [number, number, number, number, number];
   tokensPerSecond: number;
 }
 
@@ -208,6 +211,7 @@ export async function train(
         lr,
         threshold: sae.constants.threshold,
         alpha: alpha.length > 0 ? mean(alpha) : null,
+        ...(alpha.length > 1 ? { alphaQuartiles: fiveNumberSummary(alpha) } : {}),
         tokensPerSecond: (windowTokens * 1000) / Math.max(now - windowStart, 1e-9),
       });
       windowStart = now;

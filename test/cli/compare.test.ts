@@ -33,6 +33,43 @@ test("compare on the synthetic default: a matched table, the JSON, the report; a
   const innerRow = section!.matched.find((m) => m.family === "inner")!;
   assert.equal(innerRow.nearestGap, 0);
   assert.equal(innerRow.measures.l0, inner8.report.l0);
+  // a grid given whole: the targets are inner's FVU at those of k/2, k, 2k in it, each with its table
+  const inner4 = section!.runs.find((x) => x.family === "inner" && x.k === 4)!;
+  assert.deepEqual(
+    section!.targets.map((t) => [t.targetFvu, t.targetFrom]),
+    [
+      [inner4.report.fvu, "FVU of inner at k = 4"],
+      [inner8.report.fvu, "FVU of inner at k = 8"],
+    ],
+  );
+  assert.deepEqual(section!.targets[1]!.matched, section!.matched);
+  for (const t of section!.targets) assert.equal(t.matched.length, 3);
+  assert.match(r.stdout, /synthetic default — matched at FVU 0\.\d{4} \(FVU of inner at k = 4\)/);
+  // α over training, read from each run's metrics.jsonl (logged every 10 steps): quartiles for per-latent α
+  for (const run of section!.runs) {
+    if (run.family !== "blend-feature-equivariant") {
+      assert.equal(run.alphaSteps, null);
+      continue;
+    }
+    assert.deepEqual(
+      run.alphaSteps!.map((a) => a.step),
+      [10, 20, 30, 40],
+    );
+    const logged = readFileSync(join(out, "synthetic", run.runDir, "metrics.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    assert.deepEqual(
+      run.alphaSteps!.map((a) => [a.mean, a.quartiles]),
+      logged.map((m) => [m.alpha, m.alphaQuartiles]),
+    );
+    const last = run.alphaSteps!.at(-1)!.quartiles!;
+    assert.ok(
+      last.every((v, i) => v >= 0 && v <= 1 && (i === 0 || v >= last[i - 1]!)),
+      `ordered: ${last}`,
+    );
+    assert.equal(run.alphaSteps!.at(-1)!.quartiles![2], run.report.alpha!.median);
+  }
   for (const run of section!.runs) {
     assert.ok(run.report.decoderMatch!.mmcs > 0, "synthetic runs report MMCS");
     assert.equal(run.report.splicedLoss, null);
@@ -53,10 +90,12 @@ test("compare on the synthetic default: a matched table, the JSON, the report; a
   const again = cosae(...args, ...small);
   assert.equal(again.code, 0, again.stderr);
   assert.equal((again.stderr.match(/\(reused\)/g) ?? []).length, 6);
+  const reread = readResults(out).sections[0]!;
+  assert.deepEqual(reread.targets, section!.targets, "reused runs give the same matched tables");
   assert.deepEqual(
-    readResults(out).sections[0]!.matched,
-    section!.matched,
-    "reused runs give the same matched table",
+    reread.runs.map((x) => x.alphaSteps),
+    section!.runs.map((x) => x.alphaSteps),
+    "and the same α series, read from their folders",
   );
 });
 
@@ -79,15 +118,73 @@ test("without --ks, a family's k grid grows until its runs bracket the target FV
   );
   assert.equal(r.code, 0, r.stderr);
   const [section] = readResults(out).sections;
-  for (const row of section!.matched) {
-    const ks = section!.runs.filter((x) => x.family === row.family).map((x) => x.k);
-    assert.ok(ks.includes(4) && ks.includes(8) && ks.includes(16), `${row.family}: the grid K/2, K, 2K`);
-    // bracketed, or the grid ran into k = 1, k = m or the three extra runs
-    assert.ok(
-      row.bracketed || ks.includes(1) || ks.includes(128) || ks.length === 6,
-      `${row.family}: k ${ks.join(",")} and not bracketed`,
-    );
+  // three targets by default: inner's FVU at k/2, k and 2k, the one at k the main one
+  assert.deepEqual(
+    section!.targets.map((t) => t.targetFrom),
+    [4, 8, 16].map((k) => `FVU of inner at k = ${k}`),
+  );
+  assert.equal(section!.targetFvu, section!.targets[1]!.targetFvu);
+  for (const t of section!.targets) {
+    assert.match(r.stdout, new RegExp(`matched at FVU ${t.targetFvu.toFixed(4)} \\(${t.targetFrom}\\)`));
+    for (const row of t.matched) {
+      const own = section!.runs.filter((x) => x.family === row.family);
+      const ks = own.map((x) => x.k);
+      assert.ok(ks.includes(4) && ks.includes(8) && ks.includes(16), `${row.family}: the grid K/2, K, 2K`);
+      const fvus = own.map((x) => x.report.fvu);
+      assert.equal(row.bracketed, Math.min(...fvus) <= t.targetFvu && t.targetFvu <= Math.max(...fvus));
+      // bracketed, or the grid ran into k = 1, k = m or the three extra runs, and says so
+      if (!row.bracketed) {
+        assert.ok(ks.includes(1) || ks.includes(128) || ks.length === 6, `${row.family}: k ${ks.join(",")}`);
+        assert.ok(section!.notes.some((n) => n.startsWith(`${row.family} does not bracket the target FVU`)));
+      }
+    }
   }
+  // each family was extended until its runs span every target (or the cap)
+  for (const family of ["inner", "cosine"]) {
+    const own = section!.runs.filter((x) => x.family === family);
+    const fvus = own.map((x) => x.report.fvu);
+    const spans =
+      Math.min(...fvus) <= Math.min(...section!.targets.map((t) => t.targetFvu)) &&
+      Math.max(...fvus) >= Math.max(...section!.targets.map((t) => t.targetFvu));
+    assert.ok(spans || own.length === 6 || own.some((x) => x.k === 1 || x.k === 128), family);
+  }
+});
+
+test("--targetFvu takes a list; a target a family's runs do not bracket is named", () => {
+  const out = join(dir(), "targets");
+  const r = cosae(
+    "compare",
+    "--out",
+    out,
+    "--families",
+    "inner,cosine",
+    "--ks",
+    "4",
+    "--targetFvu",
+    "0.001,0.99",
+    "--m",
+    "64",
+    "--steps",
+    "20",
+    "--evalTokens",
+    "1024",
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const [section] = readResults(out).sections;
+  assert.equal(section!.runs.length, 2);
+  assert.deepEqual(
+    section!.targets.map((t) => [t.targetFvu, t.targetFrom]),
+    [
+      [0.99, "given (--targetFvu)"],
+      [0.001, "given (--targetFvu)"],
+    ],
+  );
+  assert.equal(section!.targetFvu, 0.001, "the middle of the given targets is the main one");
+  for (const t of section!.targets) for (const row of t.matched) assert.equal(row.bracketed, false);
+  for (const family of ["inner", "cosine"])
+    assert.match(r.stdout, new RegExp(`^${family} does not bracket the target FVU 0\\.0010 \\(given`, "m"));
+  assert.equal(section!.notes.filter((n) => n.includes("does not bracket")).length, 4);
+  assert.match(r.stdout, /matched at FVU 0\.9900 \(given \(--targetFvu\)\)/);
 });
 
 test("compare on a model's hooks: harvest, concepts, spliced loss; eval agrees on one SAE", () => {
@@ -191,7 +288,8 @@ test("bad compare and eval input is refused before any work", () => {
     [["--families", "inner,cosin"], /unknown family "cosin"/],
     [["--ks", "4,x"], /--ks: expected positive integers/],
     [["--ks", "4,16"], /must include --k 8/],
-    [["--targetFvu", "2"], /--targetFvu: expected a number in \(0, 1\)/],
+    [["--targetFvu", "2"], /--targetFvu: expected numbers in \(0, 1\) separated by commas, got "2"/],
+    [["--targetFvu", "0.2,x"], /--targetFvu: expected numbers in \(0, 1\)/],
     [["--concepts", "pos,colour"], /unknown concept group "colour"/],
     [["--text", corpusPath], /harvesting needs --model, --text and --hook together/],
     [["--data", "x", "--hook", "blocks.1.hook_resid_pre"], /not both/],

@@ -23,6 +23,7 @@ function section(
     bracketed: true,
     measures: { alignedShare: aligned[i], normDetectorShare: detectors[i], l0: 8 },
   });
+  const matched = [row("inner", 0), row("cosine", 1)];
   return {
     title: hook ?? "synthetic default",
     ...(hook === undefined ? {} : { hook }),
@@ -30,7 +31,8 @@ function section(
     targetFvu: 0.2,
     targetFrom: "given",
     runs: [],
-    matched: [row("inner", 0), row("cosine", 1)],
+    matched,
+    targets: [{ targetFvu: 0.2, targetFrom: "given", matched }],
     notes: [],
   };
 }

@@ -1,10 +1,12 @@
 /** A hand-built CompareResults for the report tests: two sections, four families × three k. */
 import type {
+  AlphaStep,
   CompareResults,
   CompareRun,
   CompareSection,
   FamilySpec,
   MatchedRow,
+  MatchedTarget,
   MeasureInfo,
 } from "../../src/compare/compare-results.js";
 import type { EvalReport, Histogram } from "../../src/evaluation/evaluate.js";
@@ -148,11 +150,35 @@ const shapes: Record<string, RunShape> = {
   "cosine-equalize": { alpha: "none", normTilt: 0.1, fvuScale: 1.3 },
 };
 
+/** α over 100 steps logged every 10: drifting from 0.5 to the run's final median, quartiles for per-latent α. */
+function alphaSteps(shape: RunShape, k: number): AlphaStep[] | null {
+  if (shape.alpha === "none") return null;
+  const final = report(shape, k, { truth: false, spliced: false }).alpha!;
+  return Array.from({ length: 10 }, (_, i) => {
+    const t = (i + 1) / 10;
+    const at = (v: number) => 0.5 + t * (v - 0.5);
+    return {
+      step: 10 * (i + 1),
+      mean: at(final.mean),
+      quartiles:
+        shape.alpha === "perLatent"
+          ? ([
+              at(final.min),
+              at(final.q1),
+              at(final.median),
+              at(final.q3),
+              at(final.max),
+            ] as AlphaStep["quartiles"])
+          : null,
+    };
+  });
+}
+
 function section(
   title: string,
   families: string[],
   ks: number[],
-  opts: { truth: boolean; spliced: boolean },
+  opts: { truth: boolean; spliced: boolean; targetKs: number[] },
 ): CompareSection {
   const runs: CompareRun[] = families.flatMap((family) =>
     ks.map((k) => ({
@@ -161,17 +187,41 @@ function section(
       runDir: `${family}/k${k}`,
       trainSeconds: 3 + k / 4,
       report: report(shapes[family]!, k, opts),
+      alphaSteps: alphaSteps(shapes[family]!, k),
     })),
   );
-  const targetFvu = 1 / Math.sqrt(32);
-  const matched: MatchedRow[] = families.map((family, i) => ({
+  const targets: MatchedTarget[] = opts.targetKs.map((k, t) => ({
+    targetFvu: 1 / Math.sqrt(k),
+    targetFrom: `FVU of inner at k = ${k}`,
+    matched: matchedRows(families, opts, t),
+  }));
+  const main = targets[targets.length >> 1]!;
+  return {
+    title,
+    data: `8192 held-out tokens, d = 64, source: ${title}`,
+    targetFvu: main.targetFvu,
+    targetFrom: main.targetFrom,
+    runs,
+    matched: main.matched,
+    targets,
+    notes: opts.truth ? [] : ["no ground-truth features: MMCS and recovered are not measured <on text>"],
+  };
+}
+
+/** The matched rows at the `t`-th target (the values shift a little with it). */
+function matchedRows(
+  families: string[],
+  opts: { truth: boolean; spliced: boolean },
+  t: number,
+): MatchedRow[] {
+  return families.map((family, i) => ({
     family,
-    k: 32 * shapes[family]!.fvuScale ** 2,
+    k: 2 ** (4 + t) * shapes[family]!.fvuScale ** 2,
     nearestGap: (i - 1) * 0.0021,
     // the last family is clamped (its runs do not reach the target)
     bracketed: i !== families.length - 1,
     measures: {
-      l0: 31.5 + i,
+      l0: 2 ** (4 + t) - 0.5 + i,
       deadShare: 0.01 * i,
       alphaMedian: shapes[family]!.alpha === "none" ? null : 0.2 + 0.1 * i,
       mmcs: opts.truth ? 0.8 - 0.02 * i : null,
@@ -191,15 +241,6 @@ function section(
       absorptionFalseNegativeRate: opts.spliced ? 0.2 + 0.1 * shapes[family]!.normTilt : null,
     },
   }));
-  return {
-    title,
-    data: `8192 held-out tokens, d = 64, source: ${title}`,
-    targetFvu,
-    targetFrom: "FVU of inner at k = 32",
-    runs,
-    matched,
-    notes: opts.truth ? [] : ["no ground-truth features: MMCS and recovered are not measured <on text>"],
-  };
 }
 
 export const fixtureFamilies = ["inner", "cosine-equivariant", "blend", "blend-feature", "cosine-equalize"];
@@ -220,19 +261,29 @@ export function compareFixture(): CompareResults {
   return {
     createdBy: "cosae 0.1.0",
     createdAt: "2026-06-20T10:11:12.000Z",
-    settings: { m: 512, batchSize: 1024, steps: 3000, lr: 0.0004, seed: 1, ks: [16, 32, 64], note: "a & b" },
+    settings: {
+      m: 512,
+      batchSize: 1024,
+      steps: 3000,
+      lr: 0.0004,
+      seed: 1,
+      ks: [16, 32, 64],
+      baseK: 32,
+      note: "a & b",
+    },
     families: fixtureFamilies.map(spec),
     measures,
     sections: [
       section("synthetic default", ["inner", "cosine-equivariant", "blend", "blend-feature"], [16, 32, 64], {
         truth: true,
         spliced: false,
+        targetKs: [16, 32, 64],
       }),
       section(
         "stories260K <script>alert(1)</script>",
         ["inner", "cosine-equivariant", "cosine-equalize"],
         [8, 32, 128],
-        { truth: false, spliced: true },
+        { truth: false, spliced: true, targetKs: [32] },
       ),
     ],
     seconds: 754.2,

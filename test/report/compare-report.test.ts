@@ -58,14 +58,20 @@ test("every family appears, in a table and in the plots", () => {
   }
 });
 
-test("one svg per plot: six in the section with α (no absorption), six without α", () => {
-  assert.equal(count(html, "<svg"), 12);
+test("one svg per plot: seven in the section with α, six without; a panel per measure against FVU", () => {
+  // per section: plots (α's two only where a family learns α; absorption only on text), then one panel
+  // per measure some run has (the synthetic section: no spliced loss, no absorption)
+  assert.equal(count(html, "<svg"), 7 + 12 + 6 + 11);
+  assert.equal(count(html, "</svg>"), count(html, "<svg"));
   const [first, second] = html.split('id="section-2"');
-  assert.equal(count(first!, "<svg"), 6);
-  assert.equal(count(second!, "<svg"), 6);
-  assert.ok(second!.includes("No family in this section learns α"));
+  const figures = (part: string) => count(part.split('class="figures"')[1]!, "<svg");
+  assert.equal(figures(first!), 7);
+  assert.equal(figures(second!), 6);
+  assert.equal(count(first!, `<figure class="measure-fvu">`), 12);
+  assert.equal(count(second!, `<figure class="measure-fvu">`), 11);
   assert.ok(first!.includes("No feature absorption at matched FVU"));
-  assert.equal(count(html, "</svg>"), 12);
+  assert.ok(second!.includes("No family in this section learns α"));
+  assert.ok(second!.includes("No run in this section logged α during training"));
 });
 
 test("task measures: probe accuracy against k under the raw ceiling, absorption bars, k=2 and 5 only in the plot", () => {
@@ -84,32 +90,45 @@ test("task measures: probe accuracy against k under the raw ceiling, absorption 
   assert.ok(!synthetic!.includes(">probe acc. k=2</th>") && !synthetic!.includes(">probe acc. k=5</th>"));
 });
 
-test("the matched table has one row per family and marks the clamped one", () => {
+/** The rows of each body of a matched table, without the target headings. */
+function tableBodies(table: string): string[][] {
+  return [...table.matchAll(/<tbody>([\s\S]*?)<\/tbody>/g)].map((m) =>
+    m[1]!.split("</tr>").filter((r) => r.includes("<tr") && !r.includes(`class="target-head"`)),
+  );
+}
+
+test("the matched table has a body per target, one row per family, and marks the clamped one", () => {
   const fixture = compareFixture();
   const tables = matchedTables(html);
   assert.equal(tables.length, 2);
   tables.forEach((t, i) => {
-    const body = t.split("<tbody>")[1]!;
-    assert.equal(count(body, "<tr"), fixture.sections[i]!.matched.length);
-    const rows = body.split("</tr>").filter((r) => r.includes("<tr"));
-    // The last row of each section is not bracketed in the fixture.
-    rows.forEach((r, j) => {
-      const clamped = j === rows.length - 1;
-      assert.equal(r.includes(`class="extrapolated"`), clamped);
-      assert.equal(r.includes(`>${NOT_BRACKETED}</sup>`), clamped);
+    const targets = fixture.sections[i]!.targets;
+    const bodies = tableBodies(t);
+    assert.equal(bodies.length, targets.length);
+    // a heading row per target when there are several
+    assert.equal(count(t, `<tr class="target-head">`), targets.length > 1 ? targets.length : 0);
+    bodies.forEach((rows, b) => {
+      assert.equal(rows.length, targets[b]!.matched.length);
+      // The last row of each target is not bracketed in the fixture.
+      rows.forEach((r, j) => {
+        const clamped = j === rows.length - 1;
+        assert.equal(r.includes(`class="extrapolated"`), clamped);
+        assert.equal(r.includes(`>${NOT_BRACKETED}</sup>`), clamped);
+      });
     });
   });
+  assert.match(tables[0]!, /at FVU <b>0\.2500<\/b> — FVU of inner at k = 16/);
+  assert.match(tables[0]!, /at FVU <b>0\.1250<\/b> — FVU of inner at k = 64/);
   assert.ok(html.includes("clamped to the nearest run"));
 });
 
 test("NaN and null show a dash; columns that are null throughout are left out", () => {
   const [synthetic, stories] = matchedTables(html);
   // top-1% slots is NaN for the second family
-  const second = synthetic!.split("<tbody>")[1]!.split("</tr>")[1]!;
-  assert.ok(second.includes('<td class="num">—</td>'));
+  const [first, second] = tableBodies(synthetic!)[0]!;
+  assert.ok(second!.includes('<td class="num">—</td>'));
   // α is null for inner
-  const first = synthetic!.split("<tbody>")[1]!.split("</tr>")[0]!;
-  assert.ok(first.includes('<td class="num">—</td>'));
+  assert.ok(first!.includes('<td class="num">—</td>'));
   assert.ok(synthetic!.includes(">MMCS</th>"));
   assert.ok(!stories!.includes(">MMCS</th>"));
   assert.ok(stories!.includes(">loss added</th>"));
