@@ -1,13 +1,12 @@
 #!/usr/bin/env node
 // The α-initialisation study of docs/alpha.md (`npm run study:alpha`, which builds first):
 // blend and blend-feature trained from α₀ ∈ {0, 0.25, 0.5, 0.75, 1} at k = 8 with compare's
-// defaults (1000 steps, lr 3e-3) on the synthetic default (m 1024, with
-// blend-feature-equivariant too) and on stories260K blocks.3.hook_resid_pre (m 512, 32768
-// held-out rows, harvested once into OUT/activations/). Each start is one `compare` of its
-// own under OUT/<dataset>/alpha-<α₀>: finished runs are reused, unfinished ones resumed.
-// Writes OUT/alpha-study.md. 25 runs, about 4 minutes on 2 idle cores (CI runs it);
-// --full adds cosine and cosine-equivariant as references and blend-feature-equivariant on
-// stories260K (34 runs), the tables of docs/alpha.md.
+// defaults (1000 steps, lr 3e-3) on the synthetic default (m 1024) and on stories260K
+// blocks.3.hook_resid_pre (m 512, 32768 held-out rows, harvested once into
+// OUT/activations/). Each start is one `compare` of its own under OUT/<dataset>/alpha-<α₀>:
+// finished runs are reused, unfinished ones resumed. Writes OUT/alpha-study.md. 20 runs,
+// about 4.5 minutes on one core (CI runs it); --full adds blend-feature-equivariant from
+// every start and cosine and cosine-equivariant as references (34 runs): docs/alpha.md's tables.
 //
 //   node scripts/alpha-study.mjs [--out runs/alpha-study] [--full] [--steps 1000] [--threads 0]
 //                                [--datasets synthetic,stories] [--starts 0,0.25,0.5,0.75,1]
@@ -50,10 +49,7 @@ for (const d of datasets)
 const full = process.argv.includes("--full");
 const k = 8;
 const references = full ? ["cosine", "cosine-equivariant"] : [];
-const withAlpha = (name) =>
-  name === "synthetic" || full
-    ? ["blend", "blend-feature", "blend-feature-equivariant"]
-    : ["blend", "blend-feature"];
+const withAlpha = full ? ["blend", "blend-feature", "blend-feature-equivariant"] : ["blend", "blend-feature"];
 const stories = {
   model: join(shared, "models/stories260K/stories260K.bin"),
   text: join(shared, "corpus/tinystories-2MiB.txt"),
@@ -102,7 +98,7 @@ try {
       sections.push({ alphaInit, section, folder: join(where, slug) });
     };
     if (references.length > 0) await run(null, references);
-    for (const alphaInit of starts) await run(alphaInit, withAlpha(name));
+    for (const alphaInit of starts) await run(alphaInit, withAlpha);
     results.push(await alphaStudyDataset(sections));
   }
 } finally {
