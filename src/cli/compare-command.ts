@@ -44,6 +44,7 @@ const compareTrainFields = {
   batchSize: trainFields.batchSize,
   lr: { ...trainFields.lr, default: 3e-3 },
   seed: trainFields.seed,
+  alphaInit: trainFields.alphaInit,
 } as const satisfies FieldTable;
 
 export const compareHelp = `cosae compare [data] [--out DIR] [--families a,b,...] [--k K] [--ks k1,k2,...] [options]
@@ -79,6 +80,7 @@ Options:
   --batchSize B     tokens per step (default ${compareTrainFields.batchSize.default})
   --lr LR           peak learning rate (default ${compareTrainFields.lr.default.toExponential()})
   --seed S          seed of every run (default ${compareTrainFields.seed.default})
+  --alphaInit A     initial α of the blend families (default ${compareTrainFields.alphaInit.default}; docs/alpha.md)
   --evalTokens N    held-out tokens (synthetic: a separate stream, default 16384;
                     activations: the last N rows, whole sequences, default 32768)
   --concepts LIST   concept groups for real text (default ${conceptGroups.join(",")};

@@ -21,7 +21,15 @@ export const trainFields = {
   },
   m: { kind: "int", default: 1024, min: 1, help: "number of latents" },
   k: { kind: "int", default: 8, min: 1, help: "mean active latents per token" },
-  alphaInit: { kind: "number", default: 0.5, min: 0, max: 1, help: "initial α (blend, blend-feature)" },
+  // 0: a blend family starts as the cosine model it contains (docs/alpha.md: from 0.5, equivariant
+  // decoding overshoots high-norm tokens at the start, and Adam's memory of it slows the whole run).
+  alphaInit: {
+    kind: "number",
+    default: 0,
+    min: 0,
+    max: 1,
+    help: "initial α (blend, blend-feature; 0 starts as cosine)",
+  },
   eps: { kind: "number", default: 1e-6, min: 0, help: "ε in the cosine denominator" },
   steps: { kind: "int", default: 1000, min: 1, help: "optimizer steps" },
   batchSize: { kind: "int", default: 1024, min: 1, help: "tokens per step (B)" },

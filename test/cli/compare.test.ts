@@ -296,11 +296,13 @@ test("bad compare and eval input is refused before any work", () => {
     [["--model", stories260kBin], /--model needs --text and --hook \(to harvest\) or --data/],
     [["--evalTokens", "0"], /--evalTokens: expected an integer ≥ 1, got "0"/],
     [["--name", "../x"], /--name: expected lowercase letters, digits and "-"/],
-    // m, steps, batchSize, lr and seed are train's options, checked by its table
+    // m, steps, batchSize, lr, seed and alphaInit are train's options, checked by its table
     [["--m", "0"], /command line: option "m" must be ≥ 1, got 0/],
     [["--steps", "1.5"], /command line: option "steps" must be an integer, got 1\.5/],
     [["--lr", "x"], /command line: option "lr" must be a finite number, got "x"/],
     [["--seed", "4294967296"], /command line: option "seed" must be ≤ 4294967295/],
+    [["--alphaInit", "1.5"], /command line: option "alphaInit" must be ≤ 1, got 1\.5/],
+    [["--alphaInit=-0.25"], /command line: option "alphaInit" must be ≥ 0, got -0\.25/],
   ] as const) {
     const r = cosae("compare", "--out", out, ...args);
     assert.equal(r.code, 1, args.join(" "));

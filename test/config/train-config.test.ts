@@ -32,7 +32,7 @@ test("defaults fill in every option; derived ones stay null", () => {
     cosineOf: "centred",
     m: 1024,
     k: 8,
-    alphaInit: 0.5,
+    alphaInit: 0,
     eps: 1e-6,
     steps: 1000,
     batchSize: 1024,

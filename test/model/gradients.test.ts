@@ -158,6 +158,39 @@ test("blend with α = 1 equals inner with encoder rows g_j w_j / (ν ‖w_j‖)"
   }
 });
 
+test("blend with α = 0 equals cosine: scores, loss and every shared gradient", async () => {
+  for (const score of ["blend", "blend-feature"] as ScoreKind[]) {
+    for (const decode of ["plain", "equivariant"] as const) {
+      // The same seed draws the same encoder, decoder, biases and gains (α is drawn last).
+      const blend = randomSae({ score, decode });
+      blend.params.alpha.fill(0);
+      const cosine = randomSae({ score: "cosine", decode });
+      const x = randomInputs(rows, blend.config.d, 5);
+      const a = await preactivations(blend, x, rows, kernels);
+      const b = await preactivations(cosine, x, rows, kernels);
+      assert.deepEqual(a.pre, b.pre, `${score}/${decode}: scores`);
+      const options: LossOptions = { reweight: "none", auxk: null };
+      const fa = await forwardTraining(blend, x, rows, kernels, options);
+      const fb = await forwardTraining(cosine, x, rows, kernels, options);
+      assert.equal(fa.loss, fb.loss, `${score}/${decode}: loss`);
+      const ga = allocateParams(blend.config, Float64Array);
+      const gb = allocateParams(cosine.config, Float64Array);
+      backwardTraining(blend, fa, kernels, ga);
+      backwardTraining(cosine, fb, kernels, gb);
+      for (const name of paramNames) {
+        if (name === "alpha") continue;
+        for (let i = 0; i < ga[name].length; i++) {
+          const [u, v] = [ga[name][i]!, gb[name][i]!];
+          assert.ok(
+            Math.abs(u - v) <= 1e-12 * (1 + Math.abs(v)),
+            `${score}/${decode}: ∂${name}[${i}] ${u} vs ${v}`,
+          );
+        }
+      }
+    }
+  }
+});
+
 test("cosine without biases is invariant to scaling the input", async () => {
   const sae = randomSae({ score: "cosine", eps: 0 });
   sae.params.bEnc.fill(0);

@@ -69,6 +69,29 @@ test("after training: τ gives a held-out L0 within 10% of k, decoder rows are u
   }
 });
 
+test("by default (α₀ = 0) a blend family starts as the cosine model it contains", async () => {
+  const dataset = new SyntheticDataset(synthetic);
+  const source = syntheticSource(dataset);
+  const start = async (score: string, decode: string) => {
+    const config = resolveTrainConfig(validateTrainConfig({ ...small, score, decode }, "test"), source.d);
+    const { sae } = await startTraining(config, source);
+    const x = await source.trainBatch(0, small.batchSize);
+    return forwardTraining(sae, x, small.batchSize, kernels, { reweight: "none", auxk: null });
+  };
+  for (const decode of ["plain", "equivariant"]) {
+    const cosine = await start("cosine", decode);
+    for (const score of ["blend", "blend-feature"]) {
+      const blend = await start(score, decode);
+      assert.equal(blend.loss, cosine.loss, `${score}-${decode}: the first step's loss`);
+      assert.deepEqual(
+        blend.codes.index,
+        cosine.codes.index,
+        `${score}-${decode}: the first step's selection`,
+      );
+    }
+  }
+});
+
 test("training is deterministic: the same config gives bit-identical parameters", async () => {
   const a = await trainInMemory({ score: "blend", steps: 30 });
   const b = await trainInMemory({ score: "blend", steps: 30 });
