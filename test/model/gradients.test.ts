@@ -11,7 +11,7 @@ import {
   forwardTraining,
   type LossOptions,
 } from "../../src/model/loss.js";
-import { allocateParams } from "../../src/model/sae.js";
+import { allocateParams, paramNames } from "../../src/model/sae.js";
 import { checkAgainstFiniteDifferences } from "../helpers/finite-differences.js";
 import { randomInputs, randomSae } from "../helpers/random-sae.js";
 
