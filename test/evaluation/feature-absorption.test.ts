@@ -8,10 +8,10 @@ import {
   firstLetterProbes,
 } from "../../src/evaluation/first-letter-probes.js";
 import { chooseKernels } from "../../src/kernels/choose-kernels.js";
-import type { SaeConfig } from "../../src/model/config.js";
 import { allocateParams, type Sae } from "../../src/model/sae.js";
 import { Rng } from "../../src/util/rng.js";
 import { identitySae } from "../helpers/identity-sae.js";
+import { testSaeConfig } from "../helpers/random-sae.js";
 import { sparseRows } from "./sparse-rows.js";
 
 test("firstLetter: after spaces and ▁, lower-cased a–z only", () => {
@@ -61,17 +61,7 @@ function letterSet() {
  * - latent 3: encoder e₂, decoder (0.25, …): cosine 0.25 < 0.3, cannot absorb.
  */
 function handmadeSae(): Sae {
-  const config: SaeConfig = {
-    d: 4,
-    m: 4,
-    k: 2,
-    score: "inner",
-    activation: "batchtopk",
-    decode: "plain",
-    cosineOf: "centred",
-    alphaInit: 0.5,
-    eps: 1e-6,
-  };
+  const config = testSaeConfig({ d: 4, m: 4, k: 2 });
   const params = allocateParams(config, Float64Array);
   params.encoder.set([1, 0, 0, 0, 1, Math.sqrt(3), 0, 0, 0, 1, 0, 0, 0, 0, 1, 0]);
   params.decoder.set([

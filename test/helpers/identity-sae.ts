@@ -1,22 +1,12 @@
-import type { SaeConfig } from "../../src/model/config.js";
 import { allocateParams, type Sae } from "../../src/model/sae.js";
+import { testSaeConfig } from "./random-sae.js";
 
 /**
  * An SAE that reconstructs exactly: latents ±e_i with the inner score and
  * τ = 0, so z = (max(x_i, 0), max(−x_i, 0)) and x̂ = x.
  */
 export function identitySae(d: number): Sae {
-  const config: SaeConfig = {
-    d,
-    m: 2 * d,
-    k: d,
-    score: "inner",
-    activation: "batchtopk",
-    decode: "plain",
-    cosineOf: "centred",
-    alphaInit: 0.5,
-    eps: 1e-6,
-  };
+  const config = testSaeConfig({ d, m: 2 * d, k: d });
   const params = allocateParams(config);
   for (let i = 0; i < d; i++) {
     for (const [j, sign] of [

@@ -2,9 +2,9 @@ import type { SaeConfig } from "../../src/model/config.js";
 import { allocateParams, type Sae } from "../../src/model/sae.js";
 import { Rng } from "../../src/util/rng.js";
 
-/** A float64 SAE with every parameter random (non-unit rows, biases, gains, α inside (0, 1)). */
-export function randomSae(overrides: Partial<SaeConfig>, seed = 1): Sae {
-  const config: SaeConfig = {
+/** A small inner BatchTopK config with plain decoding, for hand-built test SAEs; `overrides` replace fields. */
+export function testSaeConfig(overrides: Partial<SaeConfig> = {}): SaeConfig {
+  return {
     d: 6,
     m: 10,
     k: 3,
@@ -16,6 +16,11 @@ export function randomSae(overrides: Partial<SaeConfig>, seed = 1): Sae {
     eps: 1e-6,
     ...overrides,
   };
+}
+
+/** A float64 SAE with every parameter random (non-unit rows, biases, gains, α inside (0, 1)). */
+export function randomSae(overrides: Partial<SaeConfig>, seed = 1): Sae {
+  const config = testSaeConfig(overrides);
   const rng = new Rng(seed, 99);
   const params = allocateParams(config, Float64Array);
   for (let i = 0; i < params.encoder.length; i++) params.encoder[i] = rng.normal();
