@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The one set-up step: `npm test`, `npm run demo` (and the other npm scripts that build)
 // and .ci/run call it before the build, so a bare Debian machine needs nothing by hand.
-// - Debian packages: libopenblas-dev (the native kernels' product) and python3-numpy (a
+// - Debian packages: libopenblas-dev (the native kernels' product), libvulkan1 (the Vulkan
+//   loader Dawn opens for the webgpu kernels, on a GPU or on SwiftShader) and python3-numpy (a
 //   test runs an exported SAE's NumPy reference code). As root with apt-get it installs
 //   the missing ones; otherwise it prints the exact command and goes on without them.
 // - Chromium for the feature browser's tests: the build inside the pinned npm package
@@ -40,6 +41,11 @@ const debianParts = [
     without: "the native kernels build without OpenBLAS (the build's line says what they use)",
     present: () =>
       existsSync("/usr/include/cblas.h") || existsSync(join("/usr/include", multiarch, "cblas.h")),
+  },
+  {
+    name: "libvulkan1",
+    without: "the webgpu kernels find no Vulkan loader, so no adapter (not even SwiftShader): their tests fail",
+    present: () => existsSync(join("/usr/lib", multiarch, "libvulkan.so.1")),
   },
   {
     name: "python3-numpy",
