@@ -29,6 +29,7 @@ export function hostStepEngine(
   // ‖w_j‖ of the encoder as the last Adam step left it (none before the first step).
   let encoderNorm: Float64Array | undefined;
   return {
+    overlapsData: false,
     async step(x: Float32Array, step: number, lr: number, auxkSpec: AuxkSpec | null): Promise<StepOutcome> {
       const B = config.batchSize;
       const auxk = auxkSpec

@@ -30,6 +30,12 @@ export interface StepOutcome {
  * train() runs the same loop over either.
  */
 export interface StepEngine {
+  /**
+   * Whether the next batch should be produced while a step runs: true where the
+   * step runs off the host's cores (a GPU), so the two overlap; false on the host,
+   * where the phase clock would then charge the data to the step.
+   */
+  readonly overlapsData: boolean;
   /** forward, backward, the optimizer update and α's clamp for batch `x` at 0-based `step` */
   step(x: Float32Array, step: number, lr: number, auxk: AuxkSpec | null): Promise<StepOutcome>;
   /**

@@ -101,6 +101,8 @@ export async function train(
 
   const clock = hooks.clock;
   const engine = stepEngineFor(sae, state, config, kernels, workspace, clock);
+  // The next batch, produced while the current step runs (engine.overlapsData).
+  let prefetched: Promise<Float32Array> | null = null;
   let checkpointedStep = state.step;
   let checkpointedAt = performance.now();
   const checkpoint = async () => {
@@ -123,12 +125,18 @@ export async function train(
       }
       const step = state.step;
       clock?.restart();
-      const x = await source.trainBatch(step, B);
+      const x = await (prefetched ?? source.trainBatch(step, B));
+      prefetched = null;
       const deadIds = config.auxkCoef > 0 ? dead.deadIds() : new Int32Array(0);
       const auxk = deadIds.length > 0 ? { deadIds, kAux: config.kAux, coef: config.auxkCoef } : null;
       clock?.lap("data");
       const lr = learningRate(step, config.steps, config.lr, config.warmupSteps, config.decayFraction);
-      const out = await engine.step(x, step, lr, auxk);
+      const pending = engine.step(x, step, lr, auxk);
+      if (engine.overlapsData && step + 1 < config.steps) {
+        prefetched = Promise.resolve(source.trainBatch(step + 1, B));
+        prefetched.catch(() => {}); // awaited (and its error thrown) at the next step
+      }
+      const out = await pending;
       if (!Number.isFinite(out.loss)) {
         throw new TrainingDivergedError(
           `training diverged at step ${step}: the loss is ${out.loss}, so no SAE was written; lower --lr ` +
