@@ -6,6 +6,24 @@ import { linearGroupWgsl } from "./workgroup-sum.js";
 /** One workgroup per token row; each invocation owns the columns c ≡ lid (mod rowGroup). */
 const rowGroup = 64;
 
+/**
+ * WGSL for equivariant decoding's scale q = r^(1−α_j), r = n/ν (model/forward.ts
+ * decodeScale) in float32: the backward pass uses the same functions so its z q has
+ * the forward's bits.
+ */
+export const decodeScaleWgsl = /* wgsl */ `
+// the smallest normal f32: n's floor before its logarithm (decodeScale floors at the smallest double)
+const smallestNorm = 1.17549435e-38;
+
+fn logNormRatio(n: f32, nu: f32) -> f32 {
+  return log(max(n, smallestNorm) / nu);
+}
+
+fn decodeScale(alpha: f32, logRatio: f32) -> f32 {
+  return exp((1.0 - alpha) * logRatio);
+}
+`;
+
 /** The WGSL of decode, with or without b_dec as each row's starting value. */
 function decodeWgsl(withBias: boolean): string {
   return /* wgsl */ `
@@ -20,9 +38,7 @@ struct Params { rows: u32, d: u32, equivariant: u32, nu: f32 }
 @group(0) @binding(7) var<storage, read_write> out: array<f32>;
 ${withBias ? "@group(0) @binding(8) var<storage, read> bias: array<f32>;" : ""}
 ${linearGroupWgsl}
-// the smallest normal f32: the floor of n before its logarithm (forward.ts decodeScale floors at the smallest double)
-const smallestNorm = 1.17549435e-38;
-
+${decodeScaleWgsl}
 @compute @workgroup_size(${rowGroup})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: vec3<u32>,
         @builtin(local_invocation_index) lid: u32) {
@@ -30,7 +46,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
   if (t >= P.rows) { return; }
   let first = rowStart[t];
   let last = rowStart[t + 1u];
-  let logRatio = log(max(norm[t], smallestNorm) / P.nu);
+  let logRatio = logNormRatio(norm[t], P.nu);
   for (var c = lid; c < P.d; c += ${rowGroup}u) {
     var acc = ${withBias ? "bias[c]" : "0.0"};
     // the entries in their stored order, as sparse.ts sparseDecode adds them
@@ -39,7 +55,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) groups: 
       var zq = value[i];
       if (P.equivariant != 0u) {
         // q = r^(1 − α_j), rounded into z q before the product as forward.ts scaledCodes does
-        zq = zq * exp((1.0 - alpha[j]) * logRatio);
+        zq = zq * decodeScale(alpha[j], logRatio);
       }
       acc += zq * decoder[j * P.d + c];
     }
