@@ -1,0 +1,464 @@
+/**
+ * The backward pass of a training step on the GPU: src/model/loss.ts
+ * backwardThroughCodes and backwardTraining, with src/kernels/entry-terms.ts's
+ * per-entry math and src/kernels/sparse.ts's latent-ordered scatters, recorded
+ * (no await) on the device arrays of device-arrays.ts.
+ *
+ * Passes, each deterministic (no float atomics; every sum in a fixed order):
+ *   1. per entry: its token t, z, q, f = r^α, the decoder coefficient z q and h;
+ *   2. the latent order (latent-order.ts) and the per-latent entry counts;
+ *   3. per entry: u = G_t · d_j and a = x_c,t · w_j;
+ *   4. per latent, over its entries in token order: ∂b_enc_j, ∂γ_j, ∂α_j, C_j, ∂‖w_j‖
+ *      (the host adds each latent's entries in row order too);
+ *   5. per latent: the rows ∂d_j (+)= Σ z q G_t and ∂w_j (+)= Σ (u h) x_c,t, then
+ *      ∂w_j += (∂‖w_j‖ / ‖w_j‖) w_j;
+ *   6. the per-latent sums into ∂b_enc, ∂γ, ∂α (blend's one α: a tree sum over latents);
+ *   7. per token, over its entries in row order: ∂n_t (centred cosine only);
+ *   8. ∂b_dec (bias-gradient.ts).
+ * Every shader binds at most 8 storage buffers, so per-entry and per-latent values
+ * travel packed: an entry record of 8 words, the latent terms as one vec4 per latent.
+ */
+import { type ScoreKind, scoreFacts } from "../score-family.js";
+import { biasGradientOnGpu, biasPartialRows, type WeightedRows } from "./bias-gradient.js";
+import type {
+  DeviceBatch,
+  DeviceCodes,
+  DeviceLatentTerms,
+  DeviceParams,
+  StepShape,
+} from "./device-arrays.js";
+import { type Gpu, type GpuBuffer, groupsFor } from "./gpu.js";
+import {
+  createLatentOrderBuffers,
+  type LatentOrderBuffers,
+  latentOrderOnGpu,
+  releaseLatentOrderBuffers,
+} from "./latent-order.js";
+import { treeSumOnGpu } from "./tree-sum.js";
+import { uniformWords } from "./uniform-words.js";
+
+export interface BackwardArgs {
+  shape: StepShape;
+  score: ScoreKind;
+  equivariant: boolean;
+  /** cosineOf "centred": the score reads x_c = x̃ − b_dec, so b_dec gets the score path's gradient */
+  centred: boolean;
+  codes: DeviceCodes;
+  /** G = ∂L/∂x̂ [rows, d] */
+  upstream: GpuBuffer;
+  batch: DeviceBatch;
+  params: DeviceParams;
+  terms: DeviceLatentTerms;
+  grads: DeviceParams;
+  /** whether x̂ contained b_dec (the main term) or not (AuxK's ê) */
+  includeBias: boolean;
+  /** write every row of ∂W_enc and ∂W_dec (rows without entries become 0) instead of adding */
+  overwrite: boolean;
+}
+
+/** The scratch buffers of the backward pass, sized for a step's shape; reuse them across steps. */
+export interface BackwardBuffers {
+  rows: number;
+  d: number;
+  m: number;
+  capacity: number;
+  order: LatentOrderBuffers;
+  /** 8 words per entry: token, z, q, f, z q, h, u, a */
+  entries: GpuBuffer;
+  /** vec4 per latent: ‖w_j‖, g_j, α_j, 0 */
+  latents: GpuBuffer;
+  /** 8 floats per latent: ∂b_enc, ∂γ, ∂α, C_j, ∂‖w_j‖, ∂‖w_j‖/‖w_j‖ */
+  sums: GpuBuffer;
+  /** −∂n_t / n_t [rows] */
+  tokenScale: GpuBuffer;
+  /** ∂b_dec's partial column sums */
+  biasPartial: GpuBuffer;
+  /** u32 [m]: each latent's entries in the main term's codes (backwardTrainingOnGpu writes it) */
+  latentCounts: GpuBuffer;
+  /** u32 [m]: the counts of any other call */
+  otherCounts: GpuBuffer;
+}
+
+export function createBackwardBuffers(gpu: Gpu, shape: StepShape, capacity: number): BackwardBuffers {
+  const { rows, d, m } = shape;
+  return {
+    rows,
+    d,
+    m,
+    capacity,
+    order: createLatentOrderBuffers(gpu, m, capacity),
+    entries: gpu.createBuffer(`backward entry records [${capacity}, 8]`, Math.max(1, capacity) * 32),
+    latents: gpu.createBuffer(`backward latent terms [${m}, 4]`, m * 16),
+    sums: gpu.createBuffer(`backward latent sums [${m}, 8]`, m * 32),
+    tokenScale: gpu.createBuffer(`backward ∂n/n [${rows}]`, rows * 4),
+    biasPartial: gpu.createBuffer(`∂b_dec partials [${d}]`, biasPartialRows([rows, m, rows]) * d * 4),
+    latentCounts: gpu.createBuffer(`latent counts [${m}]`, m * 4),
+    otherCounts: gpu.createBuffer(`other latent counts [${m}]`, m * 4),
+  };
+}
+
+export function releaseBackwardBuffers(gpu: Gpu, b: BackwardBuffers): void {
+  releaseLatentOrderBuffers(gpu, b.order);
+  for (const buffer of [
+    b.entries,
+    b.latents,
+    b.sums,
+    b.tokenScale,
+    b.biasPartial,
+    b.latentCounts,
+    b.otherCounts,
+  ])
+    gpu.release(buffer);
+}
+
+const perGroup = 256;
+const rowThreads = 64;
+
+/** Flags of Params.flags. */
+const flag = {
+  cosine: 1,
+  learnsAlpha: 2,
+  globalAlpha: 4,
+  equivariant: 8,
+  centred: 16,
+  overwrite: 32,
+} as const;
+
+/** The uniform every backward shader reads (fields it does not use are ignored). */
+const paramsWgsl = /* wgsl */ `
+struct Params { rows: u32, d: u32, m: u32, nx: u32, flags: u32, nu: f32, eps: f32 }
+@group(0) @binding(0) var<uniform> p: Params;
+struct Entry { token: u32, z: f32, q: f32, f: f32, zq: f32, h: f32, u: f32, a: f32 }
+fn has(bit: u32) -> bool { return (p.flags & bit) != 0u; }
+// ln r_t, as loss.ts: ln max(n / ν, smallest float)
+fn logRatio(n: f32) -> f32 { return log(max(n / p.nu, 1.17549435e-38)); }
+`;
+
+const latentTermsWgsl = /* wgsl */ `${paramsWgsl}
+@group(0) @binding(1) var<storage, read> encoderNorm: array<f32>;
+@group(0) @binding(2) var<storage, read> gain: array<f32>;
+@group(0) @binding(3) var<storage, read> alpha: array<f32>;
+@group(0) @binding(4) var<storage, read_write> latents: array<vec4<f32>>;
+@compute @workgroup_size(${perGroup})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = gid.x + gid.y * p.nx * ${perGroup}u;
+  if (j >= p.m) { return; }
+  latents[j] = vec4<f32>(encoderNorm[j], gain[j], alpha[j], 0.0);
+}`;
+
+/** Pass 1: the token of entry i (rowStart[t] ≤ i < rowStart[t + 1], by bisection), q, f, z q and h. */
+const entryWgsl = /* wgsl */ `${paramsWgsl}
+@group(0) @binding(1) var<storage, read> rowStart: array<u32>;
+@group(0) @binding(2) var<storage, read> index: array<u32>;
+@group(0) @binding(3) var<storage, read> value: array<f32>;
+@group(0) @binding(4) var<storage, read> norm: array<f32>;
+@group(0) @binding(5) var<storage, read> latents: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> entries: array<Entry>;
+@compute @workgroup_size(${perGroup})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x + gid.y * p.nx * ${perGroup}u;
+  if (i >= rowStart[p.rows]) { return; }
+  var lo = 0u;
+  var hi = p.rows;
+  while (hi - lo > 1u) {
+    let mid = (lo + hi) / 2u;
+    if (rowStart[mid] <= i) { lo = mid; } else { hi = mid; }
+  }
+  let t = lo;
+  let L = latents[index[i]];
+  let n = norm[t];
+  let logR = logRatio(n);
+  let z = value[i];
+  let q = select(1.0, exp((1.0 - L.z) * logR), has(${flag.equivariant}u));
+  let f = select(1.0, exp(L.z * logR), has(${flag.learnsAlpha}u));
+  let h = select(q, q * L.y * f / (L.x * n + p.eps), has(${flag.cosine}u));
+  entries[i] = Entry(t, z, q, f, z * q, h, 0.0, 0.0);
+}`;
+
+/** Pass 3: u = G_t · d_j and a = x_c,t · w_j per entry, summed over c in order. */
+const dotsWgsl = /* wgsl */ `${paramsWgsl}
+@group(0) @binding(1) var<storage, read> rowStart: array<u32>;
+@group(0) @binding(2) var<storage, read> index: array<u32>;
+@group(0) @binding(3) var<storage, read_write> entries: array<Entry>;
+@group(0) @binding(4) var<storage, read> upstream: array<f32>;
+@group(0) @binding(5) var<storage, read> decoder: array<f32>;
+@group(0) @binding(6) var<storage, read> xc: array<f32>;
+@group(0) @binding(7) var<storage, read> encoder: array<f32>;
+@compute @workgroup_size(${perGroup})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let i = gid.x + gid.y * p.nx * ${perGroup}u;
+  if (i >= rowStart[p.rows]) { return; }
+  let x = entries[i].token * p.d;
+  let w = index[i] * p.d;
+  var u = 0.0;
+  var a = 0.0;
+  for (var c = 0u; c < p.d; c++) { u += upstream[x + c] * decoder[w + c]; }
+  for (var c = 0u; c < p.d; c++) { a += xc[x + c] * encoder[w + c]; }
+  entries[i].u = u;
+  entries[i].a = a;
+}`;
+
+/** Pass 4: thread per latent, its entries in token order (entry-terms.ts entryReductions). */
+const latentSumsWgsl = /* wgsl */ `${paramsWgsl}
+@group(0) @binding(1) var<storage, read> order: array<u32>;
+@group(0) @binding(2) var<storage, read> entries: array<Entry>;
+@group(0) @binding(3) var<storage, read> norm: array<f32>;
+@group(0) @binding(4) var<storage, read> latents: array<vec4<f32>>;
+@group(0) @binding(5) var<storage, read_write> sums: array<f32>;
+@compute @workgroup_size(${perGroup})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = gid.x + gid.y * p.nx * ${perGroup}u;
+  if (j >= p.m) { return; }
+  let L = latents[j];
+  let cosine = has(${flag.cosine}u);
+  let learnsAlpha = has(${flag.learnsAlpha}u);
+  var bEnc = 0.0;
+  var logGain = 0.0;
+  var alpha = 0.0;
+  var coefSum = 0.0;
+  var dEncoderNorm = 0.0;
+  for (var e = order[j]; e < order[j + 1u]; e++) {
+    let E = entries[order[p.m + 1u + e]];
+    let n = norm[E.token];
+    let logR = logRatio(n);
+    let delta = E.q * E.u;
+    if (has(${flag.equivariant}u) && cosine && learnsAlpha) { alpha += E.z * E.u * E.q * -logR; }
+    bEnc += delta;
+    coefSum += E.u * E.h;
+    if (cosine) {
+      let den = L.x * n + p.eps;
+      let gcf = L.y * E.a * E.f / den;
+      logGain += delta * gcf;
+      if (learnsAlpha) { alpha += delta * gcf * logR; }
+      dEncoderNorm -= delta * gcf * n / den;
+    }
+  }
+  let s = j * 8u;
+  sums[s] = bEnc;
+  sums[s + 1u] = logGain;
+  sums[s + 2u] = alpha;
+  sums[s + 3u] = coefSum;
+  sums[s + 4u] = dEncoderNorm;
+  sums[s + 5u] = select(0.0, dEncoderNorm / L.x, dEncoderNorm != 0.0);
+}`;
+
+/** Pass 5: workgroup per latent; each thread owns columns c ≡ lid (mod ${rowThreads}) of the two gradient rows. */
+const latentRowsWgsl = /* wgsl */ `${paramsWgsl}
+@group(0) @binding(1) var<storage, read> order: array<u32>;
+@group(0) @binding(2) var<storage, read> entries: array<Entry>;
+@group(0) @binding(3) var<storage, read> upstream: array<f32>;
+@group(0) @binding(4) var<storage, read> xc: array<f32>;
+@group(0) @binding(5) var<storage, read> encoder: array<f32>;
+@group(0) @binding(6) var<storage, read> sums: array<f32>;
+@group(0) @binding(7) var<storage, read_write> gradDecoder: array<f32>;
+@group(0) @binding(8) var<storage, read_write> gradEncoder: array<f32>;
+@compute @workgroup_size(${rowThreads})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let j = wid.x + wid.y * p.nx;
+  if (j >= p.m) { return; }
+  let r = j * p.d;
+  let begin = order[j];
+  let end = order[j + 1u];
+  let normScale = sums[j * 8u + 5u];
+  let overwrite = has(${flag.overwrite}u);
+  for (var c = lid; c < p.d; c += ${rowThreads}u) {
+    var dd = select(gradDecoder[r + c], 0.0, overwrite);
+    var dw = select(gradEncoder[r + c], 0.0, overwrite);
+    for (var e = begin; e < end; e++) {
+      let E = entries[order[p.m + 1u + e]];
+      let x = E.token * p.d + c;
+      dd += E.zq * upstream[x];
+      dw += (E.u * E.h) * xc[x];
+    }
+    gradDecoder[r + c] = dd;
+    gradEncoder[r + c] = dw + normScale * encoder[r + c];
+  }
+}`;
+
+/** Pass 6: the per-latent sums into the gradients (blend's one α is a tree sum, done apart). */
+const applySumsWgsl = /* wgsl */ `${paramsWgsl}
+@group(0) @binding(1) var<storage, read> sums: array<f32>;
+@group(0) @binding(2) var<storage, read_write> bEnc: array<f32>;
+@group(0) @binding(3) var<storage, read_write> logGain: array<f32>;
+@group(0) @binding(4) var<storage, read_write> alpha: array<f32>;
+@compute @workgroup_size(${perGroup})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = gid.x + gid.y * p.nx * ${perGroup}u;
+  if (j >= p.m) { return; }
+  let s = j * 8u;
+  bEnc[j] += sums[s];
+  if (has(${flag.cosine}u)) { logGain[j] += sums[s + 1u]; }
+  if (has(${flag.learnsAlpha}u) && !has(${flag.globalAlpha}u)) { alpha[j] += sums[s + 2u]; }
+}`;
+
+/** Pass 7: thread per token, its entries in row order: −∂n_t / n_t. */
+const tokenScaleWgsl = /* wgsl */ `${paramsWgsl}
+@group(0) @binding(1) var<storage, read> rowStart: array<u32>;
+@group(0) @binding(2) var<storage, read> index: array<u32>;
+@group(0) @binding(3) var<storage, read> entries: array<Entry>;
+@group(0) @binding(4) var<storage, read> norm: array<f32>;
+@group(0) @binding(5) var<storage, read> latents: array<vec4<f32>>;
+@group(0) @binding(6) var<storage, read_write> tokenScale: array<f32>;
+@compute @workgroup_size(${perGroup})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let t = gid.x + gid.y * p.nx * ${perGroup}u;
+  if (t >= p.rows) { return; }
+  let n = norm[t];
+  let rnu = (n / p.nu) * p.nu;
+  var dNorm = 0.0;
+  for (var i = rowStart[t]; i < rowStart[t + 1u]; i++) {
+    let E = entries[i];
+    let L = latents[index[i]];
+    if (has(${flag.equivariant}u)) { dNorm += E.z * E.u * (1.0 - L.z) * E.q / rnu; }
+    let den = L.x * n + p.eps;
+    let gcf = L.y * E.a * E.f / den;
+    dNorm += E.q * E.u * (-gcf * L.x / den + gcf * L.z / rnu);
+  }
+  tokenScale[t] = -dNorm / max(n, 1.17549435e-38);
+}`;
+
+/** Records the per-latent terms packed for the backward shaders; once per step (both terms share them). */
+function packLatentTerms(gpu: Gpu, terms: DeviceLatentTerms, b: BackwardBuffers, params: Uint32Array): void {
+  gpu.dispatch(
+    gpu.pipeline(latentTermsWgsl, "backward latent terms"),
+    [terms.encoderNorm, terms.gain, terms.alpha, b.latents],
+    groupsFor(b.m, perGroup),
+    params,
+  );
+}
+
+function stepParams(a: BackwardArgs, nx: number): Uint32Array {
+  const { cosine, alpha } = scoreFacts(a.score);
+  const flags =
+    (cosine ? flag.cosine : 0) |
+    (alpha !== "fixed" ? flag.learnsAlpha : 0) |
+    (alpha === "global" ? flag.globalAlpha : 0) |
+    (a.equivariant ? flag.equivariant : 0) |
+    (a.centred ? flag.centred : 0) |
+    (a.overwrite ? flag.overwrite : 0);
+  const { rows, d, m, nu, eps } = a.shape;
+  return uniformWords([rows, d, m, nx, flags], [nu, eps]);
+}
+
+/**
+ * Records backwardThroughCodes: adds ∂L/∂θ of one term into `args.grads` (∂W_enc and
+ * ∂W_dec overwritten with `overwrite`), with `buffers` as scratch. Each latent's
+ * entry count goes to `latentCounts` (u32 [m]; default `buffers.otherCounts`),
+ * which is returned.
+ */
+export function backwardOnGpu(
+  gpu: Gpu,
+  args: BackwardArgs,
+  buffers: BackwardBuffers,
+  latentCounts: GpuBuffer = buffers.otherCounts,
+): GpuBuffer {
+  checkShapes(args, buffers);
+  packLatentTerms(gpu, args.terms, buffers, stepParams(args, groupsFor(buffers.m, perGroup)[0]));
+  recordBackward(gpu, args, buffers, latentCounts);
+  return latentCounts;
+}
+
+function checkShapes(a: BackwardArgs, b: BackwardBuffers): void {
+  const { rows, d, m } = a.shape;
+  if (rows !== b.rows || d !== b.d || m !== b.m || a.codes.capacity > b.capacity || a.codes.rows !== rows)
+    throw new Error(
+      `the backward buffers were made for rows ${b.rows}, d ${b.d}, m ${b.m}, ${b.capacity} entries, but a step of ` +
+        `rows ${rows}, d ${d}, m ${m} with ${a.codes.capacity} entries (codes of ${a.codes.rows} rows) was given; ` +
+        "create them with the step's shape",
+    );
+}
+
+function recordBackward(gpu: Gpu, a: BackwardArgs, b: BackwardBuffers, counts: GpuBuffer): void {
+  const { codes, batch, params, grads } = a;
+  const { rows, d, m } = a.shape;
+  const entryGroups = groupsFor(codes.capacity, perGroup);
+  const latentGroups = groupsFor(m, perGroup);
+  const entryParams = stepParams(a, entryGroups[0]);
+  const latentParams = stepParams(a, latentGroups[0]);
+  const pipe = (wgsl: string, label: string) => gpu.pipeline(wgsl, label);
+
+  gpu.dispatch(
+    pipe(entryWgsl, "backward entry coefficients"),
+    [codes.rowStart, codes.index, codes.value, batch.norm, b.latents, b.entries],
+    entryGroups,
+    entryParams,
+  );
+  latentOrderOnGpu(gpu, codes, m, b.order, counts);
+  gpu.dispatch(
+    pipe(dotsWgsl, "backward entry dots"),
+    [codes.rowStart, codes.index, b.entries, a.upstream, params.decoder, batch.xc, params.encoder],
+    entryGroups,
+    entryParams,
+  );
+  gpu.dispatch(
+    pipe(latentSumsWgsl, "backward latent sums"),
+    [b.order.order, b.entries, batch.norm, b.latents, b.sums],
+    latentGroups,
+    latentParams,
+  );
+  const rowGroups = groupsFor(m, 1);
+  gpu.dispatch(
+    pipe(latentRowsWgsl, "backward gradient rows"),
+    [b.order.order, b.entries, a.upstream, batch.xc, params.encoder, b.sums, grads.decoder, grads.encoder],
+    rowGroups,
+    stepParams(a, rowGroups[0]),
+  );
+  gpu.dispatch(
+    pipe(applySumsWgsl, "backward latent gradients"),
+    [b.sums, grads.bEnc, grads.logGain, grads.alpha],
+    latentGroups,
+    latentParams,
+  );
+  const { cosine, alpha } = scoreFacts(a.score);
+  if (alpha === "global")
+    treeSumOnGpu(gpu, b.sums, grads.alpha, 0, { count: m, stride: 8, offset: 2, accumulate: true });
+
+  // ∂b_dec = (Σ_t G_t) − Σ_j C_j w_j − Σ_t (∂n_t / n_t) x_c,t; uncentred, the score path gives b_dec nothing.
+  const sources: WeightedRows[] = [];
+  if (a.centred) {
+    sources.push({ x: params.encoder, rows: m, coef: b.sums, stride: 8, offset: 3, sign: -1 });
+    if (cosine) {
+      const tokenGroups = groupsFor(rows, perGroup);
+      gpu.dispatch(
+        pipe(tokenScaleWgsl, "backward ∂n"),
+        [codes.rowStart, codes.index, b.entries, batch.norm, b.latents, b.tokenScale],
+        tokenGroups,
+        stepParams(a, tokenGroups[0]),
+      );
+      sources.push({ x: batch.xc, rows, coef: b.tokenScale, sign: 1 });
+    }
+  }
+  if (a.includeBias) sources.push({ x: a.upstream, rows, coef: null, sign: 1 });
+  biasGradientOnGpu(gpu, d, sources, b.biasPartial, grads.bDec);
+}
+
+/** The AuxK term of backwardTrainingOnGpu: its codes and upstream ∂(λ_aux L_aux)/∂ê. */
+export interface AuxkBackward {
+  codes: DeviceCodes;
+  upstream: GpuBuffer;
+}
+
+/**
+ * Records backwardTraining: zeroes ∂b_enc, ∂b_dec, ∂γ, ∂α, writes the main term's
+ * gradients (every row of ∂W_enc, ∂W_dec) then adds AuxK's. The main term's
+ * per-latent entry counts are left in `buffers.latentCounts`.
+ */
+export function backwardTrainingOnGpu(
+  gpu: Gpu,
+  main: Omit<BackwardArgs, "includeBias" | "overwrite">,
+  aux: AuxkBackward | null,
+  buffers: BackwardBuffers,
+): GpuBuffer {
+  const { grads } = main;
+  for (const g of [grads.bEnc, grads.bDec, grads.logGain, grads.alpha]) gpu.clear(g);
+  const first = { ...main, includeBias: true, overwrite: true };
+  checkShapes(first, buffers);
+  packLatentTerms(gpu, main.terms, buffers, stepParams(first, groupsFor(buffers.m, perGroup)[0]));
+  recordBackward(gpu, first, buffers, buffers.latentCounts);
+  if (aux) {
+    const second = { ...main, ...aux, includeBias: false, overwrite: false };
+    checkShapes(second, buffers);
+    recordBackward(gpu, second, buffers, buffers.otherCounts);
+  }
+  return buffers.latentCounts;
+}
