@@ -7,7 +7,7 @@
  * Passes, each deterministic (no float atomics; every sum in a fixed order):
  *   1. per entry: its token t, z, q, f = r^α, the decoder coefficient z q and h;
  *   2. the latent order (latent-order.ts) and the per-latent entry counts;
- *   3. per entry: u = G_t · d_j and a = x_c,t · w_j;
+ *   3. per entry (a workgroup each): u = G_t · d_j and a = x_c,t · w_j;
  *   4. per latent, over its entries in token order: ∂b_enc_j, ∂γ_j, ∂α_j, C_j, ∂‖w_j‖
  *      (the host adds each latent's entries in row order too);
  *   5. per latent: the rows ∂d_j (+)= Σ z q G_t and ∂w_j (+)= Σ (u h) x_c,t, then
@@ -112,7 +112,8 @@ export function releaseBackwardBuffers(gpu: Gpu, b: BackwardBuffers): void {
 }
 
 const perGroup = 256;
-const rowThreads = 64;
+const rowThreads = 256;
+const dotThreads = 64;
 
 /** Flags of Params.flags. */
 const flag = {
@@ -175,7 +176,10 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   entries[i] = Entry(t, z, q, f, z * q, h, 0.0, 0.0);
 }`;
 
-/** Pass 3: u = G_t · d_j and a = x_c,t · w_j per entry, summed over c in order. */
+/**
+ * Pass 3: workgroup per entry (coalesced row reads): u = G_t · d_j and a = x_c,t · w_j,
+ * each thread summing its columns c ≡ lid (mod ${dotThreads}) in order, then a fixed tree.
+ */
 const dotsWgsl = /* wgsl */ `${paramsWgsl}
 @group(0) @binding(1) var<storage, read> rowStart: array<u32>;
 @group(0) @binding(2) var<storage, read> index: array<u32>;
@@ -184,18 +188,29 @@ const dotsWgsl = /* wgsl */ `${paramsWgsl}
 @group(0) @binding(5) var<storage, read> decoder: array<f32>;
 @group(0) @binding(6) var<storage, read> xc: array<f32>;
 @group(0) @binding(7) var<storage, read> encoder: array<f32>;
-@compute @workgroup_size(${perGroup})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let i = gid.x + gid.y * p.nx * ${perGroup}u;
-  if (i >= rowStart[p.rows]) { return; }
+var<workgroup> count: u32;
+var<workgroup> partial: array<vec2<f32>, ${dotThreads}>;
+@compute @workgroup_size(${dotThreads})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  if (lid == 0u) { count = rowStart[p.rows]; }
+  let i = wid.x + wid.y * p.nx;
+  if (i >= workgroupUniformLoad(&count)) { return; }
   let x = entries[i].token * p.d;
   let w = index[i] * p.d;
-  var u = 0.0;
-  var a = 0.0;
-  for (var c = 0u; c < p.d; c++) { u += upstream[x + c] * decoder[w + c]; }
-  for (var c = 0u; c < p.d; c++) { a += xc[x + c] * encoder[w + c]; }
-  entries[i].u = u;
-  entries[i].a = a;
+  var s = vec2<f32>(0.0, 0.0);
+  for (var c = lid; c < p.d; c += ${dotThreads}u) {
+    s += vec2<f32>(upstream[x + c] * decoder[w + c], xc[x + c] * encoder[w + c]);
+  }
+  partial[lid] = s;
+  workgroupBarrier();
+  for (var width = ${dotThreads / 2}u; width > 0u; width >>= 1u) {
+    if (lid < width) { partial[lid] += partial[lid + width]; }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    entries[i].u = partial[0].x;
+    entries[i].a = partial[0].y;
+  }
 }`;
 
 /** Pass 4: thread per latent, its entries in token order (entry-terms.ts entryReductions). */
@@ -242,7 +257,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   sums[s + 5u] = select(0.0, dEncoderNorm / L.x, dEncoderNorm != 0.0);
 }`;
 
-/** Pass 5: workgroup per latent; each thread owns columns c ≡ lid (mod ${rowThreads}) of the two gradient rows. */
+/**
+ * Pass 5: workgroup per latent; thread lid owns columns c ≡ lid (mod ${rowThreads}) of the two
+ * gradient rows. The segment's entries pass through workgroup memory ${rowThreads} at a time, the
+ * rows' running sums through the gradient rows (f32 either way, so the same sums in entry order).
+ */
 const latentRowsWgsl = /* wgsl */ `${paramsWgsl}
 @group(0) @binding(1) var<storage, read> order: array<u32>;
 @group(0) @binding(2) var<storage, read> entries: array<Entry>;
@@ -252,26 +271,52 @@ const latentRowsWgsl = /* wgsl */ `${paramsWgsl}
 @group(0) @binding(6) var<storage, read> sums: array<f32>;
 @group(0) @binding(7) var<storage, read_write> gradDecoder: array<f32>;
 @group(0) @binding(8) var<storage, read_write> gradEncoder: array<f32>;
+var<workgroup> segment: vec2<u32>;
+var<workgroup> token: array<u32, ${rowThreads}>;
+var<workgroup> decoderCoef: array<f32, ${rowThreads}>;
+var<workgroup> encoderCoef: array<f32, ${rowThreads}>;
 @compute @workgroup_size(${rowThreads})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let j = wid.x + wid.y * p.nx;
   if (j >= p.m) { return; }
+  if (lid == 0u) { segment = vec2<u32>(order[j], order[j + 1u]); }
+  let seg = workgroupUniformLoad(&segment);
   let r = j * p.d;
-  let begin = order[j];
-  let end = order[j + 1u];
-  let normScale = sums[j * 8u + 5u];
   let overwrite = has(${flag.overwrite}u);
-  for (var c = lid; c < p.d; c += ${rowThreads}u) {
-    var dd = select(gradDecoder[r + c], 0.0, overwrite);
-    var dw = select(gradEncoder[r + c], 0.0, overwrite);
-    for (var e = begin; e < end; e++) {
+  for (var chunk = seg.x; chunk < seg.y; chunk += ${rowThreads}u) {
+    let e = chunk + lid;
+    if (e < seg.y) {
       let E = entries[order[p.m + 1u + e]];
-      let x = E.token * p.d + c;
-      dd += E.zq * upstream[x];
-      dw += (E.u * E.h) * xc[x];
+      token[lid] = E.token * p.d;
+      decoderCoef[lid] = E.zq;
+      encoderCoef[lid] = E.u * E.h;
     }
-    gradDecoder[r + c] = dd;
-    gradEncoder[r + c] = dw + normScale * encoder[r + c];
+    workgroupBarrier();
+    let n = min(seg.y - chunk, ${rowThreads}u);
+    let fresh = overwrite && chunk == seg.x;
+    for (var c = lid; c < p.d; c += ${rowThreads}u) {
+      var dd = select(gradDecoder[r + c], 0.0, fresh);
+      var dw = select(gradEncoder[r + c], 0.0, fresh);
+      for (var q = 0u; q < n; q++) {
+        let x = token[q] + c;
+        dd += decoderCoef[q] * upstream[x];
+        dw += encoderCoef[q] * xc[x];
+      }
+      gradDecoder[r + c] = dd;
+      gradEncoder[r + c] = dw;
+    }
+    workgroupBarrier();
+  }
+  // Then ∂w_j += (∂‖w_j‖ / ‖w_j‖) w_j; a latent without entries gets 0 rows (overwrite) or keeps its own.
+  let normScale = sums[j * 8u + 5u];
+  let empty = overwrite && seg.x == seg.y;
+  for (var c = lid; c < p.d; c += ${rowThreads}u) {
+    if (empty) {
+      gradDecoder[r + c] = 0.0;
+      gradEncoder[r + c] = 0.0;
+    } else if (normScale != 0.0) {
+      gradEncoder[r + c] += normScale * encoder[r + c];
+    }
   }
 }`;
 
@@ -384,11 +429,12 @@ function recordBackward(gpu: Gpu, a: BackwardArgs, b: BackwardBuffers, counts: G
     entryParams,
   );
   latentOrderOnGpu(gpu, codes, m, b.order, counts);
+  const dotGroups = groupsFor(codes.capacity, 1);
   gpu.dispatch(
     pipe(dotsWgsl, "backward entry dots"),
     [codes.rowStart, codes.index, b.entries, a.upstream, params.decoder, batch.xc, params.encoder],
-    entryGroups,
-    entryParams,
+    dotGroups,
+    stepParams(a, dotGroups[0]),
   );
   gpu.dispatch(
     pipe(latentSumsWgsl, "backward latent sums"),
@@ -451,14 +497,7 @@ export function backwardTrainingOnGpu(
 ): GpuBuffer {
   const { grads } = main;
   for (const g of [grads.bEnc, grads.bDec, grads.logGain, grads.alpha]) gpu.clear(g);
-  const first = { ...main, includeBias: true, overwrite: true };
-  checkShapes(first, buffers);
-  packLatentTerms(gpu, main.terms, buffers, stepParams(first, groupsFor(buffers.m, perGroup)[0]));
-  recordBackward(gpu, first, buffers, buffers.latentCounts);
-  if (aux) {
-    const second = { ...main, ...aux, includeBias: false, overwrite: false };
-    checkShapes(second, buffers);
-    recordBackward(gpu, second, buffers, buffers.otherCounts);
-  }
+  backwardOnGpu(gpu, { ...main, includeBias: true, overwrite: true }, buffers, buffers.latentCounts);
+  if (aux) backwardOnGpu(gpu, { ...main, ...aux, includeBias: false, overwrite: false }, buffers);
   return buffers.latentCounts;
 }

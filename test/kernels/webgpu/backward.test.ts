@@ -18,7 +18,7 @@ import { allocateParams, paramNames, type Sae } from "../../../src/model/sae.js"
 import { randomInputs, randomSae } from "../../helpers/random-sae.js";
 import { relativeError, uploadBatch, uploadCodes, uploadParams, uploadTerms } from "./device-step.js";
 
-const rows = 16;
+const defaultRows = 16;
 const shape = { d: 10, m: 32, k: 3 };
 /** Latent 5 wins on every token (a segment of `rows` entries); 7 and 8 never fire. */
 const everywhere = 5;
@@ -37,7 +37,7 @@ function testSae(overrides: Parameters<typeof randomSae>[0]): Sae {
   return sae;
 }
 
-async function hostStep(sae: Sae) {
+async function hostStep(sae: Sae, rows = defaultRows) {
   const x = randomInputs(rows, sae.config.d, 4);
   const dead = new Uint8Array(sae.config.m);
   for (let j = 1; j < sae.config.m; j += 3) dead[j] = 1;
@@ -53,6 +53,7 @@ async function hostStep(sae: Sae) {
 /** Runs backwardTrainingOnGpu on the host step's uploaded arrays; returns every gradient and the counts. */
 async function gpuStep(sae: Sae, fwd: Awaited<ReturnType<typeof hostStep>>["fwd"]) {
   const { d, m, score, decode, cosineOf } = sae.config;
+  const rows = fwd.pa.rows;
   const codes = uploadCodes(gpu, fwd.codes, "codes");
   const auxCodes = uploadCodes(gpu, fwd.aux!.codes, "aux codes");
   const stepShape = { rows, d, m, nu: sae.constants.nu, eps: sae.config.eps };
@@ -97,32 +98,42 @@ const setups = scoreKinds.flatMap((score) =>
 for (const { score, cosineOf, decode } of setups) {
   test(`webgpu backward with AuxK matches the float64 reference to 1e-5: ${score}/${decode}/${cosineOf}`, async () => {
     const sae = testSae({ score, decode, cosineOf });
-    const { fwd, grads } = await hostStep(sae);
-    assert.ok(fwd.aux, "AuxK has dead latents with positive scores");
-    const { m } = sae.config;
-    const hostCounts = transposeCodes(fwd.codes, m).start;
-    const first = await gpuStep(sae, fwd);
-    for (let j = 0; j < m; j++)
-      assert.equal(first.latentCounts[j], hostCounts[j + 1]! - hostCounts[j]!, `latent ${j}'s entry count`);
-    assert.equal(first.latentCounts[everywhere], rows, "one latent fires on every token");
-    for (const j of never) assert.equal(first.latentCounts[j], 0, `latent ${j} has no entries`);
-
-    for (const name of paramNames) {
-      if (grads[name].length === 0) continue;
-      const error = relativeError(first.grads[name]!, grads[name]);
-      assert.ok(error <= 1e-5, `∂${name}: relative error ${error.toExponential(2)}`);
-    }
-    if (!learnsAlpha(score)) assert.equal(grads.alpha.length, 0);
-
-    const again = await gpuStep(sae, fwd);
-    for (const name of paramNames)
-      assert.deepEqual(
-        new Uint32Array(again.grads[name]!.buffer),
-        new Uint32Array(first.grads[name]!.buffer),
-        `∂${name} has the same bits on a rerun`,
-      );
+    await assertAgreement(sae, defaultRows);
   });
 }
+
+/** The GPU's gradients (with AuxK) against the float64 reference, the entry counts, and the bits of a rerun. */
+async function assertAgreement(sae: Sae, rows: number): Promise<void> {
+  const { score } = sae.config;
+  const { fwd, grads } = await hostStep(sae, rows);
+  assert.ok(fwd.aux, "AuxK has dead latents with positive scores");
+  const { m } = sae.config;
+  const hostCounts = transposeCodes(fwd.codes, m).start;
+  const first = await gpuStep(sae, fwd);
+  for (let j = 0; j < m; j++)
+    assert.equal(first.latentCounts[j], hostCounts[j + 1]! - hostCounts[j]!, `latent ${j}'s entry count`);
+  assert.equal(first.latentCounts[everywhere], rows, "one latent fires on every token");
+  for (const j of never) assert.equal(first.latentCounts[j], 0, `latent ${j} has no entries`);
+
+  for (const name of paramNames) {
+    if (grads[name].length === 0) continue;
+    const error = relativeError(first.grads[name]!, grads[name]);
+    assert.ok(error <= 1e-5, `∂${name}: relative error ${error.toExponential(2)}`);
+  }
+  if (!learnsAlpha(score)) assert.equal(grads.alpha.length, 0);
+
+  const again = await gpuStep(sae, fwd);
+  for (const name of paramNames)
+    assert.deepEqual(
+      new Uint32Array(again.grads[name]!.buffer),
+      new Uint32Array(first.grads[name]!.buffer),
+      `∂${name} has the same bits on a rerun`,
+    );
+}
+
+test("webgpu backward at d over one workgroup's threads and a segment over one chunk (300 tokens)", async () => {
+  await assertAgreement(testSae({ score: "blend-feature", decode: "equivariant", d: 70 }), 300);
+});
 
 test("webgpu latent order equals transposeCodes: each latent's entries in token order", async () => {
   const sae = testSae({ score: "cosine" });
