@@ -10,8 +10,8 @@
  *   3. per entry (a workgroup each): u = G_t · d_j and a = x_c,t · w_j;
  *   4. per latent, over its entries in token order: ∂b_enc_j, ∂γ_j, ∂α_j, C_j, ∂‖w_j‖
  *      (the host adds each latent's entries in row order too);
- *   5. per latent: the rows ∂d_j (+)= Σ z q G_t and ∂w_j (+)= Σ (u h) x_c,t, then
- *      ∂w_j += (∂‖w_j‖ / ‖w_j‖) w_j;
+ *   5. per block of a latent's entries: the rows ∂d_j (+)= Σ z q G_t and ∂w_j (+)= Σ (u h) x_c,t,
+ *      the blocks added in order, then ∂w_j += (∂‖w_j‖ / ‖w_j‖) w_j;
  *   6. the per-latent sums into ∂b_enc, ∂γ, ∂α (blend's one α: a tree sum over latents);
  *   7. per token, over its entries in row order: ∂n_t (centred cosine only);
  *   8. ∂b_dec (bias-gradient.ts).
@@ -30,6 +30,7 @@ import type {
 import { type Gpu, type GpuBuffer, groupsFor } from "./gpu.js";
 import {
   createLatentOrderBuffers,
+  exclusiveScanOnGpu,
   type LatentOrderBuffers,
   latentOrderOnGpu,
   releaseLatentOrderBuffers,
@@ -69,6 +70,12 @@ export interface BackwardBuffers {
   latents: GpuBuffer;
   /** 8 floats per latent: ∂b_enc, ∂γ, ∂α, C_j, ∂‖w_j‖, ∂‖w_j‖/‖w_j‖ */
   sums: GpuBuffer;
+  /** u32 [m]: each latent's blocks past its first (of blockEntries entries) */
+  extraBlocks: GpuBuffer;
+  /** u32 [m + 1 + most further blocks]: each latent's first further block, then each further block's latent */
+  blocks: GpuBuffer;
+  /** the further blocks' partial rows of ∂W_dec and ∂W_enc [most further blocks, 2, d] */
+  blockPartial: GpuBuffer;
   /** −∂n_t / n_t [rows] */
   tokenScale: GpuBuffer;
   /** ∂b_dec's partial column sums */
@@ -81,6 +88,7 @@ export interface BackwardBuffers {
 
 export function createBackwardBuffers(gpu: Gpu, shape: StepShape, capacity: number): BackwardBuffers {
   const { rows, d, m } = shape;
+  const most = furtherBlocks(capacity);
   return {
     rows,
     d,
@@ -90,6 +98,9 @@ export function createBackwardBuffers(gpu: Gpu, shape: StepShape, capacity: numb
     entries: gpu.createBuffer(`backward entry records [${capacity}, 8]`, Math.max(1, capacity) * 32),
     latents: gpu.createBuffer(`backward latent terms [${m}, 4]`, m * 16),
     sums: gpu.createBuffer(`backward latent sums [${m}, 8]`, m * 32),
+    extraBlocks: gpu.createBuffer(`backward further blocks [${m}]`, m * 4),
+    blocks: gpu.createBuffer(`backward blocks [${m} + 1 + ${most}]`, (m + 1 + most) * 4),
+    blockPartial: gpu.createBuffer(`backward block rows [${most}, 2, ${d}]`, Math.max(1, most) * 2 * d * 4),
     tokenScale: gpu.createBuffer(`backward ∂n/n [${rows}]`, rows * 4),
     biasPartial: gpu.createBuffer(`∂b_dec partials [${d}]`, biasPartialRows([rows, m, rows]) * d * 4),
     latentCounts: gpu.createBuffer(`latent counts [${m}]`, m * 4),
@@ -103,6 +114,9 @@ export function releaseBackwardBuffers(gpu: Gpu, b: BackwardBuffers): void {
     b.entries,
     b.latents,
     b.sums,
+    b.extraBlocks,
+    b.blocks,
+    b.blockPartial,
     b.tokenScale,
     b.biasPartial,
     b.latentCounts,
@@ -114,6 +128,14 @@ export function releaseBackwardBuffers(gpu: Gpu, b: BackwardBuffers): void {
 const perGroup = 256;
 const rowThreads = 256;
 const dotThreads = 64;
+const sumThreads = 64;
+/** entries per block of the gradient-row pass */
+const blockEntries = 64;
+
+/** The most blocks past each latent's first that `capacity` entries can make: Σ_j ⌊(len_j − 1) / S⌋ ≤ ⌊capacity / S⌋. */
+function furtherBlocks(capacity: number): number {
+  return Math.floor(capacity / blockEntries);
+}
 
 /** Flags of Params.flags. */
 const flag = {
@@ -213,16 +235,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
 }`;
 
-/** Pass 4: thread per latent, its entries in token order (entry-terms.ts entryReductions). */
+/**
+ * Pass 4: workgroup per latent (entry-terms.ts entryReductions): thread lid sums the
+ * terms of entries begin + lid, begin + lid + ${sumThreads}, … in order, then a fixed tree
+ * over the threads, so a latent hit by every token is not one thread's long loop.
+ */
 const latentSumsWgsl = /* wgsl */ `${paramsWgsl}
 @group(0) @binding(1) var<storage, read> order: array<u32>;
 @group(0) @binding(2) var<storage, read> entries: array<Entry>;
 @group(0) @binding(3) var<storage, read> norm: array<f32>;
 @group(0) @binding(4) var<storage, read> latents: array<vec4<f32>>;
 @group(0) @binding(5) var<storage, read_write> sums: array<f32>;
-@compute @workgroup_size(${perGroup})
-fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let j = gid.x + gid.y * p.nx * ${perGroup}u;
+// ∂b_enc, ∂γ, ∂α, C_j and ∂‖w_j‖ of each thread's entries
+var<workgroup> partialA: array<vec4<f32>, ${sumThreads}>;
+var<workgroup> partialB: array<f32, ${sumThreads}>;
+@compute @workgroup_size(${sumThreads})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let j = wid.x + wid.y * p.nx;
   if (j >= p.m) { return; }
   let L = latents[j];
   let cosine = has(${flag.cosine}u);
@@ -232,7 +261,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   var alpha = 0.0;
   var coefSum = 0.0;
   var dEncoderNorm = 0.0;
-  for (var e = order[j]; e < order[j + 1u]; e++) {
+  for (var e = order[j] + lid; e < order[j + 1u]; e += ${sumThreads}u) {
     let E = entries[order[p.m + 1u + e]];
     let n = norm[E.token];
     let logR = logRatio(n);
@@ -248,75 +277,166 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
       dEncoderNorm -= delta * gcf * n / den;
     }
   }
-  let s = j * 8u;
-  sums[s] = bEnc;
-  sums[s + 1u] = logGain;
-  sums[s + 2u] = alpha;
-  sums[s + 3u] = coefSum;
-  sums[s + 4u] = dEncoderNorm;
-  sums[s + 5u] = select(0.0, dEncoderNorm / L.x, dEncoderNorm != 0.0);
+  partialA[lid] = vec4<f32>(bEnc, logGain, alpha, coefSum);
+  partialB[lid] = dEncoderNorm;
+  workgroupBarrier();
+  for (var width = ${sumThreads / 2}u; width > 0u; width >>= 1u) {
+    if (lid < width) {
+      partialA[lid] += partialA[lid + width];
+      partialB[lid] += partialB[lid + width];
+    }
+    workgroupBarrier();
+  }
+  if (lid == 0u) {
+    let s = j * 8u;
+    let total = partialA[0];
+    sums[s] = total.x;
+    sums[s + 1u] = total.y;
+    sums[s + 2u] = total.z;
+    sums[s + 3u] = total.w;
+    sums[s + 4u] = partialB[0];
+    sums[s + 5u] = select(0.0, partialB[0] / L.x, partialB[0] != 0.0);
+  }
 }`;
 
 /**
- * Pass 5: workgroup per latent; thread lid owns columns c ≡ lid (mod ${rowThreads}) of the two
- * gradient rows. The segment's entries pass through workgroup memory ${rowThreads} at a time, the
- * rows' running sums through the gradient rows (f32 either way, so the same sums in entry order).
+ * Pass 5, the gradient rows ∂d_j (+)= Σ z q G_t and ∂w_j (+)= Σ (u h) x_c,t, in blocks of
+ * ${blockEntries} entries so that a long segment is spread over many workgroups: each latent's
+ * first block goes straight into its rows (5a), every further block into a partial row
+ * pair (5b), then the partials are added in block order (5c). In a block, thread lid
+ * owns columns c ≡ lid (mod ${rowThreads}) and adds the entries in token order.
  */
-const latentRowsWgsl = /* wgsl */ `${paramsWgsl}
+const blockWgsl = /* wgsl */ `
+var<workgroup> token: array<u32, ${blockEntries}>;
+var<workgroup> decoderCoef: array<f32, ${blockEntries}>;
+var<workgroup> encoderCoef: array<f32, ${blockEntries}>;
+// Stages entries [lo, hi) of the latent order in workgroup memory; returns how many.
+fn stageBlock(lid: u32, lo: u32, hi: u32) -> u32 {
+  if (lid < hi - lo) {
+    let E = entries[order[p.m + 1u + lo + lid]];
+    token[lid] = E.token * p.d;
+    decoderCoef[lid] = E.zq;
+    encoderCoef[lid] = E.u * E.h;
+  }
+  workgroupBarrier();
+  return hi - lo;
+}
+// Column c's two sums over the staged entries, from (dd, dw).
+fn blockSums(c: u32, n: u32, start: vec2<f32>) -> vec2<f32> {
+  var s = start;
+  for (var q = 0u; q < n; q++) {
+    let x = token[q] + c;
+    s += vec2<f32>(decoderCoef[q] * upstream[x], encoderCoef[q] * xc[x]);
+  }
+  return s;
+}`;
+
+/** 5a: each latent's first block into its rows (overwritten or added to). */
+const firstBlockWgsl = /* wgsl */ `${paramsWgsl}
 @group(0) @binding(1) var<storage, read> order: array<u32>;
 @group(0) @binding(2) var<storage, read> entries: array<Entry>;
 @group(0) @binding(3) var<storage, read> upstream: array<f32>;
 @group(0) @binding(4) var<storage, read> xc: array<f32>;
-@group(0) @binding(5) var<storage, read> encoder: array<f32>;
-@group(0) @binding(6) var<storage, read> sums: array<f32>;
-@group(0) @binding(7) var<storage, read_write> gradDecoder: array<f32>;
-@group(0) @binding(8) var<storage, read_write> gradEncoder: array<f32>;
+@group(0) @binding(5) var<storage, read_write> gradDecoder: array<f32>;
+@group(0) @binding(6) var<storage, read_write> gradEncoder: array<f32>;
+${blockWgsl}
 var<workgroup> segment: vec2<u32>;
-var<workgroup> token: array<u32, ${rowThreads}>;
-var<workgroup> decoderCoef: array<f32, ${rowThreads}>;
-var<workgroup> encoderCoef: array<f32, ${rowThreads}>;
 @compute @workgroup_size(${rowThreads})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let j = wid.x + wid.y * p.nx;
   if (j >= p.m) { return; }
   if (lid == 0u) { segment = vec2<u32>(order[j], order[j + 1u]); }
   let seg = workgroupUniformLoad(&segment);
+  let n = stageBlock(lid, seg.x, min(seg.y, seg.x + ${blockEntries}u));
   let r = j * p.d;
   let overwrite = has(${flag.overwrite}u);
-  for (var chunk = seg.x; chunk < seg.y; chunk += ${rowThreads}u) {
-    let e = chunk + lid;
-    if (e < seg.y) {
-      let E = entries[order[p.m + 1u + e]];
-      token[lid] = E.token * p.d;
-      decoderCoef[lid] = E.zq;
-      encoderCoef[lid] = E.u * E.h;
-    }
-    workgroupBarrier();
-    let n = min(seg.y - chunk, ${rowThreads}u);
-    let fresh = overwrite && chunk == seg.x;
-    for (var c = lid; c < p.d; c += ${rowThreads}u) {
-      var dd = select(gradDecoder[r + c], 0.0, fresh);
-      var dw = select(gradEncoder[r + c], 0.0, fresh);
-      for (var q = 0u; q < n; q++) {
-        let x = token[q] + c;
-        dd += decoderCoef[q] * upstream[x];
-        dw += encoderCoef[q] * xc[x];
-      }
-      gradDecoder[r + c] = dd;
-      gradEncoder[r + c] = dw;
-    }
-    workgroupBarrier();
-  }
-  // Then ∂w_j += (∂‖w_j‖ / ‖w_j‖) w_j; a latent without entries gets 0 rows (overwrite) or keeps its own.
-  let normScale = sums[j * 8u + 5u];
-  let empty = overwrite && seg.x == seg.y;
   for (var c = lid; c < p.d; c += ${rowThreads}u) {
-    if (empty) {
-      gradDecoder[r + c] = 0.0;
-      gradEncoder[r + c] = 0.0;
-    } else if (normScale != 0.0) {
-      gradEncoder[r + c] += normScale * encoder[r + c];
+    let start = select(vec2<f32>(gradDecoder[r + c], gradEncoder[r + c]), vec2<f32>(0.0, 0.0), overwrite);
+    let s = blockSums(c, n, start);
+    gradDecoder[r + c] = s.x;
+    gradEncoder[r + c] = s.y;
+  }
+}`;
+
+/** Each latent's count of further blocks (its segment past the first ${blockEntries} entries). */
+const extraBlocksWgsl = /* wgsl */ `${paramsWgsl}
+@group(0) @binding(1) var<storage, read> order: array<u32>;
+@group(0) @binding(2) var<storage, read_write> extra: array<u32>;
+@compute @workgroup_size(${perGroup})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = gid.x + gid.y * p.nx * ${perGroup}u;
+  if (j >= p.m) { return; }
+  let len = order[j + 1u] - order[j];
+  extra[j] = select(0u, (len - 1u) / ${blockEntries}u, len > 0u);
+}`;
+
+/** blocks = [first further block of each latent (m + 1, a scan) | the latent of each further block]. */
+const blockLatentsWgsl = /* wgsl */ `${paramsWgsl}
+@group(0) @binding(1) var<storage, read_write> blocks: array<u32>;
+@compute @workgroup_size(${perGroup})
+fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
+  let j = gid.x + gid.y * p.nx * ${perGroup}u;
+  if (j >= p.m) { return; }
+  for (var k = blocks[j]; k < blocks[j + 1u]; k++) { blocks[p.m + 1u + k] = j; }
+}`;
+
+/** 5b: further block k of latent j into partial rows k (dispatched for the most blocks there can be). */
+const furtherBlockWgsl = /* wgsl */ `${paramsWgsl}
+@group(0) @binding(1) var<storage, read> order: array<u32>;
+@group(0) @binding(2) var<storage, read> entries: array<Entry>;
+@group(0) @binding(3) var<storage, read> upstream: array<f32>;
+@group(0) @binding(4) var<storage, read> xc: array<f32>;
+@group(0) @binding(5) var<storage, read> blocks: array<u32>;
+@group(0) @binding(6) var<storage, read_write> partial: array<f32>;
+${blockWgsl}
+var<workgroup> range: vec3<u32>;
+@compute @workgroup_size(${rowThreads})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let k = wid.x + wid.y * p.nx;
+  if (lid == 0u) {
+    range = vec3<u32>(0u, 0u, 0u);
+    if (k < blocks[p.m]) {
+      let j = blocks[p.m + 1u + k];
+      let lo = order[j] + (k - blocks[j] + 1u) * ${blockEntries}u;
+      range = vec3<u32>(lo, min(order[j + 1u], lo + ${blockEntries}u), 1u);
     }
+  }
+  let block = workgroupUniformLoad(&range);
+  if (block.z == 0u) { return; }
+  let n = stageBlock(lid, block.x, block.y);
+  let r = k * 2u * p.d;
+  for (var c = lid; c < p.d; c += ${rowThreads}u) {
+    let s = blockSums(c, n, vec2<f32>(0.0, 0.0));
+    partial[r + c] = s.x;
+    partial[r + p.d + c] = s.y;
+  }
+}`;
+
+/** 5c: the further blocks' partials in block order, then ∂w_j += (∂‖w_j‖ / ‖w_j‖) w_j. */
+const finishRowsWgsl = /* wgsl */ `${paramsWgsl}
+@group(0) @binding(1) var<storage, read> blocks: array<u32>;
+@group(0) @binding(2) var<storage, read> partial: array<f32>;
+@group(0) @binding(3) var<storage, read> encoder: array<f32>;
+@group(0) @binding(4) var<storage, read> sums: array<f32>;
+@group(0) @binding(5) var<storage, read_write> gradDecoder: array<f32>;
+@group(0) @binding(6) var<storage, read_write> gradEncoder: array<f32>;
+@compute @workgroup_size(${rowThreads})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let j = wid.x + wid.y * p.nx;
+  if (j >= p.m) { return; }
+  let r = j * p.d;
+  let normScale = sums[j * 8u + 5u];
+  let firstBlock = blocks[j];
+  let endBlock = blocks[j + 1u];
+  for (var c = lid; c < p.d; c += ${rowThreads}u) {
+    var dd = gradDecoder[r + c];
+    var dw = gradEncoder[r + c];
+    for (var k = firstBlock; k < endBlock; k++) {
+      dd += partial[k * 2u * p.d + c];
+      dw += partial[k * 2u * p.d + p.d + c];
+    }
+    gradDecoder[r + c] = dd;
+    gradEncoder[r + c] = select(dw, dw + normScale * encoder[r + c], normScale != 0.0);
   }
 }`;
 
@@ -362,7 +482,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   tokenScale[t] = -dNorm / max(n, 1.17549435e-38);
 }`;
 
-/** Records the per-latent terms packed for the backward shaders; once per step (both terms share them). */
+/** Records the per-latent terms packed for the backward shaders. */
 function packLatentTerms(gpu: Gpu, terms: DeviceLatentTerms, b: BackwardBuffers, params: Uint32Array): void {
   gpu.dispatch(
     gpu.pipeline(latentTermsWgsl, "backward latent terms"),
@@ -436,18 +556,46 @@ function recordBackward(gpu: Gpu, a: BackwardArgs, b: BackwardBuffers, counts: G
     dotGroups,
     stepParams(a, dotGroups[0]),
   );
+  const sumGroups = groupsFor(m, 1);
   gpu.dispatch(
     pipe(latentSumsWgsl, "backward latent sums"),
     [b.order.order, b.entries, batch.norm, b.latents, b.sums],
-    latentGroups,
-    latentParams,
+    sumGroups,
+    stepParams(a, sumGroups[0]),
   );
   const rowGroups = groupsFor(m, 1);
+  const rowParams = stepParams(a, rowGroups[0]);
   gpu.dispatch(
-    pipe(latentRowsWgsl, "backward gradient rows"),
-    [b.order.order, b.entries, a.upstream, batch.xc, params.encoder, b.sums, grads.decoder, grads.encoder],
+    pipe(firstBlockWgsl, "backward gradient rows"),
+    [b.order.order, b.entries, a.upstream, batch.xc, grads.decoder, grads.encoder],
     rowGroups,
-    stepParams(a, rowGroups[0]),
+    rowParams,
+  );
+  const most = furtherBlocks(b.capacity);
+  if (most > 0) {
+    gpu.dispatch(
+      pipe(extraBlocksWgsl, "backward further blocks"),
+      [b.order.order, b.extraBlocks],
+      latentGroups,
+      latentParams,
+    );
+    exclusiveScanOnGpu(gpu, b.extraBlocks, b.blocks, m);
+    gpu.dispatch(pipe(blockLatentsWgsl, "backward block latents"), [b.blocks], latentGroups, latentParams);
+    const blockGroups = groupsFor(most, 1);
+    gpu.dispatch(
+      pipe(furtherBlockWgsl, "backward further gradient rows"),
+      [b.order.order, b.entries, a.upstream, batch.xc, b.blocks, b.blockPartial],
+      blockGroups,
+      stepParams(a, blockGroups[0]),
+    );
+  } else {
+    gpu.clear(b.blocks);
+  }
+  gpu.dispatch(
+    pipe(finishRowsWgsl, "backward gradient rows' sums"),
+    [b.blocks, b.blockPartial, params.encoder, b.sums, grads.decoder, grads.encoder],
+    rowGroups,
+    rowParams,
   );
   gpu.dispatch(
     pipe(applySumsWgsl, "backward latent gradients"),

@@ -118,6 +118,11 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
   order[p.m + 1u + begin + rank] = i;
 }`;
 
+/** Records output[0..count] = the exclusive prefix sums of input[0..count) (u32; output[count] the total). */
+export function exclusiveScanOnGpu(gpu: Gpu, input: GpuBuffer, output: GpuBuffer, count: number): void {
+  gpu.dispatch(gpu.pipeline(scanWgsl, "exclusive scan"), [input, output], [1], uniformWords([0, count, 0]));
+}
+
 /**
  * Records the latent order of `codes` into `out.order` and each latent's entry
  * count into `counts` (u32 [m]; the dead-latent tracker reads it).
@@ -144,7 +149,7 @@ export function latentOrderOnGpu(
     groups,
     params,
   );
-  gpu.dispatch(gpu.pipeline(scanWgsl, "latent starts"), [counts, out.order], [1], params);
+  exclusiveScanOnGpu(gpu, counts, out.order, m);
   gpu.dispatch(
     gpu.pipeline(scatterWgsl, "latent scatter"),
     [codes.rowStart, codes.index, out.order, out.cursor, out.scattered],
