@@ -86,6 +86,7 @@ export interface BackwardBuffers {
   otherCounts: GpuBuffer;
 }
 
+/** `capacity`: the most entries of any codes given (the main term's B·k, AuxK's B·kAux). */
 export function createBackwardBuffers(gpu: Gpu, shape: StepShape, capacity: number): BackwardBuffers {
   const { rows, d, m } = shape;
   const most = furtherBlocks(capacity);
