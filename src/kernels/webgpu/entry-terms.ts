@@ -236,7 +236,7 @@ export function packLatentTermsOnGpu(
   );
 }
 
-/** Records passes 1 (each entry's token, q, f, z q, h): before the latent order, which does not need them. */
+/** Records pass 1 (each entry's token, q, f, z q, h): before the latent order, which does not need them. */
 export function entryCoefficientsOnGpu(gpu: Gpu, a: EntryPassArgs): void {
   const { codes, batch } = a;
   const groups = groupsFor(codes.capacity, perGroup);
