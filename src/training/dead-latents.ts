@@ -1,5 +1,3 @@
-import type { SparseRows } from "../kernels/arrays.js";
-
 /** Tokens since each latent last fired; a latent is dead after `deadTokens` of silence (DESIGN §3). */
 export class DeadLatentTracker {
   constructor(
@@ -11,22 +9,24 @@ export class DeadLatentTracker {
     return new DeadLatentTracker(new Float64Array(m), deadTokens);
   }
 
-  /** 1 for each dead latent. */
-  deadMask(): Uint8Array {
-    const mask = new Uint8Array(this.tokensSinceFired.length);
-    for (let j = 0; j < mask.length; j++) mask[j] = this.tokensSinceFired[j]! >= this.deadTokens ? 1 : 0;
-    return mask;
-  }
-
   deadCount(): number {
     let n = 0;
     for (const v of this.tokensSinceFired) if (v >= this.deadTokens) n++;
     return n;
   }
 
-  update(codes: SparseRows): void {
+  /** The dead latents' ids, ascending. */
+  deadIds(): Int32Array {
+    const ids: number[] = [];
+    for (let j = 0; j < this.tokensSinceFired.length; j++)
+      if (this.tokensSinceFired[j]! >= this.deadTokens) ids.push(j);
+    return Int32Array.from(ids);
+  }
+
+  /** After a batch of `rows` tokens in which the latents `fired` fired. */
+  update(rows: number, fired: ArrayLike<number>): void {
     const since = this.tokensSinceFired;
-    for (let j = 0; j < since.length; j++) since[j]! += codes.rows;
-    for (const j of codes.index) since[j] = 0;
+    for (let j = 0; j < since.length; j++) since[j]! += rows;
+    for (let i = 0; i < fired.length; i++) since[fired[i]!] = 0;
   }
 }

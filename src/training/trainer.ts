@@ -2,16 +2,16 @@ import type { ActivationSource } from "../data/source.js";
 import { type AdamMoments, adamMoments } from "../kernels/adam.js";
 import type { Kernels } from "../kernels/kernels.js";
 import type { PhaseClock } from "../kernels/phase-clock.js";
-import { isCosine } from "../kernels/score-family.js";
 import { initSae } from "../model/init.js";
-import { backwardTraining, forwardTraining } from "../model/loss.js";
-import { type ParamName, paramNames, type Sae, type SaeParams } from "../model/sae.js";
+import { type ParamName, paramNames, type Sae } from "../model/sae.js";
 import { Workspace } from "../model/workspace.js";
 import { fiveNumberSummary } from "../util/quantile.js";
 import { Rng } from "../util/rng.js";
 import { DeadLatentTracker } from "./dead-latents.js";
 import { checkFiniteParams, TrainingDivergedError } from "./finite-params.js";
+import { hostStepEngine } from "./host-step.js";
 import { learningRate } from "./schedule.js";
+import type { StepEngine } from "./step-engine.js";
 import { type ResolvedTrainConfig, saeConfigOf } from "./train-config.js";
 
 /** Everything besides the SAE that a resumed run needs to continue exactly. */
@@ -94,148 +94,127 @@ export async function train(
   hooks: TrainHooks = {},
   workspace = new Workspace(),
 ): Promise<{ stopped: boolean }> {
-  const { d } = sae.config;
   const B = config.batchSize;
-  // Every entry is overwritten by each backward pass, so left-over contents do not matter.
-  const grads = {} as SaeParams;
-  for (const name of paramNames)
-    grads[name] = workspace.take(`∂${name}`, Float32Array, sae.params[name].length);
   const dead = new DeadLatentTracker(state.tokensSinceFired, config.deadTokens);
   let windowStart = performance.now();
   let windowTokens = 0;
 
   const clock = hooks.clock;
-  // ‖w_j‖ of the encoder as the last Adam step left it (none before the first step).
-  let encoderNorm: Float64Array | undefined;
+  const engine = stepEngineFor(sae, state, config, kernels, workspace, clock);
+  // The next batch, produced while the current step runs (engine.overlapsData).
+  let prefetched: Promise<Float32Array> | null = null;
   let checkpointedStep = state.step;
   let checkpointedAt = performance.now();
   const checkpoint = async () => {
+    await engine.syncToHost("all");
     checkFiniteParams(sae, state.step, config.lr);
     if (!hooks.onCheckpoint || checkpointedStep === state.step) return;
     await hooks.onCheckpoint(sae, state);
     checkpointedStep = state.step;
     checkpointedAt = performance.now();
   };
-  while (state.step < config.steps) {
-    if (hooks.shouldStop) {
-      // A step may never wait on I/O (synthetic data): let pending signals be handled first.
-      await new Promise((resolve) => setImmediate(resolve));
-      if (hooks.shouldStop()) {
+  try {
+    while (state.step < config.steps) {
+      if (hooks.shouldStop) {
+        // A step may never wait on I/O (synthetic data): let pending signals be handled first.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (hooks.shouldStop()) {
+          await checkpoint();
+          return { stopped: true };
+        }
+      }
+      const step = state.step;
+      clock?.restart();
+      const x = await (prefetched ?? source.trainBatch(step, B));
+      prefetched = null;
+      const deadIds = config.auxkCoef > 0 ? dead.deadIds() : new Int32Array(0);
+      const auxk = deadIds.length > 0 ? { deadIds, kAux: config.kAux, coef: config.auxkCoef } : null;
+      clock?.lap("data");
+      const lr = learningRate(step, config.steps, config.lr, config.warmupSteps, config.decayFraction);
+      const pending = engine.step(x, step, lr, auxk);
+      if (engine.overlapsData && step + 1 < config.steps) {
+        prefetched = Promise.resolve(source.trainBatch(step + 1, B));
+        prefetched.catch(() => {}); // awaited (and its error thrown) at the next step
+      }
+      const out = await pending;
+      if (!Number.isFinite(out.loss)) {
+        throw new TrainingDivergedError(
+          `training diverged at step ${step}: the loss is ${out.loss}, so no SAE was written; lower --lr ` +
+            `(it was ${config.lr}), or check the input for NaN/Inf`,
+        );
+      }
+      dead.update(B, out.fired);
+      // τ: EMA of the smallest kept positive pre-activation, started after warm-up, in float64.
+      if (
+        sae.config.activation === "batchtopk" &&
+        step >= config.warmupSteps &&
+        Number.isFinite(out.minKept)
+      ) {
+        const c = sae.constants;
+        c.threshold =
+          state.thresholdUpdates === 0
+            ? out.minKept
+            : c.threshold + config.thresholdRate * (out.minKept - c.threshold);
+        state.thresholdUpdates++;
+      }
+      state.step++;
+      windowTokens += B;
+
+      const last = state.step === config.steps;
+      const logNow = state.step % config.logEvery === 0 || last;
+      if (logNow) {
+        // The per-latent parameters (where an overflowing gain shows first; a non-finite
+        // W_enc or W_dec makes the next loss non-finite), so a diverged run stops near
+        // where it went wrong; every parameter is checked before each checkpoint.
+        await engine.syncToHost("small");
+        checkFiniteParams(sae, state.step, config.lr, "small");
+      }
+      if (hooks.onMetrics && logNow) {
+        const now = performance.now();
+        const alpha = sae.params.alpha;
+        hooks.onMetrics({
+          step: state.step,
+          tokens: state.step * B,
+          loss: out.loss,
+          mse: out.mse,
+          auxLoss: out.auxLoss,
+          fvu: out.fvu,
+          l0: out.kept / B,
+          deadFraction: dead.deadCount() / sae.config.m,
+          lr,
+          threshold: sae.constants.threshold,
+          alpha: alpha.length > 0 ? mean(alpha) : null,
+          ...(alpha.length > 1 ? { alphaQuartiles: fiveNumberSummary(alpha) } : {}),
+          tokensPerSecond: (windowTokens * 1000) / Math.max(now - windowStart, 1e-9),
+        });
+        windowStart = now;
+        windowTokens = 0;
+      }
+      const byTime =
+        config.checkpointMinutes > 0 &&
+        performance.now() - checkpointedAt >= config.checkpointMinutes * 60_000;
+      if (last || byTime || (config.checkpointEvery > 0 && state.step % config.checkpointEvery === 0)) {
         await checkpoint();
-        return { stopped: true };
       }
     }
-    const step = state.step;
-    clock?.restart();
-    const x = await source.trainBatch(step, B);
-    const deadCount = config.auxkCoef > 0 ? dead.deadCount() : 0;
-    const auxk = deadCount > 0 ? { dead: dead.deadMask(), kAux: config.kAux, coef: config.auxkCoef } : null;
-    clock?.lap("data");
-    const fwd = await forwardTraining(
-      sae,
-      x,
-      B,
-      kernels,
-      { reweight: config.reweight, auxk, workspace, encoderNorm },
-      clock,
-    );
-    if (!Number.isFinite(fwd.loss)) {
-      throw new TrainingDivergedError(
-        `training diverged at step ${step}: the loss is ${fwd.loss}, so no SAE was written; lower --lr ` +
-          `(it was ${config.lr}), or check the input for NaN/Inf`,
-      );
-    }
-
-    backwardTraining(sae, fwd, kernels, grads, clock);
-    const lr = learningRate(step, config.steps, config.lr, config.warmupSteps, config.decayFraction);
-    // The decoder's tangent projection, Adam step and renormalisation run fused per row,
-    // unless clipping needs the global norm of the projected gradients in between.
-    const clip = config.clipGradNorm > 0;
-    if (clip) {
-      kernels.projectToTangent(sae.params.decoder, grads.decoder, d);
-      clipGlobalNorm(grads, config.clipGradNorm);
-    }
-    for (const name of paramNames) {
-      if (sae.params[name].length === 0) continue;
-      if (name === "decoder" && !clip)
-        kernels.adamUpdateOnSphere(sae.params.decoder, grads.decoder, state.moments.decoder, step + 1, lr, d);
-      // The cosine family's next step needs ‖w_j‖: computed while each row is in cache.
-      else if (name === "encoder" && isCosine(sae.config.score))
-        encoderNorm = kernels.adamUpdateRowNorms(
-          sae.params.encoder,
-          grads.encoder,
-          state.moments.encoder,
-          step + 1,
-          lr,
-          d,
-        );
-      else kernels.adamUpdate(sae.params[name], grads[name], state.moments[name], step + 1, lr);
-    }
-    if (clip) kernels.normaliseRows(sae.params.decoder, d);
-    // α = clamp(θ, 0, 1), kept exactly in range by projection after every step.
-    const alpha = sae.params.alpha;
-    for (let i = 0; i < alpha.length; i++) alpha[i] = Math.min(1, Math.max(0, alpha[i]!));
-
-    dead.update(fwd.codes);
-    // τ: EMA of the smallest kept positive pre-activation, started after warm-up, in float64.
-    if (sae.config.activation === "batchtopk" && step >= config.warmupSteps && Number.isFinite(fwd.minKept)) {
-      const c = sae.constants;
-      c.threshold =
-        state.thresholdUpdates === 0
-          ? fwd.minKept
-          : c.threshold + config.thresholdRate * (fwd.minKept - c.threshold);
-      state.thresholdUpdates++;
-    }
-    state.step++;
-    windowTokens += B;
-    clock?.lap("optimizer");
-
-    const last = state.step === config.steps;
-    if (state.step % config.logEvery === 0 || last) {
-      // The per-latent parameters (where an overflowing gain shows first; a non-finite
-      // W_enc or W_dec makes the next loss non-finite), so a diverged run stops near
-      // where it went wrong; every parameter is checked before each checkpoint.
-      checkFiniteParams(sae, state.step, config.lr, "small");
-    }
-    if (hooks.onMetrics && (state.step % config.logEvery === 0 || last)) {
-      const now = performance.now();
-      hooks.onMetrics({
-        step: state.step,
-        tokens: state.step * B,
-        loss: fwd.loss,
-        mse: fwd.mse,
-        auxLoss: fwd.aux?.loss ?? 0,
-        fvu: fwd.fvu,
-        l0: fwd.codes.rowStart[B]! / B,
-        deadFraction: dead.deadCount() / sae.config.m,
-        lr,
-        threshold: sae.constants.threshold,
-        alpha: alpha.length > 0 ? mean(alpha) : null,
-        ...(alpha.length > 1 ? { alphaQuartiles: fiveNumberSummary(alpha) } : {}),
-        tokensPerSecond: (windowTokens * 1000) / Math.max(now - windowStart, 1e-9),
-      });
-      windowStart = now;
-      windowTokens = 0;
-    }
-    const byTime =
-      config.checkpointMinutes > 0 && performance.now() - checkpointedAt >= config.checkpointMinutes * 60_000;
-    if (last || byTime || (config.checkpointEvery > 0 && state.step % config.checkpointEvery === 0)) {
-      await checkpoint();
-    }
+  } finally {
+    // The host arrays are the SAE the caller keeps, whatever happened on the device.
+    await engine.syncToHost("all").catch(() => {});
+    engine.dispose();
   }
   return { stopped: false };
 }
 
-function clipGlobalNorm(grads: SaeParams, maxNorm: number): void {
-  let sumSq = 0;
-  for (const name of paramNames) for (const g of grads[name]) sumSq += g * g;
-  const norm = Math.sqrt(sumSq);
-  if (norm <= maxNorm) return;
-  const factor = maxNorm / norm;
-  for (const name of paramNames) {
-    const g = grads[name];
-    for (let i = 0; i < g.length; i++) g[i]! *= factor;
-  }
+/** The device engine for kernels that hold a GPU (the webgpu set), else the host engine. */
+function stepEngineFor(
+  sae: Sae,
+  state: TrainerState,
+  config: ResolvedTrainConfig,
+  kernels: Kernels,
+  workspace: Workspace,
+  clock?: PhaseClock,
+): StepEngine {
+  return hostStepEngine(sae, state, config, kernels, workspace, clock);
 }
 
 function mean(a: ArrayLike<number>): number {
