@@ -91,6 +91,11 @@ test("the page trains an SAE in the tab on WebGPU (SwiftShader) and ends where c
 }, async () => {
   await page.goto(`${serve!.url}train`);
   await page.waitForSelector("#app[data-state=ready]");
+  assert.match(
+    (await page.textContent("#adapter")) ?? "",
+    /swiftshader/i,
+    "the adapter is named before a run",
+  );
   for (const [name, value] of Object.entries(run)) await page.fill(`input[name=${name}]`, String(value));
   assert.equal(await page.inputValue("select[name=kernels]"), "webgpu", "WebGPU is offered by default");
   await page.click("#start");
@@ -163,6 +168,35 @@ test("the page trains an SAE in the tab on WebGPU (SwiftShader) and ends where c
   assert.deepEqual(problems.consoleErrors, [], "no console errors (CSP violations land there)");
   assert.deepEqual(problems.outside, []);
   assert.deepEqual(problems.failed, []);
+});
+
+test("the form refuses what cosae train refuses, and the CPU kernels train in the tab too", {
+  skip,
+}, async () => {
+  await page.goto(`${serve!.url}train`);
+  await page.waitForSelector("#app[data-state=ready]");
+  await page.fill("input[name=m]", "8");
+  await page.fill("input[name=k]", "9");
+  await page.click("#start");
+  await page.waitForSelector("#message .error");
+  assert.match((await page.textContent("#message")) ?? "", /"k" \(9\) must not exceed "m" \(8\)/);
+  assert.equal(await page.getAttribute("#app", "data-state"), "ready", "nothing started");
+
+  await page.fill("input[name=k]", "2");
+  await page.fill("input[name=batchSize]", "32");
+  await page.fill("input[name=steps]", "4");
+  await page.selectOption("select[name=kernels]", "cpu");
+  await page.click("#start");
+  await page.waitForSelector("#app[data-state=done], #app[data-state=failed]", { timeout: 600_000 });
+  assert.equal(
+    await page.getAttribute("#app", "data-state"),
+    "done",
+    (await page.textContent("#message")) ?? "",
+  );
+  assert.match((await page.textContent("#adapter")) ?? "", /CPU kernels/);
+  assert.ok(Number.isFinite(Number(await page.getAttribute("#final", "data-final-fvu"))));
+  assert.deepEqual(problems.pageErrors, []);
+  assert.deepEqual(problems.consoleErrors, []);
 });
 
 test("the batch route serves cosae train's batches and refuses bad queries with clear 400s", async () => {

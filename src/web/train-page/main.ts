@@ -18,7 +18,7 @@ import type { TrainingDataMeta } from "../training-api.js";
 import { FetchedActivationSource } from "./fetched-source.js";
 import { lineChart } from "./line-chart.js";
 import { type DownloadFile, metricsFile, saeFolderFiles } from "./sae-download.js";
-import { openTabKernels, type TabKernelChoice } from "./tab-kernels.js";
+import { offeredAdapter, openTabKernels, type TabKernelChoice } from "./tab-kernels.js";
 import { trainInTab } from "./train-in-tab.js";
 
 /** Small enough to finish in seconds on SwiftShader (a CPU emulating a GPU). */
@@ -125,6 +125,7 @@ async function start(app: HTMLElement): Promise<void> {
     return;
   }
 
+  const offered = await offeredAdapter();
   const startButton = h("button", { attrs: { type: "submit", id: "start" } }, "Start");
   const form = h(
     "form",
@@ -136,10 +137,14 @@ async function start(app: HTMLElement): Promise<void> {
     numberField("steps", "steps", formDefaults.steps, "optimizer steps"),
     numberField("lr", "lr", formDefaults.lr, "peak learning rate (blank: 2e-4/√(m/16384))"),
     numberField("seed", "seed", formDefaults.seed, "seeds the initialisation and the data shuffle"),
-    selectField("kernels", "kernels", ["webgpu", "cpu"], navigator.gpu ? "webgpu" : "cpu"),
+    selectField("kernels", "kernels", ["webgpu", "cpu"], offered ? "webgpu" : "cpu"),
     startButton,
   );
-  const adapter = h("span", { attrs: { id: "adapter" } }, "–");
+  const adapter = h(
+    "span",
+    { attrs: { id: "adapter" } },
+    offered ?? "none (no WebGPU here: the CPU kernels train in the tab)",
+  );
   const message = h("div", { attrs: { id: "message", role: "status" } });
   const progress = h(
     "dl",

@@ -5,7 +5,7 @@
  */
 import type { Kernels } from "../../kernels/kernels.js";
 import { referenceKernels } from "../../kernels/reference.js";
-import { openGpu } from "../../kernels/webgpu/gpu.js";
+import { describeAdapter, openGpu } from "../../kernels/webgpu/gpu.js";
 import { webgpuKernelsOn } from "../../kernels/webgpu/webgpu-kernels.js";
 
 export type TabKernelChoice = "webgpu" | "cpu";
@@ -24,4 +24,13 @@ export async function openTabKernels(choice: TabKernelChoice): Promise<TabKernel
     );
   const gpu = await openGpu(navigator.gpu, "the browser offers none; choose the CPU kernels");
   return { kernels: webgpuKernelsOn(gpu), adapter: gpu.adapterName };
+}
+
+/** The adapter the browser offers, in words, or null when it offers none (shown before a run). */
+export async function offeredAdapter(): Promise<string | null> {
+  if (!navigator.gpu) return null;
+  const adapter = await navigator.gpu
+    .requestAdapter({ powerPreference: "high-performance" })
+    .catch(() => null);
+  return adapter ? describeAdapter(adapter.info) : null;
 }
