@@ -172,7 +172,9 @@ export class Gpu {
     buffers.forEach((b, i) => {
       entries.push({ binding: first + i, resource: { buffer: b.buffer } });
     });
+    this.device.pushErrorScope("validation");
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
+    this.watch(this.device.popErrorScope(), `binding ${buffers.map((b) => b.name).join(", ")}`);
     const pass = this.encoderNow().beginComputePass();
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
@@ -238,7 +240,10 @@ export class Gpu {
 
   private flushEncoder(): void {
     if (!this.encoder) return;
+    // A recorded pass's errors (a dispatch over a limit, a bad binding) surface at finish or submit.
+    this.device.pushErrorScope("validation");
     this.device.queue.submit([this.encoder.finish()]);
+    this.watch(this.device.popErrorScope(), "running the recorded kernels");
     this.encoder = null;
     for (const b of this.transient) b.destroy();
     this.transient = [];
