@@ -18,6 +18,7 @@ import { checkWritableFolder } from "../util/writable-path.js";
 import { isLoopbackHost } from "../web/host-check.js";
 import { type ServedSae, servedSae } from "../web/served-sae.js";
 import { startFeatureServer } from "../web/server.js";
+import { kernelsFlag, kernelsFlagHelp, kernelsKind } from "./kernels-flag.js";
 import { ProgressBar } from "./progress.js";
 
 export const serveHelp = `cosae serve SAE [SAE2] --data PATH [--model M] [--tokens N] [--port 8008] [--host 127.0.0.1] [--rebuild] [--cacheDir DIR]
@@ -37,6 +38,7 @@ and reused while SAE, data and options are unchanged.
   --rebuild      rebuild the caches even when they are up to date
   --cacheDir D   keep the caches in folder D instead of the SAE folders (for SAEs you cannot write to)
   --threads N    compute threads for the build (0: every core)
+${kernelsFlagHelp}
 
 Prints "serving http://HOST:PORT/" and runs until Ctrl-C.`;
 
@@ -53,6 +55,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       rebuild: { type: "boolean", default: false },
       cacheDir: { type: "string" },
       threads: { type: "string", default: "0" },
+      kernels: kernelsFlag,
     },
     strict: true,
   });
@@ -65,6 +68,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const port = wholeNumber("--port", values.port, 0, 65535);
   const tokens = values.tokens === undefined ? undefined : wholeNumber("--tokens", values.tokens, 1);
   const threads = wholeNumber("--threads", values.threads, 0);
+  const kernelsAsked = kernelsKind(values.kernels);
   const host = values.host;
   if (!/^[A-Za-z0-9.:-]+$/.test(host) && !/^\[[0-9A-Fa-f:.]+\]$/.test(host))
     throw new Error(`--host: expected a host name or IP address, got "${host}"`);
@@ -105,7 +109,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     options: "--tokens",
   });
 
-  const kernels = await chooseKernels(threads);
+  const kernels = await chooseKernels(threads, kernelsAsked);
 
   process.stderr.write(`${kernels.description}\n`);
   try {
