@@ -19,6 +19,7 @@ import { isLoopbackHost } from "../web/host-check.js";
 import { type ServedSae, servedSae } from "../web/served-sae.js";
 import { startFeatureServer } from "../web/server.js";
 import { TrainingData } from "../web/training-data.js";
+import { kernelsFlag, kernelsFlagHelp, kernelsKind } from "./kernels-flag.js";
 import { ProgressBar } from "./progress.js";
 
 export const serveHelp = `cosae serve SAE [SAE2] --data PATH [--model M] [--tokens N] [--port 8008] [--host 127.0.0.1] [--rebuild] [--cacheDir DIR]
@@ -45,6 +46,7 @@ has it, on the dataset's activations, streamed batch by batch as "cosae train
   --cacheDir D   keep the caches in folder D instead of the SAE folders (for SAEs you cannot write to)
   --threads N    compute threads for the build (0: every core)
   --train        serve the training page too (SAE folders are then optional)
+${kernelsFlagHelp}
 
 Prints "serving http://HOST:PORT/" and runs until Ctrl-C.`;
 
@@ -62,6 +64,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
       cacheDir: { type: "string" },
       threads: { type: "string", default: "0" },
       train: { type: "boolean", default: false },
+      kernels: kernelsFlag,
     },
     strict: true,
   });
@@ -82,6 +85,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const port = wholeNumber("--port", values.port, 0, 65535);
   const tokens = values.tokens === undefined ? undefined : wholeNumber("--tokens", values.tokens, 1);
   const threads = wholeNumber("--threads", values.threads, 0);
+  const kernelsAsked = kernelsKind(values.kernels);
   const host = values.host;
   if (!/^[A-Za-z0-9.:-]+$/.test(host) && !/^\[[0-9A-Fa-f:.]+\]$/.test(host))
     throw new Error(`--host: expected a host name or IP address, got "${host}"`);
@@ -124,7 +128,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     options: "--tokens",
   });
 
-  const kernels = await chooseKernels(threads);
+  const kernels = await chooseKernels(threads, kernelsAsked);
 
   process.stderr.write(`${kernels.description}\n`);
   try {

@@ -7,7 +7,8 @@
  * likewise with tx, so neighbouring threads read neighbouring words of the
  * workgroup tiles). The tiles step through d in slices of 8: every thread loads one
  * vec4 of X and one of W per slice (vec4 loads when d % 4 = 0, four bounds-checked
- * scalars otherwise), stored transposed ([k][row]) so the inner loop reads vec4s.
+ * scalars otherwise), stored transposed ([k][row]) so the inner loop reads vec4s;
+ * the next slice's loads are issued before the current slice's arithmetic.
  * Workgroup memory: 2 × 8 × 128 floats = 8 KiB.
  *
  * Each output is one sequential fp32 sum over c = 0..d−1 (fused multiply-adds in
@@ -37,12 +38,11 @@ function scoresWgsl(vec4: boolean): string {
     }
     stores.push("    }\n  }");
   }
-  const loadX = vec4
-    ? `if (xr < p.rows && kq < p.d) { xv = x[(xr * p.d + kq) / 4u]; }`
-    : `if (xr < p.rows) { for (var i = 0u; i < 4u; i++) { if (kq + i < p.d) { xv[i] = x[xr * p.d + kq + i]; } } }`;
-  const loadW = vec4
-    ? `if (wr < p.m && kq < p.d) { wv = w[(wr * p.d + kq) / 4u]; }`
-    : `if (wr < p.m) { for (var i = 0u; i < 4u; i++) { if (kq + i < p.d) { wv[i] = w[wr * p.d + kq + i]; } } }`;
+  // Four floats of row r of `a` (with `count` rows) from column c on, zeros past the edges.
+  const load = (a: string) =>
+    vec4
+      ? `if (r < count && c < p.d) { v = ${a}[(r * p.d + c) / 4u]; }`
+      : `if (r < count) { for (var i = 0u; i < 4u; i++) { if (c + i < p.d) { v[i] = ${a}[r * p.d + c + i]; } } }`;
   return /* wgsl */ `
 struct Params { rows: u32, d: u32, m: u32, rowBase: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
@@ -53,6 +53,18 @@ struct Params { rows: u32, d: u32, m: u32, rowBase: u32 }
 // [k][row / 4] and [k][col / 4]: slice k's 128 rows of X and 128 rows of W.
 var<workgroup> xs: array<vec4<f32>, ${(sliceK * gemmTile) / 4}>;
 var<workgroup> ws: array<vec4<f32>, ${(sliceK * gemmTile) / 4}>;
+
+fn loadX(r: u32, c: u32, count: u32) -> vec4<f32> {
+  var v = vec4<f32>(0.0);
+  ${load("x")}
+  return v;
+}
+
+fn loadW(r: u32, c: u32, count: u32) -> vec4<f32> {
+  var v = vec4<f32>(0.0);
+  ${load("w")}
+  return v;
+}
 
 fn store4(r: u32, c: u32, v: vec4<f32>) {
   let base = r * p.m + c;
@@ -72,17 +84,17 @@ fn main(@builtin(workgroup_id) wg: vec3<u32>, @builtin(local_invocation_id) lid:
   let xr = row0 + lr;
   let wr = col0 + lr;
 ${accs.join("\n")}
+  var xv = loadX(xr, lk, p.rows);
+  var wv = loadW(wr, lk, p.m);
   for (var k0 = 0u; k0 < p.d; k0 += ${sliceK}u) {
-    let kq = k0 + lk;
-    var xv = vec4<f32>(0.0);
-    var wv = vec4<f32>(0.0);
-    ${loadX}
-    ${loadW}
     for (var i = 0u; i < 4u; i++) {
       xs[(lk + i) * ${gemmTile / 4}u + lr / 4u][lr % 4u] = xv[i];
       ws[(lk + i) * ${gemmTile / 4}u + lr / 4u][lr % 4u] = wv[i];
     }
     workgroupBarrier();
+    // The next slice's loads go out before this slice's arithmetic, which hides their latency.
+    xv = loadX(xr, k0 + ${sliceK}u + lk, p.rows);
+    wv = loadW(wr, k0 + ${sliceK}u + lk, p.m);
     for (var k = 0u; k < ${sliceK}u; k++) {
       let a0 = xs[k * ${gemmTile / 4}u + ty];
       let a1 = xs[k * ${gemmTile / 4}u + 16u + ty];
