@@ -13,7 +13,7 @@ import { paramNames } from "../../src/model/sae.js";
 import type { StepMetrics } from "../../src/training/trainer.js";
 import { startFeatureServer } from "../../src/web/server.js";
 import type { TrainingDataMeta } from "../../src/web/training-api.js";
-import { cosae } from "../helpers/cosae-cli.js";
+import { cosae, cosaeWithEnv } from "../helpers/cosae-cli.js";
 import { launchChromium, type PageProblems, skipWithoutBrowser as skip, watchPage } from "./chromium-page.js";
 import { openHandmade, writeHandmadeCache } from "./handmade-feature-cache.js";
 import { httpRequest } from "./http-client.js";
@@ -30,7 +30,7 @@ const artifacts = join(dirname(fileURLToPath(import.meta.url)), "..", "..", ".."
 const D = 16;
 const ROWS = 3000;
 const run = { m: 32, k: 4, batchSize: 64, steps: 30, seed: 3 };
-/** The page and Node run the same trainer on different kernels (webgpu + reference vs native): float rounding apart. */
+/** The page and Node run the same trainer and kernels, on two builds of Dawn and SwiftShader: float rounding apart at most. */
 const TOLERANCE = 1e-5;
 
 let data = "";
@@ -48,8 +48,11 @@ before(async () => {
   serve = await spawnServe(["--train", "--data", data, "--port", "0"]);
   if (skip) return;
   nodeRun = join(folder, "node-run");
-  const trained = cosae(
+  // The same kernel set as the tab: webgpu, on Dawn's SwiftShader in Node.
+  const trained = cosaeWithEnv(
+    { ...process.env, COSAE_WEBGPU_ADAPTER: "swiftshader" },
     "train",
+    ...["--kernels", "webgpu"],
     ...["--data", data, "--m", String(run.m), "--k", String(run.k), "--batchSize", String(run.batchSize)],
     ...["--steps", String(run.steps), "--seed", String(run.seed), "--logEvery", "1", "--out", nodeRun],
   );
