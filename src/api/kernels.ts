@@ -4,7 +4,7 @@
  * optional `kernels`; without one it opens the default for the call and
  * closes it afterwards, so a script that makes many calls opens one itself.
  */
-import { chooseKernels } from "../kernels/choose-kernels.js";
+import { chooseKernels, kernelsKinds } from "../kernels/choose-kernels.js";
 import type { Kernels } from "../kernels/kernels.js";
 import { createNativeKernels } from "../kernels/native.js";
 import { createOnnxruntimeKernels } from "../kernels/onnxruntime.js";
@@ -24,12 +24,16 @@ export interface KernelSet {
 /** Kernel sets handed out by openKernels: the only ones the API accepts. */
 const opened = new WeakSet<object>();
 
-/** Which kernels to open: the fastest available (`"auto"`, as the CLI), or one by name. */
-export type KernelsKind = "auto" | "native" | "onnxruntime";
+/**
+ * Which kernels to open: the fastest on the CPU (`"auto"`, as the CLI), one by
+ * name, or `"webgpu"`: the score products on the GPU (Dawn on the machine's Vulkan
+ * driver; with COSAE_WEBGPU_ADAPTER=swiftshader, emulated on the CPU).
+ */
+export type KernelsKind = "auto" | "native" | "onnxruntime" | "webgpu";
 
 /** Options of {@link openKernels}. */
 export interface OpenKernelsOptions {
-  /** `"auto"` (default): the native addon when it was built, else onnxruntime */
+  /** `"auto"` (default): the native addon when it was built, else onnxruntime; `"webgpu"`: the GPU */
   kind?: KernelsKind;
   /** threads for the products; 0 (default) means every core */
   threads?: number;
@@ -37,7 +41,8 @@ export interface OpenKernelsOptions {
 
 /**
  * Opens a set of kernels. Close it with `await kernels.dispose()` when done.
- * `"native"` throws, saying why, when the addon is not built here.
+ * `"native"` throws, saying why, when the addon is not built here; `"webgpu"`
+ * throws, naming what is missing, when there is no WebGPU adapter.
  */
 export async function openKernels(options: OpenKernelsOptions = {}): Promise<KernelSet> {
   const kernels = await openInternal(options);
@@ -48,10 +53,12 @@ export async function openKernels(options: OpenKernelsOptions = {}): Promise<Ker
 async function openInternal(options: OpenKernelsOptions): Promise<Kernels> {
   const threads = Math.max(0, options.threads ?? 0);
   const kind = options.kind ?? "auto";
-  if (kind === "auto") return chooseKernels(threads);
+  if (kind === "auto" || kind === "webgpu") return chooseKernels(threads, kind);
   if (kind === "onnxruntime") return createOnnxruntimeKernels(threads > 0 ? threads : undefined);
   if (kind !== "native")
-    throw new Error(`openKernels: option "kind" is "${kind}"; expected "auto", "native" or "onnxruntime"`);
+    throw new Error(
+      `openKernels: option "kind" is "${kind}"; expected ${kernelsKinds.map((k) => `"${k}"`).join(", ")}`,
+    );
   const native = createNativeKernels(threads);
   if (!native.kernels)
     throw new Error(

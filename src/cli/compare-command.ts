@@ -35,6 +35,7 @@ import type { DecoderModel } from "../transformer/decoder.js";
 import { loadTransformer } from "../transformer/load-model.js";
 import { catchStopSignals, signalExitCode } from "../util/stop-signals.js";
 import { harvestProgress } from "./harvest-command.js";
+import { kernelsFlag, kernelsFlagHelp, kernelsKind } from "./kernels-flag.js";
 import { ProgressBar } from "./progress.js";
 
 /** The training options compare takes: \`cosae train\`'s, with a fixed learning rate as default. */
@@ -90,7 +91,8 @@ Options:
   --name NAME       write DIR/NAME-results.json and DIR/NAME-report.html instead of
                     compare-results.json and report.html, so that a second
                     comparison shares DIR's activations and runs with the first
-  --threads N       compute threads (0: every core)`;
+  --threads N       compute threads (0: every core)
+${kernelsFlagHelp}`;
 
 export async function compareCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -112,6 +114,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
       name: { type: "string" },
       concepts: { type: "string", default: conceptGroups.join(",") },
       threads: { type: "string", default: "0" },
+      kernels: kernelsFlag,
     },
     strict: true,
   });
@@ -148,6 +151,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
   };
   const evalTokens = values.evalTokens === undefined ? null : int("evalTokens");
   const threads = int("threads", 0);
+  const kernelsAsked = kernelsKind(values.kernels);
   const out = checkCompareOut(values.out);
   const files = outputFiles(out, values.name);
 
@@ -158,7 +162,7 @@ export async function compareCommand(argv: string[]): Promise<void> {
     if (!models.has(key)) models.set(key, loadTransformer(path, tokenizer ? { tokenizer } : {}));
     return models.get(key)!;
   };
-  const kernels = await chooseKernels(threads);
+  const kernels = await chooseKernels(threads, kernelsAsked);
   process.stderr.write(`${kernels.description}\n`);
   const stop = catchStopSignals();
   const started = performance.now();

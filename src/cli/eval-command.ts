@@ -16,6 +16,7 @@ import { validateRunSpec } from "../training/run-folder.js";
 import { checkAllocation } from "../util/memory-budget.js";
 import { withPathContext } from "../util/system-error.js";
 import { checkWritableFile } from "../util/writable-path.js";
+import { kernelsFlag, kernelsFlagHelp, kernelsKind } from "./kernels-flag.js";
 
 export const evalHelp = `cosae eval SAE [SAE ...] [--data PATH] [--evalTokens N] [--model M] [--concepts LIST] [--json FILE]
 
@@ -33,7 +34,9 @@ loss: loss added and fraction recovered against zero-ablation.
   --evalTokens N    default 32768 (activations) or 16384 (synthetic)
   --model M         the model for the spliced loss (default: the dataset's manifest)
   --concepts LIST   concept groups for real text (default ${conceptGroups.join(",")})
-  --json FILE       also write every figure as JSON`;
+  --json FILE       also write every figure as JSON
+  --threads N       compute threads (0: every core)
+${kernelsFlagHelp}`;
 
 export async function evalCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({
@@ -46,10 +49,12 @@ export async function evalCommand(argv: string[]): Promise<void> {
       json: { type: "string" },
       concepts: { type: "string", default: conceptGroups.join(",") },
       threads: { type: "string", default: "0" },
+      kernels: kernelsFlag,
     },
     strict: true,
   });
   const groups = parseConceptGroups(values.concepts);
+  const kernelsAsked = kernelsKind(values.kernels);
   if (positionals.length === 0) throw new Error('eval needs at least one SAE folder; see "cosae help eval"');
   const evalTokens = values.evalTokens === undefined ? null : Number(values.evalTokens);
   if (evalTokens !== null && !(Number.isInteger(evalTokens) && evalTokens >= 1))
@@ -82,7 +87,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
     options: "--evalTokens",
   });
 
-  const kernels = await chooseKernels(Number(values.threads));
+  const kernels = await chooseKernels(Number(values.threads), kernelsAsked);
 
   process.stderr.write(`${kernels.description}\n`);
   try {

@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { fieldHelp, flagOptions, parseFlagValues, splitList, validateFields } from "../config/fields.js";
 import { type HarvestProgress, harvest } from "../data/harvest.js";
 import { harvestFields, harvestSettings } from "../data/harvest-config.js";
-import { chooseKernels } from "../kernels/choose-kernels.js";
+import { chooseKernels, type KernelsKind } from "../kernels/choose-kernels.js";
 import { loadTransformer } from "../transformer/load-model.js";
 import { formatRate, ProgressBar } from "./progress.js";
 
@@ -41,7 +41,7 @@ export async function harvestCommand(argv: string[]): Promise<void> {
     const option = tokenizerPath !== null && err.message.includes(tokenizerPath) ? "--tokenizer" : "--model";
     throw new Error(`${option}: ${err.message.replace(/^the tokenizer: /, "")}`, { cause: err });
   });
-  const kernels = await chooseKernels(Number(o.threads));
+  const kernels = await chooseKernels(Number(o.threads), o.kernels as KernelsKind);
   process.stderr.write(`${kernels.description}\n`);
   try {
     const bar = new ProgressBar("harvest", 1);

@@ -18,9 +18,12 @@ import { checkWritableFolder } from "../util/writable-path.js";
 import { isLoopbackHost } from "../web/host-check.js";
 import { type ServedSae, servedSae } from "../web/served-sae.js";
 import { startFeatureServer } from "../web/server.js";
+import { TrainingData } from "../web/training-data.js";
+import { kernelsFlag, kernelsFlagHelp, kernelsKind } from "./kernels-flag.js";
 import { ProgressBar } from "./progress.js";
 
 export const serveHelp = `cosae serve SAE [SAE2] --data PATH [--model M] [--tokens N] [--port 8008] [--host 127.0.0.1] [--rebuild] [--cacheDir DIR]
+cosae serve --train --data PATH [SAE [SAE2]] [--port 8008] [--host 127.0.0.1]
 
 Opens a feature browser for one SAE, or two side by side: each latent's
 top-activating contexts, activation quantiles, histogram, activation against
@@ -28,6 +31,11 @@ top-activating contexts, activation quantiles, histogram, activation against
 (and in the other SAE). The first run builds a feature cache per SAE over the
 dataset's last N tokens, saved in the SAE folder (feature-cache.<data>.bin)
 and reused while SAE, data and options are unchanged.
+
+With --train it also serves a training page at /train (and at / when no SAE is
+given): it trains a small SAE in the browser tab, with WebGPU where the browser
+has it, on the dataset's activations, streamed batch by batch as "cosae train
+--data PATH" reads them, and offers the trained SAE folder's files for download.
 
   --data PATH    activation dataset with token ids (cosae harvest writes one)
   --model M      model for promoted/suppressed tokens (default: the dataset's manifest)
@@ -37,6 +45,8 @@ and reused while SAE, data and options are unchanged.
   --rebuild      rebuild the caches even when they are up to date
   --cacheDir D   keep the caches in folder D instead of the SAE folders (for SAEs you cannot write to)
   --threads N    compute threads for the build (0: every core)
+  --train        serve the training page too (SAE folders are then optional)
+${kernelsFlagHelp}
 
 Prints "serving http://HOST:PORT/" and runs until Ctrl-C.`;
 
@@ -53,18 +63,29 @@ export async function serveCommand(argv: string[]): Promise<void> {
       rebuild: { type: "boolean", default: false },
       cacheDir: { type: "string" },
       threads: { type: "string", default: "0" },
+      train: { type: "boolean", default: false },
+      kernels: kernelsFlag,
     },
     strict: true,
   });
   // Every flag is checked before anything is read, built or bound.
-  if (positionals.length < 1 || positionals.length > 2)
-    throw new Error(`serve takes one or two SAE folders, got ${positionals.length}; see "cosae help serve"`);
+  const withTraining = values.train;
+  if (positionals.length < (withTraining ? 0 : 1) || positionals.length > 2)
+    throw new Error(
+      `serve takes one or two SAE folders, got ${positionals.length}` +
+        `${positionals.length === 0 ? " (--train serves the training page without one)" : ""}; see "cosae help serve"`,
+    );
   const dataPath = values.data;
   if (dataPath === undefined)
-    throw new Error('serve needs --data: an activation dataset with token ids (made by "cosae harvest")');
+    throw new Error(
+      withTraining && positionals.length === 0
+        ? "serve --train needs --data: the activation dataset the page trains on"
+        : 'serve needs --data: an activation dataset with token ids (made by "cosae harvest")',
+    );
   const port = wholeNumber("--port", values.port, 0, 65535);
   const tokens = values.tokens === undefined ? undefined : wholeNumber("--tokens", values.tokens, 1);
   const threads = wholeNumber("--threads", values.threads, 0);
+  const kernelsAsked = kernelsKind(values.kernels);
   const host = values.host;
   if (!/^[A-Za-z0-9.:-]+$/.test(host) && !/^\[[0-9A-Fa-f:.]+\]$/.test(host))
     throw new Error(`--host: expected a host name or IP address, got "${host}"`);
@@ -79,6 +100,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const cacheDir = values.cacheDir;
   if (cacheDir !== undefined) await checkWritableFolder("--cacheDir", cacheDir);
 
+  const training = withTraining ? await TrainingData.open(dataPath) : null;
+  if (positionals.length === 0) return serveUntilStopped({ saes: [], training, host, bindHost, port });
   const dataset = await ActivationDataset.open(dataPath);
   if (!dataset.hasTokens)
     throw new Error(
@@ -105,7 +128,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     options: "--tokens",
   });
 
-  const kernels = await chooseKernels(threads);
+  const kernels = await chooseKernels(threads, kernelsAsked);
 
   process.stderr.write(`${kernels.description}\n`);
   try {
@@ -148,7 +171,19 @@ export async function serveCommand(argv: string[]): Promise<void> {
       servedSae(cache, { rows: Float32Array.from(sae.params.decoder), m: sae.config.m, d: sae.config.d }),
     );
   }
-  const server = await startFeatureServer({ saes: served, host: bindHost, port });
+  await serveUntilStopped({ saes: served, training, host, bindHost, port });
+}
+
+/** Starts the server, says where, and runs until SIGINT or SIGTERM. */
+async function serveUntilStopped(options: {
+  saes: ServedSae[];
+  training: TrainingData | null;
+  host: string;
+  bindHost: string;
+  port: number;
+}): Promise<void> {
+  const { saes, training, host, bindHost, port } = options;
+  const server = await startFeatureServer({ saes, training, host: bindHost, port });
   if (!isLoopbackHost(bindHost))
     process.stderr.write(
       `warning: bound to ${host}: the browser is reachable from the network by anyone who can reach this machine\n`,
@@ -156,6 +191,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   // Listen for the stop signals before saying "serving": a caller may send one as soon as it reads the line.
   const stopped = untilSignal();
   process.stdout.write(`serving ${server.url}\n`);
+  if (training) process.stdout.write(`training page: ${server.url}train (${training.meta.dataset})\n`);
   await stopped;
   await server.close();
   process.stderr.write("stopped\n");

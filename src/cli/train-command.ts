@@ -7,6 +7,7 @@ import { chooseKernels } from "../kernels/choose-kernels.js";
 import { RunInterrupted, trainRun, validateRunSpec } from "../training/run-folder.js";
 import { trainFields } from "../training/train-config.js";
 import { catchStopSignals, signalExitCode } from "../util/stop-signals.js";
+import { kernelsFlag, kernelsFlagHelp, kernelsKind } from "./kernels-flag.js";
 import { ProgressBar } from "./progress.js";
 
 /** The data flags: `--data PATH` plus the streaming options of data.activations. */
@@ -25,7 +26,7 @@ const dataFlags = {
   holdOut,
 } as const satisfies FieldTable;
 
-export const trainHelp = `cosae train [--config FILE.json] [--out DIR] [--resume | --restart] [--threads N] [--data PATH] [options]
+export const trainHelp = `cosae train [--config FILE.json] [--out DIR] [--resume | --restart] [--threads N] [--kernels K] [--data PATH] [options]
 
 Trains one SAE into DIR (default runs/train): run.json, metrics.jsonl, checkpoints/,
 and the final SAE in sae/. The data is the built-in synthetic set (DESIGN §5) unless
@@ -47,6 +48,7 @@ its run.json, or without --resume on the options given (e.g. --nonFinite skip).
 given, replacing its checkpoints, metrics and SAE (nothing else in DIR).
 
 Options:
+${kernelsFlagHelp}
 ${fieldHelp(trainFields)}
 
 Data options:
@@ -63,16 +65,17 @@ export async function trainCommand(argv: string[]): Promise<void> {
       resume: { type: "boolean", default: false },
       restart: { type: "boolean", default: false },
       threads: { type: "string", default: "0" },
+      kernels: kernelsFlag,
     },
     strict: true,
   });
-  const { config, out, resume, restart, threads, ...rest } = values;
+  const { config, out, resume, restart, threads, kernels: kind, ...rest } = values;
   const { data, bufferMiB, chunkRows, nonFinite, epochs, holdOut, ...flags } = rest as Record<
     string,
     string | undefined
   >;
   const dataFlagValues = { data, bufferMiB, chunkRows, nonFinite, epochs, holdOut };
-  const kernels = await chooseKernels(Number(threads));
+  const kernels = await chooseKernels(Number(threads), kernelsKind(kind));
   process.stderr.write(`${kernels.description}\n`);
   const stop = catchStopSignals();
   try {

@@ -1,4 +1,5 @@
 import type { FieldTable } from "../config/fields.js";
+import { kernelsHelp, kernelsKinds } from "../kernels/choose-kernels.js";
 import type { ActivationDType, ActivationFileFormat } from "./activation-manifest.js";
 import type { HarvestOptions } from "./harvest.js";
 
@@ -54,6 +55,7 @@ export const harvestFields = {
     help: "continue a killed harvest in --out after its last complete shard (same model, corpus and settings)",
   },
   threads: { kind: "int", default: 0, min: 0, help: "compute threads (0: every core)" },
+  kernels: { kind: "enum", default: "auto", values: kernelsKinds, help: kernelsHelp },
 } satisfies FieldTable;
 
 /** The part of harvest()'s options that the table's settings fix (not the model, corpus, outputs or kernels). */

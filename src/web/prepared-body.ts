@@ -13,6 +13,8 @@ const GZIP_MIN_BYTES = 1024;
 const gzipAsync = promisify(gzip);
 
 export const jsonType = "application/json; charset=utf-8";
+/** raw bytes (the training page's batches of float32) */
+export const binaryType = "application/octet-stream";
 
 /** For bodies made once at startup (assets, latent tables). */
 export function prepareBody(type: string, body: Buffer): PreparedBody {

@@ -1,3 +1,4 @@
+import { type BatchQuery, parseBatchQuery } from "./batch-query.js";
 import { parseStrictIndex } from "./strict-index.js";
 
 /** What a request path asks for. */
@@ -6,6 +7,8 @@ export type Route =
   | { kind: "saes" }
   | { kind: "table"; sae: number }
   | { kind: "latent"; sae: number; latent: number }
+  | { kind: "train-meta" }
+  | ({ kind: "train-batch" } & BatchQuery)
   | { kind: "bad-request"; message: string }
   | { kind: "not-found"; message: string };
 
@@ -16,12 +19,31 @@ export type Route =
  */
 const plainPath = /^\/[A-Za-z0-9._/-]*$/;
 
-/** `latents(s)` is SAE s's latent count; the query string is ignored. */
-export function route(target: string, saeCount: number, latents: (sae: number) => number): Route {
+/**
+ * `latents(s)` is SAE s's latent count; `training` is null unless the training
+ * page is served (then its batch size cap). The query string is ignored, except
+ * by the batch route, which reads it strictly.
+ */
+export function route(
+  target: string,
+  saeCount: number,
+  latents: (sae: number) => number,
+  training: { maxBatchRows: number } | null = null,
+): Route {
   const question = target.indexOf("?");
   const path = question >= 0 ? target.slice(0, question) : target;
   if (!plainPath.test(path)) return { kind: "bad-request", message: "malformed request path" };
   if (!path.startsWith("/api/")) return { kind: "asset", url: path };
+  if (path === "/api/train" || path.startsWith("/api/train/")) {
+    if (!training)
+      return { kind: "not-found", message: `no API route ${path} (cosae serve --train serves it)` };
+    if (path === "/api/train/meta") return { kind: "train-meta" };
+    if (path !== "/api/train/batch") return { kind: "not-found", message: `no API route ${path}` };
+    const query = parseBatchQuery(question >= 0 ? target.slice(question + 1) : "", training.maxBatchRows);
+    return "error" in query
+      ? { kind: "bad-request", message: query.error }
+      : { kind: "train-batch", ...query };
+  }
   const parts = path.split("/").slice(2);
   if (
     parts[0] !== "saes" ||

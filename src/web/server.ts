@@ -8,6 +8,14 @@
  *   GET /api/saes/:sae/latents             LatentTableResponse
  *   GET /api/saes/:sae/latents/:latent     LatentResponse
  *
+ * With a training source (cosae serve --train) also the training page:
+ *
+ *   GET /train                             the page (also / when no SAE is served)
+ *   GET /assets/train-page/main.js         its script (one bundled module)
+ *   GET /api/train/meta                    TrainingDataMeta
+ *   GET /api/train/batch?index=I&size=B&seed=S
+ *                                          batch I: B rows of d little-endian float32
+ *
  * Everything else is 404; other methods 405; a request body 413; a long URL
  * 414; long headers 431 (node); a Host that is not this loopback server 421.
  */
@@ -17,21 +25,24 @@ import type { LatentTableResponse, SaeListResponse } from "../features/latent-re
 import { acceptsGzip } from "./accepts-gzip.js";
 import { hostHeaderCheck } from "./host-check.js";
 import { latentResponse } from "./latent-response.js";
-import { jsonType, type PreparedBody, prepareBody, prepareJson } from "./prepared-body.js";
+import { binaryType, jsonType, type PreparedBody, prepareBody, prepareJson } from "./prepared-body.js";
 import { requestLimits } from "./request-limits.js";
 import { route } from "./routes.js";
 import { sendBody, sendError } from "./send-response.js";
 import type { ServedSae } from "./served-sae.js";
-import { loadWebAssets } from "./web-assets.js";
+import type { TrainingData } from "./training-data.js";
+import { loadWebAssets, trainingAssetFiles, webAssetFiles } from "./web-assets.js";
 
 export interface FeatureServerOptions {
-  /** one SAE, or two shown side by side */
+  /** one SAE, or two shown side by side; none when only the training page is served */
   saes: readonly ServedSae[];
+  /** the activations the training page trains on; without it there is no training page */
+  training?: TrainingData | null;
   /** default 127.0.0.1; anything not loopback makes the browser reachable from the network */
   host?: string;
   /** default 8008; 0 picks a free port */
   port?: number;
-  /** default: the built page next to this module */
+  /** default: the built pages next to this module */
   assets?: Map<string, PreparedBody>;
   /** where unexpected errors are reported (default stderr) */
   log?: (line: string) => void;
@@ -48,17 +59,24 @@ export interface FeatureServer {
 
 export async function startFeatureServer(options: FeatureServerOptions): Promise<FeatureServer> {
   const { saes } = options;
-  if (saes.length < 1 || saes.length > 2)
+  const training = options.training ?? null;
+  if (saes.length > 2 || (saes.length === 0 && !training))
     throw new Error(`the browser shows one or two SAEs, not ${saes.length}`);
   const host = options.host ?? "127.0.0.1";
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
-  const assets = options.assets ?? (await loadWebAssets());
+  const assets =
+    options.assets ??
+    (await loadWebAssets(undefined, [
+      ...(saes.length > 0 ? webAssetFiles : []),
+      ...(training ? trainingAssetFiles(saes.length === 0) : []),
+    ]));
   // The overview and the latent tables never change: encode and compress them once.
   const json = (value: unknown) => prepareBody(jsonType, Buffer.from(JSON.stringify(value), "utf8"));
   const saeList = json({ saes: saes.map((s) => s.cache.header.overview) } satisfies SaeListResponse);
   const tables = saes.map((s, sae) =>
     json({ sae, table: s.cache.header.table } satisfies LatentTableResponse),
   );
+  const trainingMeta = training && json(training.meta);
 
   const server = createServer({
     maxHeaderSize: requestLimits.maxHeaderBytes,
@@ -85,7 +103,9 @@ export async function startFeatureServer(options: FeatureServerOptions): Promise
         headers: { Allow: "GET, HEAD" },
       });
     if (hasBody(req)) return sendError(req, res, 413, "requests must not carry a body", { close: true });
-    const r = route(target, saes.length, (s) => saes[s]!.cache.header.overview.m);
+    const r = route(target, saes.length, (s) => saes[s]!.cache.header.overview.m, training?.meta ?? null);
+    if (saes.length === 0 && (r.kind === "saes" || r.kind === "table" || r.kind === "latent"))
+      return sendError(req, res, 404, "no SAE is served here (cosae serve --train without SAE folders)");
     switch (r.kind) {
       case "bad-request":
         return sendError(req, res, 400, r.message);
@@ -102,6 +122,21 @@ export async function startFeatureServer(options: FeatureServerOptions): Promise
       case "latent": {
         const value = await latentResponse(saes, r.sae, r.latent);
         return sendBody(req, res, 200, await prepareJson(value, acceptsGzip(req)));
+      }
+      case "train-meta":
+        return sendBody(req, res, 200, trainingMeta!);
+      case "train-batch": {
+        let x: Float32Array;
+        try {
+          x = await training!.batch(r.seed, r.index, r.size);
+        } catch (e) {
+          // the data's own problem (a non-finite row, a file gone): the page shows it
+          log(`training page: ${target}: ${(e as Error).message}`);
+          return sendError(req, res, 500, `reading the batch failed: ${(e as Error).message}`);
+        }
+        // float32 in the host's byte order: little-endian on every platform node runs cosae on
+        const body = Buffer.from(x.buffer, x.byteOffset, x.byteLength);
+        return sendBody(req, res, 200, { type: binaryType, body, gzipped: null });
       }
     }
   }

@@ -32,25 +32,52 @@ const html = "text/html; charset=utf-8";
 const css = "text/css; charset=utf-8";
 const js = "text/javascript; charset=utf-8";
 
-/** URL → file relative to this module's folder (dist/src/web/), and its type. */
-export const webAssetFiles: readonly { url: string; file: string; type: string }[] = [
+export interface WebAssetFile {
+  url: string;
+  /** relative to this module's folder (dist/src/web/) */
+  file: string;
+  type: string;
+}
+
+/** The feature browser's files, by URL. */
+export const webAssetFiles: readonly WebAssetFile[] = [
   { url: "/", file: "assets/index.html", type: html },
   { url: "/assets/style.css", file: "assets/style.css", type: css },
   ...pageScripts.map((name) => ({ url: `/assets/client/${name}`, file: `client/${name}`, type: js })),
 ];
 
+/**
+ * The training page's files (cosae serve --train): its HTML, the stylesheet it
+ * shares with the feature browser, and its script, which the build bundles
+ * into one module (scripts/bundle-train-page.mjs). `atRoot`: the page is also
+ * "/" (when no SAE is served).
+ */
+export function trainingAssetFiles(atRoot: boolean): WebAssetFile[] {
+  const page = { file: "assets/train.html", type: html };
+  return [
+    { url: "/train", ...page },
+    ...(atRoot ? [{ url: "/", ...page }] : []),
+    { url: "/assets/style.css", file: "assets/style.css", type: css },
+    { url: "/assets/train-page/main.js", file: "train-page/main.js", type: js },
+  ];
+}
+
 const webFolder = dirname(fileURLToPath(import.meta.url));
 
-/** Reads every asset; a missing one is an error naming the build step that makes it. */
-export async function loadWebAssets(folder: string = webFolder): Promise<Map<string, PreparedBody>> {
+/** Reads every asset (default: the feature browser's); a missing one is an error naming the build step that makes it. */
+export async function loadWebAssets(
+  folder: string = webFolder,
+  files: readonly WebAssetFile[] = webAssetFiles,
+): Promise<Map<string, PreparedBody>> {
   const assets = new Map<string, PreparedBody>();
-  for (const { url, file, type } of webAssetFiles) {
+  for (const { url, file, type } of files) {
+    if (assets.has(url)) continue;
     let body: Buffer;
     try {
       body = await readFile(join(folder, file));
     } catch (e) {
       throw new Error(
-        `the feature browser's ${file} is missing from ${folder} (${(e as NodeJS.ErrnoException).code}); run "npm run build"`,
+        `the web page file ${file} is missing from ${folder} (${(e as NodeJS.ErrnoException).code}); run "npm run build"`,
       );
     }
     assets.set(url, prepareBody(type, body));

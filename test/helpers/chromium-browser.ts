@@ -48,14 +48,40 @@ export function findChromium(): { found: ChromiumFound; missing: null } | { foun
   };
 }
 
+/**
+ * The flags that give headless Chromium a WebGPU adapter with no GPU: WebGPU is
+ * off in headless Linux builds unless unsafe WebGPU is enabled, and then Dawn
+ * runs on SwiftShader's Vulkan driver (the unpacked build carries
+ * libvk_swiftshader.so beside the binary). Naming the adapter keeps a machine
+ * that has a GPU on SwiftShader too, so a test sees the same adapter everywhere.
+ * Found by trying the candidates with @sparticuz/chromium 147: the first flag
+ * alone is enough there (even with --disable-gpu); --enable-features=Vulkan,
+ * --use-vulkan=swiftshader, --disable-vulkan-surface and --use-angle=swiftshader
+ * change nothing for WebGPU. Only a secure context (http://127.0.0.1, not
+ * about:blank) sees navigator.gpu.
+ */
+export const webgpuSwiftShaderArgs = ["--enable-unsafe-webgpu", "--use-webgpu-adapter=swiftshader"] as const;
+
+export interface ChromiumLaunchOptions extends LaunchOptions {
+  /** give pages a WebGPU adapter (SwiftShader, see webgpuSwiftShaderArgs) */
+  webgpu?: boolean;
+}
+
 /** Headless Chromium, or an error saying why there is none. */
-export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
+export async function launchChromium(options: ChromiumLaunchOptions = {}): Promise<Browser> {
   const { found, missing } = findChromium();
   if (!found) throw new Error(`Chromium is missing: ${missing}`);
+  const { webgpu = false, ...launchOptions } = options;
   return chromium.launch({
     executablePath: found.executablePath,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      ...(webgpu ? webgpuSwiftShaderArgs : []),
+    ],
     env: { ...process.env, ...found.env } as Record<string, string>,
-    ...options,
+    ...launchOptions,
   });
 }

@@ -2,6 +2,7 @@ import type { Kernels } from "../../src/kernels/kernels.js";
 import { createNativeKernels } from "../../src/kernels/native.js";
 import { createOnnxruntimeKernels } from "../../src/kernels/onnxruntime.js";
 import { referenceKernels } from "../../src/kernels/reference.js";
+import { createWebgpuKernels } from "../../src/kernels/webgpu/node-webgpu-kernels.js";
 
 /** A kernel set, or why it is missing here (the native addon may not be built). */
 export interface KernelSetUnderTest {
@@ -29,5 +30,14 @@ export const kernelSets: ReadonlyArray<{ name: string; create: () => Promise<Ker
   {
     name: "onnxruntime",
     create: async () => ({ name: "onnxruntime", kernels: await createOnnxruntimeKernels(2), missing: null }),
+  },
+  {
+    // Dawn on SwiftShader, the CPU Vulkan driver: the same WGSL as on a GPU.
+    name: "webgpu",
+    create: async () => ({
+      name: "webgpu",
+      kernels: await createWebgpuKernels({ swiftshader: true }),
+      missing: null,
+    }),
   },
 ];

@@ -32,6 +32,17 @@ test("the kernels line names the product and, on a fallback, the measured slowdo
   for (const line of [own, fallback, unbuilt]) assert.ok(!line.includes("\n"), "one line");
 });
 
+test("the webgpu kernels line names the adapter, and says when it is SwiftShader's emulation", () => {
+  assert.equal(
+    describeKernels({ kind: "webgpu", adapter: "nvidia hopper NVIDIA H200", swiftshader: false }),
+    "kernels: webgpu on nvidia hopper NVIDIA H200",
+  );
+  assert.equal(
+    describeKernels({ kind: "webgpu", adapter: "google swiftshader", swiftshader: true }),
+    "kernels: webgpu on SwiftShader (CPU emulation: slow; google swiftshader)",
+  );
+});
+
 test("the slowdowns quoted are the measured speeds' ratios, rounded", () => {
   const { tokensPerSecond: tps, comparedWithOpenblas } = measuredSpeed;
   for (const kind of ["cosae", "onnxruntime"] as const) {
@@ -62,4 +73,23 @@ test("chooseKernels describes the kernels it chose", async () => {
   } finally {
     await kernels.dispose();
   }
+});
+
+test("chooseKernels opens the kind asked for, and refuses an unknown one", async () => {
+  const onnx = await chooseKernels(1, "onnxruntime");
+  try {
+    assert.match(onnx.name, /^onnxruntime/);
+    assert.ok(
+      onnx.description.startsWith(
+        "kernels: onnxruntime + TypeScript (1 thread; no native addon: --kernels onnxruntime;",
+      ),
+      onnx.description,
+    );
+  } finally {
+    await onnx.dispose();
+  }
+  await assert.rejects(
+    chooseKernels(1, "gpu" as never),
+    /kernels "gpu" are not known; expected one of "auto", "native", "onnxruntime", "webgpu"/,
+  );
 });

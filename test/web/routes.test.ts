@@ -49,3 +49,26 @@ test("paths map to routes exactly; anything unusual is a bad request before it i
   for (const path of ["/a%2e", "/a\\b", "/a\u0000", "/a b", "http://x/", "*", "", "/é", "/a;b", "/a:b", "/~"])
     assert.equal(route(path, 2, m).kind, "bad-request", JSON.stringify(path));
 });
+
+test("the training routes exist only with a training source, and the batch query is read strictly", () => {
+  const m = () => 10;
+  const training = { maxBatchRows: 100 };
+  for (const path of ["/api/train/meta", "/api/train/batch?index=0&size=1&seed=0"])
+    assert.equal(route(path, 1, m).kind, "not-found", path);
+  assert.deepEqual(route("/api/train/meta", 0, m, training), { kind: "train-meta" });
+  assert.deepEqual(route("/api/train/batch?seed=7&index=3&size=100", 0, m, training), {
+    kind: "train-batch",
+    seed: 7,
+    index: 3,
+    size: 100,
+  });
+  for (const query of [
+    "",
+    "?index=0&size=101&seed=0",
+    "?index=0&size=1",
+    "?index=0&size=1&seed=0&",
+    "?size=1&index=0&seed=1.5",
+  ])
+    assert.equal(route(`/api/train/batch${query}`, 0, m, training).kind, "bad-request", query);
+  assert.equal(route("/api/train/batch/0", 0, m, training).kind, "not-found");
+});

@@ -84,6 +84,10 @@ test("bad flags, a tokenless dataset or a taken port fail at once with a clear m
       [sae, "--data", data, "--port", String(takenPort)],
       /cannot listen on 127\.0\.0\.1:\d+: the port is in use/,
     ],
+    [["--train"], /serve --train needs --data: the activation dataset the page trains on/],
+    [["--train", "--data", join(folder, "nothing-here")], /nothing-here: not found/],
+    [["--train", "--data", data, "--port", String(takenPort)], /the port is in use/],
+    [[sae, "--train", "--data", tokenless], /no token ids/],
   ];
   try {
     for (const [args, message] of cases) {

@@ -1,0 +1,117 @@
+/**
+ * The `webgpu` kernel set: the score product on the GPU (gemm.ts), everything else
+ * from the reference set. The interface's other methods are synchronous, so they
+ * stay on the CPU here; the device trainer (src/training/device/) runs a whole step
+ * on the GPU with the kernel files directly. Browser-safe: open the Gpu with
+ * openGpu(navigator.gpu) and pass it in (node-webgpu-kernels.ts does so in Node).
+ */
+import type { FloatArray } from "../arrays.js";
+import type { Kernels } from "../kernels.js";
+import { referenceKernels } from "../reference.js";
+import { encodeScores, gemmTile } from "./gemm.js";
+import type { Gpu, GpuBuffer } from "./gpu.js";
+
+export interface WebgpuKernels extends Kernels {
+  readonly gpu: Gpu;
+}
+
+/** A weight matrix's device copy and the fingerprint of the contents it was uploaded from. */
+interface DeviceWeight {
+  buffer: GpuBuffer;
+  fingerprint: number;
+  length: number;
+}
+
+/**
+ * A hash of every word of `a`: weights are cached on the device by array object,
+ * and the trainer mutates its arrays in place, so a changed value must change the
+ * key. One pass over W costs about what comparing a host copy would, without the copy.
+ */
+export function contentFingerprint(a: Float32Array): number {
+  const words = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  let h1 = 0x811c9dc5;
+  let h2 = a.length | 0;
+  for (let i = 0; i < words.length; i++) {
+    const v = words[i]!;
+    h1 = Math.imul(h1 ^ v, 0x01000193);
+    h2 = Math.imul(h2 + v, 0x9e3779b1) ^ (h2 >>> 15);
+  }
+  return (h1 ^ Math.imul(h2, 0x85ebca6b)) >>> 0;
+}
+
+export interface WebgpuKernelsOptions {
+  /** the most bytes of X or scores bound at once (default and cap: maxStorageBufferBindingSize); tests make it small */
+  maxBlockBytes?: number;
+}
+
+/** The webgpu kernel set on an open Gpu; `dispose()` destroys the device. */
+export function webgpuKernelsOn(gpu: Gpu, options: WebgpuKernelsOptions = {}): WebgpuKernels {
+  // Device copies of the weights (harvest multiplies many X by the same few W).
+  const weights = new WeakMap<FloatArray, DeviceWeight>();
+  const released = new FinalizationRegistry<GpuBuffer>((b) => gpu.release(b));
+  let xBuffer: GpuBuffer | null = null;
+  let outBuffer: GpuBuffer | null = null;
+  // One host result, reused while the shape stays the same (like the other sets).
+  let result = new Float32Array(0);
+
+  const atLeast = (held: GpuBuffer | null, name: string, bytes: number): GpuBuffer => {
+    if (held && held.bytes >= bytes) return held;
+    gpu.release(held);
+    return gpu.createBuffer(name, bytes);
+  };
+
+  const deviceWeight = (w: Float32Array, length: number): GpuBuffer => {
+    const fingerprint = contentFingerprint(w.subarray(0, length));
+    const cached = weights.get(w);
+    if (cached && cached.length === length && cached.fingerprint === fingerprint) return cached.buffer;
+    const data = w.subarray(0, length);
+    if (cached && cached.buffer.bytes >= data.byteLength) {
+      gpu.write(cached.buffer, data);
+      cached.fingerprint = fingerprint;
+      cached.length = length;
+      return cached.buffer;
+    }
+    if (cached) {
+      released.unregister(cached);
+      gpu.release(cached.buffer);
+    }
+    const entry = { buffer: gpu.upload("W", data), fingerprint, length };
+    weights.set(w, entry);
+    released.register(w, entry.buffer, entry);
+    return entry.buffer;
+  };
+
+  return {
+    ...referenceKernels,
+    name: `webgpu (${gpu.adapterName})`,
+    gpu,
+    async denseScores(x: FloatArray, w: FloatArray, rows: number, d: number, m: number): Promise<FloatArray> {
+      if (!(x instanceof Float32Array) || !(w instanceof Float32Array))
+        return referenceKernels.denseScores(x, w, rows, d, m);
+      if (result.length !== rows * m) result = new Float32Array(rows * m);
+      if (rows === 0 || m === 0) return result;
+      const wDevice = deviceWeight(w, m * d);
+      // One binding holds at most maxStorageBufferBindingSize: a larger score matrix
+      // (4096 × 65536 floats is 1 GiB) is computed and read back a block of rows at a time.
+      const maxBinding = Math.min(
+        gpu.limit("maxStorageBufferBindingSize"),
+        options.maxBlockBytes ?? Number.POSITIVE_INFINITY,
+      );
+      const fit = Math.floor(maxBinding / (4 * Math.max(m, d)));
+      const blockRows = Math.min(rows, fit >= gemmTile ? fit - (fit % gemmTile) : Math.max(1, fit));
+      xBuffer = atLeast(xBuffer, "X", blockRows * d * 4);
+      outBuffer = atLeast(outBuffer, "scores", blockRows * m * 4);
+      for (let r0 = 0; r0 < rows; r0 += blockRows) {
+        const n = Math.min(blockRows, rows - r0);
+        gpu.write(xBuffer, x.subarray(r0 * d, (r0 + n) * d));
+        encodeScores(gpu, xBuffer, wDevice, outBuffer, n, d, m);
+        const block = await gpu.read(outBuffer, n * m * 4);
+        result.set(new Float32Array(block), r0 * m);
+      }
+      return result;
+    },
+    async dispose() {
+      gpu.destroy();
+    },
+  };
+}
