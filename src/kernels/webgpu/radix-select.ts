@@ -6,7 +6,9 @@
  * 10 and 10 bits cover the 31 bits below the sign. After each pass the prefix of
  * the cut grows by one digit and `want` (how many keys of that prefix are still
  * to be taken) shrinks; after the last, the prefix is the cut's own bits and
- * `want` the number of ties at the cut to take.
+ * `want` the number of ties at the cut to take. The first pass clamps `want`
+ * to the number of positive keys, so with fewer positives than asked the cut is
+ * the smallest positive and every positive is kept.
  *
  * Counts use integer atomics only (their totals do not depend on order), and
  * the scans are fixed-order, so the same scores give the same selection bits.

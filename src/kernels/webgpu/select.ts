@@ -10,8 +10,8 @@
  * the score transform when fused), then per-row counts of keys above and at the
  * cut, one fixed-order scan over the rows (each row's share of the ties and its
  * start), and a pass that writes each row's winners in column order.
- * TopK: one workgroup per row finds the row's own cut, then the same scan and
- * writing pass.
+ * TopK: one workgroup per row finds the row's own cut (its own radix select in
+ * workgroup memory), then a scan of the rows' kept counts and the same writing pass.
  *
  * Every index fits a u32 while rows·m < 2^32; the score matrix itself must fit
  * one storage binding (gpu.createBuffer says so when it does not: 4096 × 65536
