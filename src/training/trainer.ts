@@ -2,12 +2,15 @@ import type { ActivationSource } from "../data/source.js";
 import { type AdamMoments, adamMoments } from "../kernels/adam.js";
 import type { Kernels } from "../kernels/kernels.js";
 import type { PhaseClock } from "../kernels/phase-clock.js";
+import type { WebgpuKernels } from "../kernels/webgpu/webgpu-kernels.js";
 import { initSae } from "../model/init.js";
 import { type ParamName, paramNames, type Sae } from "../model/sae.js";
 import { Workspace } from "../model/workspace.js";
 import { fiveNumberSummary } from "../util/quantile.js";
 import { Rng } from "../util/rng.js";
+import { yieldToEvents } from "../util/yield-to-events.js";
 import { DeadLatentTracker } from "./dead-latents.js";
+import { deviceStepEngine } from "./device/device-step.js";
 import { checkFiniteParams, TrainingDivergedError } from "./finite-params.js";
 import { hostStepEngine } from "./host-step.js";
 import { learningRate } from "./schedule.js";
@@ -117,7 +120,7 @@ export async function train(
     while (state.step < config.steps) {
       if (hooks.shouldStop) {
         // A step may never wait on I/O (synthetic data): let pending signals be handled first.
-        await new Promise((resolve) => setImmediate(resolve));
+        await yieldToEvents();
         if (hooks.shouldStop()) {
           await checkpoint();
           return { stopped: true };
@@ -214,6 +217,9 @@ function stepEngineFor(
   workspace: Workspace,
   clock?: PhaseClock,
 ): StepEngine {
+  // The webgpu set holds a GPU: the whole step runs there, parameters resident.
+  const gpu = (kernels as Partial<WebgpuKernels>).gpu;
+  if (gpu) return deviceStepEngine(gpu, sae, state, config, clock);
   return hostStepEngine(sae, state, config, kernels, workspace, clock);
 }
 
