@@ -3,11 +3,14 @@
  * Qwen 2, GPT-2, GPT-NeoX, Gemma 2), over packed sequences, reading only a
  * DecoderConfig and its DecoderWeights, with TransformerLens-named hooks (see
  * hooks.ts). Matrix products go through `kernels.denseScores` (X·Wᵀ for W
- * [out, in], the checkpoints' own layout); attention is native when the addon
- * is built (native-attention.ts); norms, rotary and activations are
+ * [out, in], the checkpoints' own layout); attention runs on the kernel set
+ * when it has it (the webgpu set: kernels/attention-kernels.ts), else natively
+ * when the addon is built (native-attention.ts); norms, rotary and activations are
  * typed-array loops (layer-math.ts, rope.ts). Intermediate arrays are copied
  * only where a hook could keep them.
  */
+
+import { hasAttention } from "../kernels/attention-kernels.js";
 import type { Kernels } from "../kernels/kernels.js";
 import type { PhaseClock } from "../kernels/phase-clock.js";
 import { checkDecoderWeights, validateDecoderConfig } from "./decoder-checks.js";
@@ -353,16 +356,21 @@ export class DecoderModel {
           clock?.lap("elementwise");
         }
         const window = cfg.slidingWindow !== null && cfg.slidingLayers[l] === true ? cfg.slidingWindow : 0;
-        const attended = timed("attention", () =>
-          fastCausalAttention(qkv, lengths, {
-            heads,
-            kvHeads,
-            headSize,
-            scale: cfg.attentionScale,
-            softcap: cfg.attentionSoftcap ?? 0,
-            window,
-          }),
-        );
+        const attentionShape = {
+          heads,
+          kvHeads,
+          headSize,
+          scale: cfg.attentionScale,
+          softcap: cfg.attentionSoftcap ?? 0,
+          window,
+        };
+        // On the kernel set's device when it has attention (webgpu), else on the CPU.
+        let attended: Float32Array;
+        if (hasAttention(kernels)) {
+          clock?.lap("other");
+          attended = await kernels.causalAttention(qkv, lengths, attentionShape);
+          clock?.lap("attention");
+        } else attended = timed("attention", () => fastCausalAttention(qkv, lengths, attentionShape));
         let attnOut = await product(attended, w.wo, w.bo, qWidth, dim, hooked(names.attnOut));
         if (w.ln1Post !== null) attnOut = await normed(names.ln1Post, l, attnOut, w.ln1Post);
         attnOut = await fire(names.attnOut, l, attnOut, dim);

@@ -1,17 +1,20 @@
 /**
- * The `webgpu` kernel set: the score product on the GPU (gemm.ts), everything else
- * from the reference set. The interface's other methods are synchronous, so they
+ * The `webgpu` kernel set: the score product on the GPU (gemm.ts), and causal
+ * attention for the transformer forward (attention.ts); everything else from the
+ * reference set. The interface's other methods are synchronous, so they
  * stay on the CPU here; the device trainer (src/training/device/) runs a whole step
  * on the GPU with the kernel files directly. Browser-safe: open the Gpu with
  * openGpu(navigator.gpu) and pass it in (node-webgpu-kernels.ts does so in Node).
  */
 import type { FloatArray } from "../arrays.js";
+import type { AttentionHeads, AttentionKernels } from "../attention-kernels.js";
 import type { Kernels } from "../kernels.js";
 import { referenceKernels } from "../reference.js";
+import { encodeCausalAttention, sequenceStarts } from "./attention.js";
 import { encodeScores, gemmTile } from "./gemm.js";
 import type { Gpu, GpuBuffer } from "./gpu.js";
 
-export interface WebgpuKernels extends Kernels {
+export interface WebgpuKernels extends Kernels, AttentionKernels {
   readonly gpu: Gpu;
 }
 
@@ -51,6 +54,9 @@ export function webgpuKernelsOn(gpu: Gpu, options: WebgpuKernelsOptions = {}): W
   const released = new FinalizationRegistry<GpuBuffer>((b) => gpu.release(b));
   let xBuffer: GpuBuffer | null = null;
   let outBuffer: GpuBuffer | null = null;
+  let qkvBuffer: GpuBuffer | null = null;
+  let startsBuffer: GpuBuffer | null = null;
+  let attendedBuffer: GpuBuffer | null = null;
   // One host result, reused while the shape stays the same (like the other sets).
   let result = new Float32Array(0);
 
@@ -109,6 +115,24 @@ export function webgpuKernelsOn(gpu: Gpu, options: WebgpuKernelsOptions = {}): W
         result.set(new Float32Array(block), r0 * m);
       }
       return result;
+    },
+    async causalAttention(
+      qkv: Float32Array,
+      sequenceLengths: readonly number[] | Int32Array,
+      shape: AttentionHeads,
+    ): Promise<Float32Array> {
+      const starts = sequenceStarts(sequenceLengths);
+      const rows = starts.length;
+      const width = shape.heads * shape.headSize;
+      const stride = width + 2 * shape.kvHeads * shape.headSize;
+      if (rows === 0) return new Float32Array(0);
+      qkvBuffer = atLeast(qkvBuffer, "qkv", rows * stride * 4);
+      startsBuffer = atLeast(startsBuffer, "sequence starts", rows * 4);
+      attendedBuffer = atLeast(attendedBuffer, "attention output", rows * width * 4);
+      gpu.write(qkvBuffer, qkv.subarray(0, rows * stride));
+      gpu.write(startsBuffer, starts);
+      encodeCausalAttention(gpu, qkvBuffer, startsBuffer, attendedBuffer, rows, shape);
+      return new Float32Array(await gpu.read(attendedBuffer, rows * width * 4));
     },
     async dispose() {
       gpu.destroy();
