@@ -8,7 +8,7 @@
  * accumulator live in per-invocation arrays of headSize floats (the shader is
  * compiled per head size).
  */
-import type { AttentionHeads } from "../attention-kernels.js";
+import type { AttentionHeads } from "../device-extras.js";
 import { type Gpu, type GpuBuffer, GpuError, groupsFor } from "./gpu.js";
 
 const groupSize = 64;

@@ -1,8 +1,11 @@
 /**
- * An optional extra of a kernel set: causal multi-head attention over packed
- * sequences (the contract of src/transformer/causal-attention.ts). The
- * transformer forward uses it when the set has it (the webgpu set does), so
- * attention runs beside the set's products; otherwise it runs on the CPU.
+ * Optional extras of a kernel set that computes on a device (the webgpu set has
+ * both), which the transformer forward uses when present:
+ * - causal multi-head attention over packed sequences (the contract of
+ *   src/transformer/causal-attention.ts), so attention runs beside the set's
+ *   products rather than on the CPU;
+ * - weights marked constant, whose device copies the set then never re-checks
+ *   against the host arrays (a model's weights do not change while it runs).
  */
 
 /** The heads and masking of one attention layer (src/transformer/causal-attention.ts AttentionShape). */
@@ -34,4 +37,14 @@ export interface AttentionKernels {
 /** Whether a kernel set runs attention itself. */
 export function hasAttention(kernels: object): kernels is AttentionKernels {
   return typeof (kernels as Partial<AttentionKernels>).causalAttention === "function";
+}
+
+export interface ConstantWeightKernels {
+  /** Promises that `w` will not change while the set is open: its device copy is reused without a check. */
+  markConstant(w: Float32Array): void;
+}
+
+/** Whether a kernel set takes constant-weight marks. */
+export function hasConstantWeights(kernels: object): kernels is ConstantWeightKernels {
+  return typeof (kernels as Partial<ConstantWeightKernels>).markConstant === "function";
 }
