@@ -38,7 +38,7 @@ and reused while SAE, data and options are unchanged.
   --rebuild      rebuild the caches even when they are up to date
   --cacheDir D   keep the caches in folder D instead of the SAE folders (for SAEs you cannot write to)
   --threads N    compute threads for the build (0: every core)
-${kernelsFlagHelp}
+${kernelsFlagHelp(17)}
 
 Prints "serving http://HOST:PORT/" and runs until Ctrl-C.`;
 
