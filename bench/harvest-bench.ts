@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { loadavg } from "node:os";
 import { dirname } from "node:path";
 import { parseArgs } from "node:util";
-import { chooseKernels } from "../src/kernels/choose-kernels.js";
+import { chooseKernels, type KernelsKind } from "../src/kernels/choose-kernels.js";
 import { PhaseClock } from "../src/kernels/phase-clock.js";
 import { DecoderModel } from "../src/transformer/decoder.js";
 import type { DecoderConfig } from "../src/transformer/decoder-config.js";
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     out: { type: "string", default: "runs/bench/harvest.json" },
     runs: { type: "string", default: "3" },
     threads: { type: "string", default: "0" },
+    /** auto, native, onnxruntime or webgpu (products and attention on the GPU) */
+    kernels: { type: "string", default: "auto" },
     sequences: { type: "string", default: "2" },
     llamaLayers: { type: "string", default: "3" },
   },
@@ -103,7 +105,7 @@ function forwardFlops(c: DecoderConfig, sequences: number, n: number, logits: bo
 }
 
 const phases = ["products", "attention", "elementwise", "other"] as const;
-const kernels = await chooseKernels(Number(values.threads));
+const kernels = await chooseKernels(Number(values.threads), values.kernels as KernelsKind);
 console.log(`${kernels.description} [${kernels.name}]`);
 const square = [2048, 2048, 2048] as const;
 const measurePeak = () =>

@@ -92,7 +92,7 @@ Options:
                     compare-results.json and report.html, so that a second
                     comparison shares DIR's activations and runs with the first
   --threads N       compute threads (0: every core)
-${kernelsFlagHelp}`;
+${kernelsFlagHelp()}`;
 
 export async function compareCommand(argv: string[]): Promise<void> {
   const { values } = parseArgs({

@@ -36,7 +36,7 @@ loss: loss added and fraction recovered against zero-ablation.
   --concepts LIST   concept groups for real text (default ${conceptGroups.join(",")})
   --json FILE       also write every figure as JSON
   --threads N       compute threads (0: every core)
-${kernelsFlagHelp}`;
+${kernelsFlagHelp()}`;
 
 export async function evalCommand(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({

@@ -4,10 +4,13 @@ import { type KernelsKind, kernelsKinds } from "../kernels/choose-kernels.js";
 /** parseArgs's option for --kernels. */
 export const kernelsFlag = { type: "string", default: "auto" } as const;
 
-/** The help line for commands whose help lists flags by hand. */
-export const kernelsFlagHelp =
-  "  --kernels K       auto (the CPU's fastest: native, else onnxruntime), native, onnxruntime,\n" +
-  "                    or webgpu (the GPU; COSAE_WEBGPU_ADAPTER=swiftshader emulates one, slowly)";
+/** The help lines for commands whose help lists flags by hand, the text from column `column`. */
+export function kernelsFlagHelp(column = 20): string {
+  return (
+    `${"  --kernels K".padEnd(column)}auto (the CPU's fastest: native, else onnxruntime), native, onnxruntime,\n` +
+    `${"".padEnd(column)}or webgpu (the GPU; COSAE_WEBGPU_ADAPTER=swiftshader emulates one, slowly)`
+  );
+}
 
 /** The kernel set asked for with --kernels, checked. */
 export function kernelsKind(value: string | undefined): KernelsKind {

@@ -46,7 +46,7 @@ has it, on the dataset's activations, streamed batch by batch as "cosae train
   --cacheDir D   keep the caches in folder D instead of the SAE folders (for SAEs you cannot write to)
   --threads N    compute threads for the build (0: every core)
   --train        serve the training page too (SAE folders are then optional)
-${kernelsFlagHelp}
+${kernelsFlagHelp(17)}
 
 Prints "serving http://HOST:PORT/" and runs until Ctrl-C.`;
 

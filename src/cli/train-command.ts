@@ -48,7 +48,7 @@ its run.json, or without --resume on the options given (e.g. --nonFinite skip).
 given, replacing its checkpoints, metrics and SAE (nothing else in DIR).
 
 Options:
-${kernelsFlagHelp}
+${kernelsFlagHelp(23)}
 ${fieldHelp(trainFields)}
 
 Data options:

@@ -17,7 +17,7 @@ export const measuredSpeed = speed;
 export function describeKernels(k: KernelsInUse): string {
   if (k.kind === "webgpu")
     return k.swiftshader
-      ? `kernels: webgpu on SwiftShader (CPU emulation: slow; ${k.adapter})`
+      ? `kernels: webgpu on SwiftShader (CPU emulation: slow): ${k.adapter}`
       : `kernels: webgpu on ${k.adapter}`;
   const threads = `${k.threads} thread${k.threads === 1 ? "" : "s"}`;
   if (k.kind === "native" && k.gemm === "openblas") return `kernels: native (OpenBLAS sgemm, ${threads})`;

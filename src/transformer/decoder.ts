@@ -3,11 +3,14 @@
  * Qwen 2, GPT-2, GPT-NeoX, Gemma 2), over packed sequences, reading only a
  * DecoderConfig and its DecoderWeights, with TransformerLens-named hooks (see
  * hooks.ts). Matrix products go through `kernels.denseScores` (X·Wᵀ for W
- * [out, in], the checkpoints' own layout); attention is native when the addon
- * is built (native-attention.ts); norms, rotary and activations are
+ * [out, in], the checkpoints' own layout); attention runs on the kernel set
+ * when it has it (the webgpu set: kernels/device-extras.ts), else natively
+ * when the addon is built (native-attention.ts); norms, rotary and activations are
  * typed-array loops (layer-math.ts, rope.ts). Intermediate arrays are copied
  * only where a hook could keep them.
  */
+
+import { hasAttention, hasConstantWeights } from "../kernels/device-extras.js";
 import type { Kernels } from "../kernels/kernels.js";
 import type { PhaseClock } from "../kernels/phase-clock.js";
 import { checkDecoderWeights, validateDecoderConfig } from "./decoder-checks.js";
@@ -192,6 +195,7 @@ export class DecoderModel {
       }
     }
     applyGainBias(x, rows, this.finalNorm.gain, null);
+    if (hasConstantWeights(kernels)) kernels.markConstant(this.weights.classifier);
     const logits = (await kernels.denseScores(
       x,
       this.weights.classifier,
@@ -267,6 +271,8 @@ export class DecoderModel {
       clock?.lap(phase);
       return result;
     };
+    // The weights do not change while the model runs: a device kernel set keeps its copies unchecked.
+    const constantWeights = hasConstantWeights(kernels) ? kernels : null;
     // The kernels may reuse their output buffer, so a product must be used up
     // before the next one, or copied: `keep` when a hook sees it (and may hold on to it).
     const product = async (
@@ -278,6 +284,7 @@ export class DecoderModel {
       keep: boolean,
     ) => {
       clock?.lap("other");
+      constantWeights?.markConstant(w);
       const raw = (await kernels.denseScores(x, w, rows, width, out)) as Float32Array;
       clock?.lap("products");
       const result = keep || raw.length !== rows * out ? raw.slice(0, rows * out) : raw;
@@ -353,16 +360,21 @@ export class DecoderModel {
           clock?.lap("elementwise");
         }
         const window = cfg.slidingWindow !== null && cfg.slidingLayers[l] === true ? cfg.slidingWindow : 0;
-        const attended = timed("attention", () =>
-          fastCausalAttention(qkv, lengths, {
-            heads,
-            kvHeads,
-            headSize,
-            scale: cfg.attentionScale,
-            softcap: cfg.attentionSoftcap ?? 0,
-            window,
-          }),
-        );
+        const attentionShape = {
+          heads,
+          kvHeads,
+          headSize,
+          scale: cfg.attentionScale,
+          softcap: cfg.attentionSoftcap ?? 0,
+          window,
+        };
+        // On the kernel set's device when it has attention (webgpu), else on the CPU.
+        let attended: Float32Array;
+        if (hasAttention(kernels)) {
+          clock?.lap("other");
+          attended = await kernels.causalAttention(qkv, lengths, attentionShape);
+          clock?.lap("attention");
+        } else attended = timed("attention", () => fastCausalAttention(qkv, lengths, attentionShape));
         let attnOut = await product(attended, w.wo, w.bo, qWidth, dim, hooked(names.attnOut));
         if (w.ln1Post !== null) attnOut = await normed(names.ln1Post, l, attnOut, w.ln1Post);
         attnOut = await fire(names.attnOut, l, attnOut, dim);
@@ -413,6 +425,7 @@ export class DecoderModel {
         const n = Math.min(blockRows, rows - r0);
         const x = lnFinal.subarray(r0 * dim, (r0 + n) * dim);
         clock?.lap("other");
+        constantWeights?.markConstant(this.weights.classifier);
         const part = await kernels.denseScores(x, this.weights.classifier, n, dim, vocabSize);
         clock?.lap("products");
         logits.set(part.subarray(0, n * vocabSize), r0 * vocabSize);

@@ -31,7 +31,7 @@ test("harvest --kernels webgpu (SwiftShader) writes the CPU harvest's activation
   assert.equal(onCpu.code, 0, onCpu.stderr);
   const onGpu = cosaeWithEnv(swiftshader, "harvest", ...harvestArgs(gpu), "--kernels", "webgpu");
   assert.equal(onGpu.code, 0, onGpu.stderr);
-  assert.match(onGpu.stderr, /kernels: webgpu on SwiftShader \(CPU emulation: slow; .+\)/);
+  assert.match(onGpu.stderr, /kernels: webgpu on SwiftShader \(CPU emulation: slow\): .+/);
   const want = await ActivationDataset.open(cpu);
   const got = await ActivationDataset.open(gpu);
   assert.equal(got.rows, want.rows);

@@ -39,7 +39,7 @@ test("the webgpu kernels line names the adapter, and says when it is SwiftShader
   );
   assert.equal(
     describeKernels({ kind: "webgpu", adapter: "google swiftshader", swiftshader: true }),
-    "kernels: webgpu on SwiftShader (CPU emulation: slow; google swiftshader)",
+    "kernels: webgpu on SwiftShader (CPU emulation: slow): google swiftshader",
   );
 });
 

@@ -1,17 +1,20 @@
 /**
- * The `webgpu` kernel set: the score product on the GPU (gemm.ts), everything else
- * from the reference set. The interface's other methods are synchronous, so they
+ * The `webgpu` kernel set: the score product on the GPU (gemm.ts), and causal
+ * attention for the transformer forward (attention.ts); everything else from the
+ * reference set. The interface's other methods are synchronous, so they
  * stay on the CPU here; the device trainer (src/training/device/) runs a whole step
  * on the GPU with the kernel files directly. Browser-safe: open the Gpu with
  * openGpu(navigator.gpu) and pass it in (node-webgpu-kernels.ts does so in Node).
  */
 import type { FloatArray } from "../arrays.js";
+import type { AttentionHeads, AttentionKernels, ConstantWeightKernels } from "../device-extras.js";
 import type { Kernels } from "../kernels.js";
 import { referenceKernels } from "../reference.js";
+import { encodeCausalAttention, sequenceStarts } from "./attention.js";
 import { encodeScores, gemmTile } from "./gemm.js";
 import type { Gpu, GpuBuffer } from "./gpu.js";
 
-export interface WebgpuKernels extends Kernels {
+export interface WebgpuKernels extends Kernels, AttentionKernels, ConstantWeightKernels {
   readonly gpu: Gpu;
 }
 
@@ -25,18 +28,27 @@ interface DeviceWeight {
 /**
  * A hash of every word of `a`: weights are cached on the device by array object,
  * and the trainer mutates its arrays in place, so a changed value must change the
- * key. One pass over W costs about what comparing a host copy would, without the copy.
+ * key. Four FNV-style lanes (word i in lane i mod 4) keep the multiplies
+ * independent (≈ 2 ns a word). Each step (h ^ v)·odd is a bijection of h, so a
+ * change of any one word always changes the result; more changes collide with
+ * odds about 2⁻³².
  */
 export function contentFingerprint(a: Float32Array): number {
   const words = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  let h1 = 0x811c9dc5;
-  let h2 = a.length | 0;
-  for (let i = 0; i < words.length; i++) {
-    const v = words[i]!;
-    h1 = Math.imul(h1 ^ v, 0x01000193);
-    h2 = Math.imul(h2 + v, 0x9e3779b1) ^ (h2 >>> 15);
+  const prime = 0x01000193;
+  let h0 = 0x811c9dc5;
+  let h1 = 0x811c9dc5 ^ 1;
+  let h2 = 0x811c9dc5 ^ 2;
+  let h3 = 0x811c9dc5 ^ 3;
+  const whole = words.length & ~3;
+  for (let i = 0; i < whole; i += 4) {
+    h0 = Math.imul(h0 ^ words[i]!, prime);
+    h1 = Math.imul(h1 ^ words[i + 1]!, prime);
+    h2 = Math.imul(h2 ^ words[i + 2]!, prime);
+    h3 = Math.imul(h3 ^ words[i + 3]!, prime);
   }
-  return (h1 ^ Math.imul(h2, 0x85ebca6b)) >>> 0;
+  for (let i = whole; i < words.length; i++) h0 = Math.imul(h0 ^ words[i]!, prime);
+  return (h0 ^ Math.imul(h1, 3) ^ Math.imul(h2, 5) ^ Math.imul(h3, 7) ^ words.length) >>> 0;
 }
 
 export interface WebgpuKernelsOptions {
@@ -48,9 +60,14 @@ export interface WebgpuKernelsOptions {
 export function webgpuKernelsOn(gpu: Gpu, options: WebgpuKernelsOptions = {}): WebgpuKernels {
   // Device copies of the weights (harvest multiplies many X by the same few W).
   const weights = new WeakMap<FloatArray, DeviceWeight>();
+  // Arrays the caller promised not to change (a model's weights): uploaded once, never hashed.
+  const constant = new WeakSet<Float32Array>();
   const released = new FinalizationRegistry<GpuBuffer>((b) => gpu.release(b));
   let xBuffer: GpuBuffer | null = null;
   let outBuffer: GpuBuffer | null = null;
+  let qkvBuffer: GpuBuffer | null = null;
+  let startsBuffer: GpuBuffer | null = null;
+  let attendedBuffer: GpuBuffer | null = null;
   // One host result, reused while the shape stays the same (like the other sets).
   let result = new Float32Array(0);
 
@@ -61,8 +78,9 @@ export function webgpuKernelsOn(gpu: Gpu, options: WebgpuKernelsOptions = {}): W
   };
 
   const deviceWeight = (w: Float32Array, length: number): GpuBuffer => {
-    const fingerprint = contentFingerprint(w.subarray(0, length));
     const cached = weights.get(w);
+    if (cached && cached.length === length && constant.has(w)) return cached.buffer;
+    const fingerprint = contentFingerprint(w.subarray(0, length));
     if (cached && cached.length === length && cached.fingerprint === fingerprint) return cached.buffer;
     const data = w.subarray(0, length);
     if (cached && cached.buffer.bytes >= data.byteLength) {
@@ -109,6 +127,27 @@ export function webgpuKernelsOn(gpu: Gpu, options: WebgpuKernelsOptions = {}): W
         result.set(new Float32Array(block), r0 * m);
       }
       return result;
+    },
+    markConstant(w: Float32Array) {
+      constant.add(w);
+    },
+    async causalAttention(
+      qkv: Float32Array,
+      sequenceLengths: readonly number[] | Int32Array,
+      shape: AttentionHeads,
+    ): Promise<Float32Array> {
+      const starts = sequenceStarts(sequenceLengths);
+      const rows = starts.length;
+      const width = shape.heads * shape.headSize;
+      const stride = width + 2 * shape.kvHeads * shape.headSize;
+      if (rows === 0) return new Float32Array(0);
+      qkvBuffer = atLeast(qkvBuffer, "qkv", rows * stride * 4);
+      startsBuffer = atLeast(startsBuffer, "sequence starts", rows * 4);
+      attendedBuffer = atLeast(attendedBuffer, "attention output", rows * width * 4);
+      gpu.write(qkvBuffer, qkv.subarray(0, rows * stride));
+      gpu.write(startsBuffer, starts);
+      encodeCausalAttention(gpu, qkvBuffer, startsBuffer, attendedBuffer, rows, shape);
+      return new Float32Array(await gpu.read(attendedBuffer, rows * width * 4));
     },
     async dispose() {
       gpu.destroy();

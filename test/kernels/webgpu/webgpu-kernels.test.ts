@@ -3,7 +3,11 @@ import { after, before, test } from "node:test";
 import { referenceDenseScores } from "../../../src/kernels/reference.js";
 import type { Gpu } from "../../../src/kernels/webgpu/gpu.js";
 import { openNodeGpu } from "../../../src/kernels/webgpu/node-gpu.js";
-import { type WebgpuKernels, webgpuKernelsOn } from "../../../src/kernels/webgpu/webgpu-kernels.js";
+import {
+  contentFingerprint,
+  type WebgpuKernels,
+  webgpuKernelsOn,
+} from "../../../src/kernels/webgpu/webgpu-kernels.js";
 import { Rng } from "../../../src/util/rng.js";
 
 let gpu: Gpu;
@@ -54,4 +58,15 @@ test("scores beyond one binding are computed a block of rows at a time", async (
   const w = random(m * d, rng);
   const got = await kernels.denseScores(x, w, rows, d, m);
   assertClose(got, referenceDenseScores(Float64Array.from(x), Float64Array.from(w), rows, d, m), "blocks");
+});
+
+test("the weights' fingerprint changes when any one value changes, in any lane and in the tail", () => {
+  const w = Float32Array.from({ length: 23 }, (_, i) => Math.cos(i));
+  const base = contentFingerprint(w);
+  for (let i = 0; i < w.length; i++) {
+    const changed = w.slice();
+    changed[i] = changed[i]! + 2 ** -20;
+    assert.notEqual(contentFingerprint(changed), base, `element ${i}`);
+  }
+  assert.notEqual(contentFingerprint(w.subarray(0, 22)), base, "length");
 });
