@@ -45,6 +45,8 @@ export class Gpu {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly live = new Set<GpuBuffer>();
   private lostReason: string | null = null;
+  /** set by destroy(): the device's loss is then expected */
+  private destroyed = false;
   private pendingScopes: Promise<GPUError | null>[] = [];
   private pendingWhat: string[] = [];
   /** uniform buffers of the recorded but unsubmitted work, destroyed after it is submitted */
@@ -56,7 +58,7 @@ export class Gpu {
     readonly adapterName: string,
   ) {
     device.lost.then((info) => {
-      if (info.reason !== "destroyed") this.lostReason = `${info.reason}: ${info.message}`;
+      if (!this.destroyed) this.lostReason = `${info.reason}${info.message ? `: ${info.message}` : ""}`;
     });
   }
 
@@ -227,6 +229,7 @@ export class Gpu {
 
   /** Frees every buffer and the device; the Gpu cannot be used afterwards. */
   destroy(): void {
+    this.destroyed = true;
     for (const b of this.live) b.buffer.destroy();
     this.live.clear();
     this.device.destroy();
