@@ -13,6 +13,11 @@ export class PhaseClock {
     this.last = now;
   }
 
+  /** Charges `ms` measured elsewhere (a GPU's timestamps) to `phase`. */
+  add(phase: string, ms: number): void {
+    this.totals.set(phase, (this.totals.get(phase) ?? 0) + ms);
+  }
+
   /** Starts a new interval without charging the time since the last lap. */
   restart(): void {
     this.last = performance.now();

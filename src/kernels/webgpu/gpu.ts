@@ -49,6 +49,8 @@ export class Gpu {
   private destroyed = false;
   private pendingScopes: Promise<GPUError | null>[] = [];
   private pendingWhat: string[] = [];
+  /** GPU time per phase of the dispatches (startProfiling), for the benchmark */
+  private profiler: PassProfiler | null = null;
   /** uniform buffers of the recorded but unsubmitted work, destroyed after it is submitted */
   private transient: GPUBuffer[] = [];
 
@@ -177,11 +179,36 @@ export class Gpu {
     this.device.pushErrorScope("validation");
     const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
     this.watch(this.device.popErrorScope(), `binding ${buffers.map((b) => b.name).join(", ")}`);
-    const pass = this.encoderNow().beginComputePass();
+    const pass = this.encoderNow().beginComputePass(this.profiler?.passTimestamps());
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(groups[0], groups[1] ?? 1, groups[2] ?? 1);
     pass.end();
+  }
+
+  /**
+   * From now on, times every dispatch on the GPU (timestamp queries) and charges it
+   * to the phase last named by `phase()`; `takeProfile` reads the totals. False when
+   * the adapter has no timestamps.
+   */
+  startProfiling(): boolean {
+    if (!this.device.features.has("timestamp-query")) return false;
+    this.profiler ??= new PassProfiler(this.device);
+    return true;
+  }
+
+  /** Names the phase the following dispatches belong to (only read while profiling). */
+  phase(name: string): void {
+    this.profiler?.setPhase(name);
+  }
+
+  /** Milliseconds of GPU time per phase since the last call (empty unless profiling). */
+  async takeProfile(): Promise<Map<string, number>> {
+    if (!this.profiler) return new Map();
+    const resolved = this.profiler.resolve(this.encoderNow());
+    if (!resolved) return new Map();
+    const ticks = new BigUint64Array(await this.read(resolved, resolved.bytes));
+    return this.profiler.totals(ticks);
   }
 
   /** Submits the recorded work; throws on any error it or earlier work raised. */
@@ -285,6 +312,62 @@ export class Gpu {
   }
 }
 
+/**
+ * Begin and end timestamps of up to `capacity` compute passes, each charged to a
+ * named phase. Queries past the capacity are not timed (their phase is then short).
+ */
+class PassProfiler {
+  private readonly capacity = 2048; // WebGPU allows 4096 queries per set: two per pass
+  private readonly querySet: GPUQuerySet;
+  private readonly resolved: GpuBuffer;
+  private readonly phases: string[] = [];
+  private current = "unnamed";
+
+  constructor(device: GPUDevice) {
+    this.querySet = device.createQuerySet({ type: "timestamp", count: 2 * this.capacity });
+    const bytes = 16 * this.capacity;
+    const buffer = device.createBuffer({
+      size: bytes,
+      usage: usage.storage | usage.copySrc | 0x200 /* QUERY_RESOLVE */,
+    });
+    this.resolved = { buffer, name: "pass timestamps", bytes };
+  }
+
+  setPhase(name: string): void {
+    this.current = name;
+  }
+
+  passTimestamps(): GPUComputePassDescriptor | undefined {
+    const i = this.phases.length;
+    if (i >= this.capacity) return undefined;
+    this.phases.push(this.current);
+    return {
+      timestampWrites: {
+        querySet: this.querySet,
+        beginningOfPassWriteIndex: 2 * i,
+        endOfPassWriteIndex: 2 * i + 1,
+      },
+    };
+  }
+
+  /** Records the resolution of the queries written so far; null if none. */
+  resolve(encoder: GPUCommandEncoder): GpuBuffer | null {
+    if (this.phases.length === 0) return null;
+    encoder.resolveQuerySet(this.querySet, 0, 2 * this.phases.length, this.resolved.buffer, 0);
+    return { ...this.resolved, bytes: 16 * this.phases.length };
+  }
+
+  totals(ticks: BigUint64Array): Map<string, number> {
+    const out = new Map<string, number>();
+    this.phases.forEach((phase, i) => {
+      const ns = Number(ticks[2 * i + 1]! - ticks[2 * i]!);
+      out.set(phase, (out.get(phase) ?? 0) + Math.max(ns, 0) / 1e6);
+    });
+    this.phases.length = 0;
+    return out;
+  }
+}
+
 /** The adapter in words, from its GPUAdapterInfo. */
 export function describeAdapter(info: GPUAdapterInfo | undefined): string {
   if (!info) return "an unnamed WebGPU adapter";
@@ -314,7 +397,11 @@ export async function openGpu(gpu: GPU, adapterHint = ""): Promise<Gpu> {
   for (const key of wanted) requiredLimits[key] = adapter.limits[key];
   let device: GPUDevice;
   try {
-    device = await adapter.requestDevice({ requiredLimits, label: "cosae" });
+    // Timestamps give the benchmark its per-phase GPU times; optional, as adapters may lack them.
+    const requiredFeatures: GPUFeatureName[] = adapter.features.has("timestamp-query")
+      ? ["timestamp-query"]
+      : [];
+    device = await adapter.requestDevice({ requiredLimits, requiredFeatures, label: "cosae" });
   } catch (error) {
     throw new GpuError(`could not open a device on ${name}: ${(error as Error).message}`);
   }

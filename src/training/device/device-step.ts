@@ -35,6 +35,8 @@ export function deviceStepEngine(
   const { m } = sae.config;
   // ‖w_j‖ is left by Adam's encoder pass after the first step (the cosine family).
   let normsOnDevice = false;
+  // The benchmark's phase breakdown: GPU time per phase from timestamp queries.
+  const profiling = clock !== undefined && gpu.startProfiling();
   return {
     overlapsData: true,
     async step(x: Float32Array, step: number, lr: number, auxk: AuxkSpec | null): Promise<StepOutcome> {
@@ -46,7 +48,11 @@ export function deviceStepEngine(
       normsOnDevice = isCosine(sae.config.score);
       const scalars = await gpu.readFloat32(b.scalars, stepScalarCount);
       const counts = await gpu.readUint32(b.backward.latentCounts, m);
-      clock?.lap("gpu step");
+      if (clock) {
+        // The host's share (recording, submitting, waiting) is in tokens/s; the phases are the GPU's.
+        if (profiling) for (const [phase, ms] of await gpu.takeProfile()) clock.add(phase, ms);
+        clock.restart();
+      }
       const fired: number[] = [];
       for (let j = 0; j < m; j++) if (counts[j]! > 0) fired.push(j);
       const slot = stepScalarSlot;

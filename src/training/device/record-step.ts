@@ -49,10 +49,12 @@ export function recordStep(gpu: Gpu, b: StepBuffers, sae: Sae, config: EngineCon
   const shape: StepShape = { rows: B, d, m, nu: sae.constants.nu, eps };
   const equivariant = sae.config.decode === "equivariant";
 
-  // Forward (model/forward.ts encodeTraining, decode).
+  // Forward (model/forward.ts encodeTraining, decode), in the benchmark's phases.
+  gpu.phase("scores");
   latentTermsOnGpu(gpu, b.params, score, m, d, b.terms, s.computeNorms);
   centreOnGpu(gpu, b.x, 1 / sae.constants.scale, b.zeroOrigin ?? b.params.bDec, shape, b.batch);
   encodeScores(gpu, b.batch.xc, b.params.encoder, b.scores, B, d, m);
+  gpu.phase("transform+select");
   const spec: DeviceScoreSpec = { score, bias: b.params.bEnc, terms: b.terms, norm: b.batch.norm };
   if (activation === "batchtopk")
     applyScoreSelectBatchTopKOnGpu(gpu, b.scores, shape, spec, B * k, b.codes, b.minKept);
@@ -60,6 +62,7 @@ export function recordStep(gpu: Gpu, b: StepBuffers, sae: Sae, config: EngineCon
     applyScoreOnGpu(gpu, b.scores, shape, spec);
     selectTopKOnGpu(gpu, b.scores, B, m, k, b.codes);
   }
+  gpu.phase("decode");
   decodeOnGpu(
     gpu,
     b.codes,
@@ -88,6 +91,7 @@ export function recordStep(gpu: Gpu, b: StepBuffers, sae: Sae, config: EngineCon
   // AuxK (model/loss.ts auxkTerm): each token's top kAux dead latents reconstruct e.
   const aux = s.auxk && b.auxCodes && b.auxResidual && b.auxUpstream && b.auxTokenSse ? s.auxk : null;
   if (aux && b.auxCodes && b.auxResidual && b.auxUpstream && b.auxTokenSse) {
+    gpu.phase("auxk");
     centredSumOfSquaresOnGpu(gpu, b.residual, shape, b.scalars, stepScalarSlot.auxDenominator);
     const auxCodes = { ...b.auxCodes, capacity: B * aux.kAux };
     selectTopKAmongOnGpu(gpu, b.scores, B, m, b.deadIds, aux.columns, aux.kAux, auxCodes);
@@ -118,6 +122,7 @@ export function recordStep(gpu: Gpu, b: StepBuffers, sae: Sae, config: EngineCon
   );
 
   // Backward (model/loss.ts backwardTraining).
+  gpu.phase("backward");
   const main = {
     shape,
     score,
@@ -137,6 +142,7 @@ export function recordStep(gpu: Gpu, b: StepBuffers, sae: Sae, config: EngineCon
   backwardTrainingOnGpu(gpu, main, auxBackward, b.backward);
 
   // The optimizer (host-step.ts): Adam; the decoder on the unit sphere; α projected onto [0, 1].
+  gpu.phase("optimizer");
   const t = s.step + 1;
   const clip = config.clipGradNorm > 0 && b.clipScratch;
   if (clip && b.clipScratch) {
