@@ -9,7 +9,7 @@
  */
 import { adamDefaults } from "../adam.js";
 import { type Gpu, type GpuBuffer, groupsFor } from "./gpu.js";
-import { rowSumWgsl, rowThreads } from "./row-sum.js";
+import { rowThreads, workgroupSumWgsl } from "./workgroup-sum.js";
 import { uniformWords } from "./uniform-words.js";
 
 const perGroup = 256;
@@ -43,7 +43,7 @@ fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
 }`;
 
 /** Workgroup per decoder row: g ← g − (d_j · g) d_j (skipped when 0), Adam, then d_j ← d_j / ‖d_j‖. */
-const sphereWgsl = /* wgsl */ `${adamHeader}${rowSumWgsl}
+const sphereWgsl = /* wgsl */ `${adamHeader}${workgroupSumWgsl(rowThreads)}
 @compute @workgroup_size(${rowThreads})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
   let j = wid.x + wid.y * p.nx;
@@ -51,7 +51,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let r = j * p.d;
   var s = 0.0;
   for (var c = lid; c < p.d; c += ${rowThreads}u) { s += param[r + c] * grad[r + c]; }
-  let dot = rowSum(lid, s);
+  let dot = workgroupSum(lid, s);
   var squares = 0.0;
   for (var c = lid; c < p.d; c += ${rowThreads}u) {
     let g = select(grad[r + c], grad[r + c] - dot * param[r + c], dot != 0.0);
@@ -59,12 +59,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     param[r + c] = value;
     squares += value * value;
   }
-  let total = rowSum(lid, squares);
+  let total = workgroupSum(lid, squares);
   let inv = select(0.0, 1.0 / sqrt(total), total > 0.0);
   for (var c = lid; c < p.d; c += ${rowThreads}u) { param[r + c] *= inv; }
 }`;
 
-const rowNormsWgsl = /* wgsl */ `${adamHeader}${rowSumWgsl}
+const rowNormsWgsl = /* wgsl */ `${adamHeader}${workgroupSumWgsl(rowThreads)}
 @group(0) @binding(5) var<storage, read_write> norms: array<f32>;
 @compute @workgroup_size(${rowThreads})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -77,7 +77,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
     param[r + c] = value;
     squares += value * value;
   }
-  let total = rowSum(lid, squares);
+  let total = workgroupSum(lid, squares);
   if (lid == 0u) { norms[j] = sqrt(total); }
 }`;
 

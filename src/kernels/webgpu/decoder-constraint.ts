@@ -5,7 +5,7 @@
  * adam.ts's adamOnSphereOnGpu fuses the three per row.
  */
 import { type Gpu, type GpuBuffer, groupsFor } from "./gpu.js";
-import { rowSumWgsl, rowThreads } from "./row-sum.js";
+import { rowThreads, workgroupSumWgsl } from "./workgroup-sum.js";
 import { uniformWords } from "./uniform-words.js";
 
 const header = /* wgsl */ `
@@ -14,7 +14,7 @@ struct Params { m: u32, d: u32, nx: u32 }
 `;
 
 /** g_j ← g_j − (d_j · g_j) d_j, skipped when the component is exactly 0. */
-const projectWgsl = /* wgsl */ `${header}${rowSumWgsl}
+const projectWgsl = /* wgsl */ `${header}${workgroupSumWgsl(rowThreads)}
 @group(0) @binding(1) var<storage, read> decoder: array<f32>;
 @group(0) @binding(2) var<storage, read_write> grad: array<f32>;
 @compute @workgroup_size(${rowThreads})
@@ -24,12 +24,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let r = j * p.d;
   var s = 0.0;
   for (var c = lid; c < p.d; c += ${rowThreads}u) { s += decoder[r + c] * grad[r + c]; }
-  let dot = rowSum(lid, s);
+  let dot = workgroupSum(lid, s);
   if (dot == 0.0) { return; }
   for (var c = lid; c < p.d; c += ${rowThreads}u) { grad[r + c] -= dot * decoder[r + c]; }
 }`;
 
-const normaliseWgsl = /* wgsl */ `${header}${rowSumWgsl}
+const normaliseWgsl = /* wgsl */ `${header}${workgroupSumWgsl(rowThreads)}
 @group(0) @binding(1) var<storage, read_write> decoder: array<f32>;
 @compute @workgroup_size(${rowThreads})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
@@ -38,7 +38,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   let r = j * p.d;
   var s = 0.0;
   for (var c = lid; c < p.d; c += ${rowThreads}u) { s += decoder[r + c] * decoder[r + c]; }
-  let total = rowSum(lid, s);
+  let total = workgroupSum(lid, s);
   let inv = select(0.0, 1.0 / sqrt(total), total > 0.0);
   for (var c = lid; c < p.d; c += ${rowThreads}u) { decoder[r + c] *= inv; }
 }`;

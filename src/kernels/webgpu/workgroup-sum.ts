@@ -24,6 +24,9 @@ fn workgroupSum(lid: u32, v: f32) -> f32 {
 `;
 }
 
+/** The threads of a kernel that gives one workgroup to each row of an [m, d] matrix (thread lid owns c ≡ lid mod rowThreads). */
+export const rowThreads = 64;
+
 /** WGSL: the linear id of a workgroup of a dispatch folded into [x, y] by gpu.ts groupsFor. */
 export const linearGroupWgsl = /* wgsl */ `
 fn linearGroup(wid: vec3<u32>, groups: vec3<u32>) -> u32 {
