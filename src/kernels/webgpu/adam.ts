@@ -9,8 +9,8 @@
  */
 import { adamDefaults } from "../adam.js";
 import { type Gpu, type GpuBuffer, groupsFor } from "./gpu.js";
-import { rowThreads, workgroupSumWgsl } from "./workgroup-sum.js";
 import { uniformWords } from "./uniform-words.js";
+import { rowThreads, workgroupSumWgsl } from "./workgroup-sum.js";
 
 const perGroup = 256;
 

@@ -5,8 +5,8 @@
  * adam.ts's adamOnSphereOnGpu fuses the three per row.
  */
 import { type Gpu, type GpuBuffer, groupsFor } from "./gpu.js";
-import { rowThreads, workgroupSumWgsl } from "./workgroup-sum.js";
 import { uniformWords } from "./uniform-words.js";
+import { rowThreads, workgroupSumWgsl } from "./workgroup-sum.js";
 
 const header = /* wgsl */ `
 struct Params { m: u32, d: u32, nx: u32 }
