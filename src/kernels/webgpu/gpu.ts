@@ -45,6 +45,8 @@ export class Gpu {
   private readonly pipelines = new Map<string, GPUComputePipeline>();
   private readonly live = new Set<GpuBuffer>();
   private lostReason: string | null = null;
+  /** the buffers created inside allocateAll, to free if it fails */
+  private allocated: GpuBuffer[] | null = null;
   /** set by destroy(): the device's loss is then expected */
   private destroyed = false;
   private pendingScopes: Promise<GPUError | null>[] = [];
@@ -96,7 +98,24 @@ export class Gpu {
     this.watch(this.device.popErrorScope(), `allocating ${name} (${formatBytes(size)})`);
     const handle = { buffer, name, bytes: size };
     this.live.add(handle);
+    this.allocated?.push(handle);
     return handle;
+  }
+
+  /** Runs `make`, which creates buffers; if it throws, frees the ones it had created. */
+  allocateAll<T>(make: () => T): T {
+    const outer = this.allocated;
+    this.allocated = [];
+    try {
+      const made = make();
+      outer?.push(...this.allocated);
+      return made;
+    } catch (error) {
+      for (const b of this.allocated) this.release(b);
+      throw error;
+    } finally {
+      this.allocated = outer;
+    }
   }
 
   /** A storage buffer holding a copy of `data`. */

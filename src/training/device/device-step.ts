@@ -31,7 +31,7 @@ export function deviceStepEngine(
   config: EngineConfig,
   clock?: PhaseClock,
 ): StepEngine {
-  const b = allocateStepBuffers(gpu, sae, state, config);
+  const b = gpu.allocateAll(() => allocateStepBuffers(gpu, sae, state, config));
   const { m } = sae.config;
   // ‖w_j‖ is left by Adam's encoder pass after the first step (the cosine family).
   let normsOnDevice = false;

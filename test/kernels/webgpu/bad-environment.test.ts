@@ -51,6 +51,7 @@ test("a step larger than the adapter's largest buffer is refused before it start
     source.d,
   );
   const { sae, state } = await startTraining(config, source);
+  const held = kernels.gpu.bytesInUse;
   await assert.rejects(train(sae, state, source, config, kernels), (e: Error) => {
     assert.ok(e instanceof GpuError, String(e));
     assert.match(e.message, new RegExp(`score matrix \\[${batchSize}, ${m}\\]`));
@@ -59,5 +60,6 @@ test("a step larger than the adapter's largest buffer is refused before it start
     return true;
   });
   assert.equal(state.step, 0);
+  assert.equal(kernels.gpu.bytesInUse, held, "the buffers made before the refusal are freed");
   await kernels.dispose();
 });
