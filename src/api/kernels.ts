@@ -29,7 +29,7 @@ const opened = new WeakSet<object>();
  * name, or `"webgpu"`: the score products on the GPU (Dawn on the machine's Vulkan
  * driver; with COSAE_WEBGPU_ADAPTER=swiftshader, emulated on the CPU).
  */
-export type KernelsKind = "auto" | "native" | "onnxruntime" | "webgpu";
+export type KernelsKind = "auto" | "native" | "onnxruntime" | "webgpu" | "gpu";
 
 /** Options of {@link openKernels}. */
 export interface OpenKernelsOptions {
@@ -53,7 +53,7 @@ export async function openKernels(options: OpenKernelsOptions = {}): Promise<Ker
 async function openInternal(options: OpenKernelsOptions): Promise<Kernels> {
   const threads = Math.max(0, options.threads ?? 0);
   const kind = options.kind ?? "auto";
-  if (kind === "auto" || kind === "webgpu") return chooseKernels(threads, kind);
+  if (kind === "auto" || kind === "webgpu" || kind === "gpu") return chooseKernels(threads, kind);
   if (kind === "onnxruntime") return createOnnxruntimeKernels(threads > 0 ? threads : undefined);
   if (kind !== "native")
     throw new Error(

@@ -8,7 +8,8 @@ export const kernelsFlag = { type: "string", default: "auto" } as const;
 export function kernelsFlagHelp(column = 20): string {
   return (
     `${"  --kernels K".padEnd(column)}auto (the CPU's fastest: native, else onnxruntime), native, onnxruntime,\n` +
-    `${"".padEnd(column)}or webgpu (the GPU; COSAE_WEBGPU_ADAPTER=swiftshader emulates one, slowly)`
+    `${"".padEnd(column)}webgpu (the GPU; COSAE_WEBGPU_ADAPTER=swiftshader emulates one, slowly),\n` +
+    `${"".padEnd(column)}or gpu (webgpu where there is an adapter, else auto, and says so)`
   );
 }
 

@@ -3,6 +3,7 @@ import type { Kernels } from "./kernels.js";
 import { describeKernels } from "./kernels-description.js";
 import { createNativeKernels } from "./native.js";
 import { createOnnxruntimeKernels } from "./onnxruntime.js";
+import { GpuError } from "./webgpu/gpu.js";
 import { swiftshaderRequested } from "./webgpu/node-gpu.js";
 import { createWebgpuKernels } from "./webgpu/node-webgpu-kernels.js";
 
@@ -13,14 +14,16 @@ export type ChosenKernels = Kernels & { readonly description: string };
  * Which kernels a command runs on: `auto` is the fastest on the CPU (as below),
  * `native` and `onnxruntime` name one, and `webgpu` is the GPU (Dawn on the
  * machine's Vulkan driver; COSAE_WEBGPU_ADAPTER=swiftshader emulates one on the
- * CPU, slowly). `auto` never picks the GPU: a GPU run is asked for by name.
+ * CPU, slowly). `auto` never picks the GPU: a GPU run is asked for, either by
+ * name (`webgpu`: no adapter is an error) or as `gpu`: webgpu where an adapter
+ * exists, else `auto`, saying so in the kernels line.
  */
-export const kernelsKinds = ["auto", "native", "onnxruntime", "webgpu"] as const;
+export const kernelsKinds = ["auto", "native", "onnxruntime", "webgpu", "gpu"] as const;
 export type KernelsKind = (typeof kernelsKinds)[number];
 
 /** The help line of a command's --kernels. */
 export const kernelsHelp =
-  "auto: the CPU's fastest (native, else onnxruntime); webgpu: the GPU (COSAE_WEBGPU_ADAPTER=swiftshader emulates one, slowly)";
+  "auto: the CPU's fastest (native, else onnxruntime); webgpu: the GPU (COSAE_WEBGPU_ADAPTER=swiftshader emulates one, slowly); gpu: webgpu if there is an adapter, else auto";
 
 /**
  * The kernels of `kind` (default `auto`: the fastest on the CPU); `threads` 0 means
@@ -39,6 +42,16 @@ export async function chooseKernels(threads: number, kind: KernelsKind = "auto")
     throw new Error(
       `kernels "${kind}" are not known; expected one of ${kernelsKinds.map((k) => `"${k}"`).join(", ")}`,
     );
+  if (kind === "gpu") {
+    try {
+      return await chooseKernels(threads, "webgpu");
+    } catch (error) {
+      if (!(error instanceof GpuError)) throw error;
+      const cpu = await chooseKernels(threads, "auto");
+      const why = `--kernels gpu found no GPU (${error.message}), so it runs on the CPU`;
+      return { ...cpu, description: `${cpu.description}\n${why}` };
+    }
+  }
   if (kind === "webgpu") {
     const kernels = await createWebgpuKernels();
     const description = describeKernels({

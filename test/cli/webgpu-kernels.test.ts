@@ -76,13 +76,54 @@ test("--kernels webgpu with no adapter fails saying what is missing, and a bad -
   assert.notEqual(r.code, 0);
   assert.match(r.stderr, /no WebGPU adapter found: Dawn found no Vulkan device/);
   assert.match(r.stderr, /COSAE_WEBGPU_ADAPTER=swiftshader/);
-  const bad = cosae("train", "--kernels", "gpu", "--steps", "1", "--out", join(dir(), "bad"));
+  // --kernels gpu takes the GPU where there is one, and otherwise says it runs on the CPU.
+  const fallback = cosaeWithEnv(
+    noGpu,
+    "train",
+    "--kernels",
+    "gpu",
+    "--m",
+    "32",
+    "--k",
+    "4",
+    "--batchSize",
+    "32",
+    "--steps",
+    "2",
+    "--out",
+    join(dir(), "fallback"),
+  );
+  assert.equal(fallback.code, 0, fallback.stderr);
+  assert.match(
+    fallback.stderr,
+    /--kernels gpu found no GPU \(no WebGPU adapter found.*\), so it runs on the CPU/,
+  );
+  const onGpu = cosaeWithEnv(
+    swiftshader,
+
+    "train",
+    "--kernels",
+    "gpu",
+    "--m",
+    "32",
+    "--k",
+    "4",
+    "--batchSize",
+    "32",
+    "--steps",
+    "2",
+    "--out",
+    join(dir(), "on-gpu"),
+  );
+  assert.equal(onGpu.code, 0, onGpu.stderr);
+  assert.match(onGpu.stderr, /kernels: webgpu on SwiftShader/);
+  const bad = cosae("train", "--kernels", "cuda", "--steps", "1", "--out", join(dir(), "bad"));
   assert.notEqual(bad.code, 0);
-  assert.match(bad.stderr, /--kernels: expected one of auto, native, onnxruntime, webgpu, got "gpu"/);
-  const badHarvest = cosae("harvest", ...harvestArgs(join(dir(), "bad-harvest")), "--kernels", "gpu");
+  assert.match(bad.stderr, /--kernels: expected one of auto, native, onnxruntime, webgpu, gpu, got "cuda"/);
+  const badHarvest = cosae("harvest", ...harvestArgs(join(dir(), "bad-harvest")), "--kernels", "cuda");
   assert.notEqual(badHarvest.code, 0);
   assert.match(
     badHarvest.stderr,
-    /option "kernels" must be one of "auto", "native", "onnxruntime", "webgpu"/,
+    /option "kernels" must be one of "auto", "native", "onnxruntime", "webgpu", "gpu"/,
   );
 });
