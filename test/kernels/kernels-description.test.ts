@@ -89,7 +89,7 @@ test("chooseKernels opens the kind asked for, and refuses an unknown one", async
     await onnx.dispose();
   }
   await assert.rejects(
-    chooseKernels(1, "gpu" as never),
-    /kernels "gpu" are not known; expected one of "auto", "native", "onnxruntime", "webgpu"/,
+    chooseKernels(1, "cuda" as never),
+    /kernels "cuda" are not known; expected one of "auto", "native", "onnxruntime", "webgpu", "gpu"/,
   );
 });

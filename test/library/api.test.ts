@@ -83,7 +83,7 @@ test("trainSae checks its options as cosae train does, before any work", async (
     trainSae(source, { ...tiny, kernels: { name: "mine", dispose: async () => {} } }),
     /openKernels/,
   );
-  await assert.rejects(openKernels({ kind: "gpu" as never }), /"kind" is "gpu"/);
+  await assert.rejects(openKernels({ kind: "cuda" as never }), /"kind" is "cuda"/);
 });
 
 let trained: Sae;
