@@ -77,44 +77,30 @@ test("--kernels webgpu with no adapter fails saying what is missing, and a bad -
   assert.match(r.stderr, /no WebGPU adapter found: Dawn found no Vulkan device/);
   assert.match(r.stderr, /COSAE_WEBGPU_ADAPTER=swiftshader/);
   // --kernels gpu takes the GPU where there is one, and otherwise says it runs on the CPU.
-  const fallback = cosaeWithEnv(
-    noGpu,
-    "train",
-    "--kernels",
-    "gpu",
-    "--m",
-    "32",
-    "--k",
-    "4",
-    "--batchSize",
-    "32",
-    "--steps",
-    "2",
-    "--out",
-    join(dir(), "fallback"),
-  );
+  const trainOn = (env: NodeJS.ProcessEnv, out: string) =>
+    cosaeWithEnv(
+      env,
+      "train",
+      "--kernels",
+      "gpu",
+      "--m",
+      "32",
+      "--k",
+      "4",
+      "--batchSize",
+      "32",
+      "--steps",
+      "2",
+      "--out",
+      join(dir(), out),
+    );
+  const fallback = trainOn(noGpu, "fallback");
   assert.equal(fallback.code, 0, fallback.stderr);
   assert.match(
     fallback.stderr,
     /--kernels gpu found no GPU \(no WebGPU adapter found.*\), so it runs on the CPU/,
   );
-  const onGpu = cosaeWithEnv(
-    swiftshader,
-
-    "train",
-    "--kernels",
-    "gpu",
-    "--m",
-    "32",
-    "--k",
-    "4",
-    "--batchSize",
-    "32",
-    "--steps",
-    "2",
-    "--out",
-    join(dir(), "on-gpu"),
-  );
+  const onGpu = trainOn(swiftshader, "on-gpu");
   assert.equal(onGpu.code, 0, onGpu.stderr);
   assert.match(onGpu.stderr, /kernels: webgpu on SwiftShader/);
   const bad = cosae("train", "--kernels", "cuda", "--steps", "1", "--out", join(dir(), "bad"));

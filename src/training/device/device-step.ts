@@ -35,6 +35,9 @@ export function deviceStepEngine(
   const { m } = sae.config;
   // ‖w_j‖ is left by Adam's encoder pass after the first step (the cosine family).
   let normsOnDevice = false;
+  // What the host arrays already hold of the device's parameters: a step makes them stale,
+  // and the trainer's final sync after its last checkpoint then reads nothing again.
+  let hostHolds: "nothing" | "small" | "all" = "all";
   // The benchmark's phase breakdown: GPU time per phase from timestamp queries.
   const profiling = clock !== undefined && gpu.startProfiling();
   return {
@@ -42,10 +45,11 @@ export function deviceStepEngine(
     async step(x: Float32Array, step: number, lr: number, auxk: AuxkSpec | null): Promise<StepOutcome> {
       gpu.write(b.x, x);
       const kAux = auxk ? Math.min(auxk.kAux, auxk.deadIds.length) : 0;
-      if (auxk && kAux > 0) gpu.write(b.deadIds, Uint32Array.from(auxk.deadIds));
+      if (b.aux && auxk && kAux > 0) gpu.write(b.aux.deadIds, Uint32Array.from(auxk.deadIds));
       const auxInputs = auxk && kAux > 0 ? { columns: auxk.deadIds.length, kAux, coef: auxk.coef } : null;
       recordStep(gpu, b, sae, config, { step, lr, auxk: auxInputs, computeNorms: !normsOnDevice });
       normsOnDevice = isCosine(sae.config.score);
+      hostHolds = "nothing";
       const scalars = await gpu.readFloat32(b.scalars, stepScalarCount);
       const counts = await gpu.readUint32(b.backward.latentCounts, m);
       if (clock) {
@@ -67,6 +71,7 @@ export function deviceStepEngine(
       };
     },
     async syncToHost(what: "small" | "all"): Promise<void> {
+      if (hostHolds === "all" || hostHolds === what) return;
       const names: readonly ParamName[] = what === "all" ? paramNames : ["bEnc", "logGain", "alpha"];
       for (const name of names) {
         const host = sae.params[name];
@@ -76,6 +81,7 @@ export function deviceStepEngine(
         state.moments[name].first.set(await gpu.readFloat32(b.first[name], host.length));
         state.moments[name].second.set(await gpu.readFloat32(b.second[name], host.length));
       }
+      hostHolds = what;
     },
     dispose(): void {
       releaseStepBuffers(gpu, b);

@@ -89,25 +89,25 @@ export function recordStep(gpu: Gpu, b: StepBuffers, sae: Sae, config: EngineCon
   centredSumOfSquaresOnGpu(gpu, b.batch.xs, shape, b.scalars, stepScalarSlot.fvuDenominator);
 
   // AuxK (model/loss.ts auxkTerm): each token's top kAux dead latents reconstruct e.
-  const aux = s.auxk && b.auxCodes && b.auxResidual && b.auxUpstream && b.auxTokenSse ? s.auxk : null;
-  if (aux && b.auxCodes && b.auxResidual && b.auxUpstream && b.auxTokenSse) {
+  const aux =
+    s.auxk && b.aux ? { ...s.auxk, ...b.aux, codes: { ...b.aux.codes, capacity: B * s.auxk.kAux } } : null;
+  if (aux) {
     gpu.phase("auxk");
     centredSumOfSquaresOnGpu(gpu, b.residual, shape, b.scalars, stepScalarSlot.auxDenominator);
-    const auxCodes = { ...b.auxCodes, capacity: B * aux.kAux };
-    selectTopKAmongOnGpu(gpu, b.scores, B, m, b.deadIds, aux.columns, aux.kAux, auxCodes);
+    selectTopKAmongOnGpu(gpu, b.scores, B, m, aux.deadIds, aux.columns, aux.kAux, aux.codes);
     decodeOnGpu(
       gpu,
-      auxCodes,
+      aux.codes,
       b.params.decoder,
       b.terms.alpha,
       b.batch.norm,
       shape,
       equivariant,
       null,
-      b.auxResidual,
+      aux.residual,
     );
     const coef = { factor: -2 * aux.coef, over: { scalars: b.scalars, slot: stepScalarSlot.auxDenominator } };
-    residualUpstreamOnGpu(gpu, b.residual, b.auxResidual, null, shape, coef, b.auxUpstream, b.auxTokenSse);
+    residualUpstreamOnGpu(gpu, b.residual, aux.residual, null, shape, coef, aux.upstream, aux.tokenSse);
   }
   stepScalarsOnGpu(
     gpu,
@@ -115,7 +115,7 @@ export function recordStep(gpu: Gpu, b: StepBuffers, sae: Sae, config: EngineCon
       tokenSse: b.tokenSse,
       omega: b.omega,
       codes: b.codes,
-      aux: aux && b.auxTokenSse ? { tokenSse: b.auxTokenSse, coef: aux.coef } : null,
+      aux: aux ? { tokenSse: aux.tokenSse, coef: aux.coef } : null,
     },
     B,
     b.scalars,
@@ -135,11 +135,7 @@ export function recordStep(gpu: Gpu, b: StepBuffers, sae: Sae, config: EngineCon
     terms: b.terms,
     grads: b.grads,
   };
-  const auxBackward =
-    aux && b.auxCodes && b.auxUpstream
-      ? { codes: { ...b.auxCodes, capacity: B * aux.kAux }, upstream: b.auxUpstream }
-      : null;
-  backwardTrainingOnGpu(gpu, main, auxBackward, b.backward);
+  backwardTrainingOnGpu(gpu, main, aux ? { codes: aux.codes, upstream: aux.upstream } : null, b.backward);
 
   // The optimizer (host-step.ts): Adam; the decoder on the unit sphere; α projected onto [0, 1].
   gpu.phase("optimizer");

@@ -13,6 +13,15 @@ import { type ParamName, paramNames, type Sae } from "../../model/sae.js";
 import type { EngineConfig } from "../step-engine.js";
 import type { TrainerState } from "../trainer.js";
 
+/** AuxK's arrays: the dead latents' ids (u32 [m]), its codes, ê then e − ê, G_aux and Σ per token. */
+export interface AuxkBuffers {
+  deadIds: GpuBuffer;
+  codes: DeviceCodes;
+  residual: GpuBuffer;
+  upstream: GpuBuffer;
+  tokenSse: GpuBuffer;
+}
+
 /** Everything a device step reads and writes, allocated once per run (src/kernels/webgpu/device-arrays.ts). */
 export interface StepBuffers {
   params: DeviceParams;
@@ -35,26 +44,12 @@ export interface StepBuffers {
   upstream: GpuBuffer;
   tokenSse: GpuBuffer;
   omega: GpuBuffer;
-  /** AuxK: the dead latents' ids (u32 [m]), its codes, ê then e − ê, G_aux and Σ per token */
-  deadIds: GpuBuffer;
-  auxCodes: DeviceCodes | null;
-  auxResidual: GpuBuffer | null;
-  auxUpstream: GpuBuffer | null;
-  auxTokenSse: GpuBuffer | null;
+  /** AuxK's arrays; null when the run has none (auxkCoef 0) */
+  aux: AuxkBuffers | null;
   /** f32 [stepScalarCount] (step-scalars.ts stepScalarSlot) */
   scalars: GpuBuffer;
   backward: BackwardBuffers;
   clipScratch: GpuBuffer | null;
-}
-
-/** The sizes a run's buffers need, so a command can say what it asks of the GPU before it asks. */
-export function stepBufferBytes(sae: Sae, config: EngineConfig): number {
-  const { d, m, k } = sae.config;
-  const B = config.batchSize;
-  const kAux = config.auxkCoef > 0 ? Math.min(config.kAux, m) : 0;
-  const paramBytes = 4 * (2 * m * d + 2 * m + d + m + m);
-  const entries = B * k + B * kAux;
-  return 4 * paramBytes + 4 * (B * m + 6 * B * d + 3 * m) + 4 * 12 * entries;
 }
 
 export function allocateStepBuffers(
@@ -112,11 +107,16 @@ export function allocateStepBuffers(
     upstream: f32(`G [${B}, ${d}]`, B * d),
     tokenSse: f32("Σ e² per token", B),
     omega: f32("ω_t", B),
-    deadIds: f32("dead latent ids [m]", m),
-    auxCodes: kAux > 0 ? codes("AuxK codes", B * kAux) : null,
-    auxResidual: kAux > 0 ? f32(`ê / e − ê [${B}, ${d}]`, B * d) : null,
-    auxUpstream: kAux > 0 ? f32(`G_aux [${B}, ${d}]`, B * d) : null,
-    auxTokenSse: kAux > 0 ? f32("Σ (e − ê)² per token", B) : null,
+    aux:
+      kAux > 0
+        ? {
+            deadIds: f32("dead latent ids [m]", m),
+            codes: codes("AuxK codes", B * kAux),
+            residual: f32(`ê / e − ê [${B}, ${d}]`, B * d),
+            upstream: f32(`G_aux [${B}, ${d}]`, B * d),
+            tokenSse: f32("Σ (e − ê)² per token", B),
+          }
+        : null,
     scalars: f32("step scalars", stepScalarCount),
     backward: createBackwardBuffers(
       gpu,
